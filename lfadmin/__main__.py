@@ -1,0 +1,3 @@
+from lfadmin.cli import main
+
+main()

@@ -1,0 +1,237 @@
+"""Options every command takes, prompts, and reading secrets from stdin.
+
+``--env-file`` and friends work on the root command and on every subcommand
+(``lfadmin --env-file .env user list`` and ``lfadmin user list --env-file .env``): the root
+callback and each command write into one ``State``; a command's own value wins.
+No ``from __future__ import annotations`` here: Typer reads these annotations at runtime.
+"""
+
+import functools
+import inspect
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
+
+import typer
+
+from lfadmin import output
+from lfadmin.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from lfadmin.core.auth import Credentials
+    from lfadmin.core.session import Session, Target
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class State:
+    env_file: Optional[Path] = None
+    database_url: Optional[str] = None
+    langflow_version: Optional[str] = None
+    force_unknown_schema: bool = False
+    json: bool = False
+    quiet: bool = False
+    debug: bool = False
+    as_user: Optional[str] = None
+    auth_password_stdin: bool = False
+    api_key_stdin: bool = False
+
+
+STATE = State()
+
+PANEL = "Global options"
+EnvFileOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--env-file",
+        help="Read settings from this env file, like `langflow run --env-file` (it overrides the environment).",
+        rich_help_panel=PANEL,
+        show_default=False,
+    ),
+]
+DatabaseUrlOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--database-url",
+        help="Langflow's database URL (default: LANGFLOW_DATABASE_URL, then Langflow's SQLite location).",
+        rich_help_panel=PANEL,
+        show_default=False,
+    ),
+]
+VersionOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--langflow-version",
+        help="The Langflow release that runs on this database, when the schema alone is ambiguous.",
+        rich_help_panel=PANEL,
+        show_default=False,
+    ),
+]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force-unknown-schema",
+        help="Write to a schema newer than any Langflow lfadmin knows.",
+        rich_help_panel=PANEL,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.", rich_help_panel=PANEL)]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only data and errors; no chatter.", rich_help_panel=PANEL)]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.", rich_help_panel=PANEL)]
+AsOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--as",
+        help="Superuser to authenticate as when AUTO_LOGIN is off (default: LANGFLOW_SUPERUSER).",
+        rich_help_panel=PANEL,
+        show_default=False,
+    ),
+]
+AuthPwOpt = Annotated[
+    bool,
+    typer.Option(
+        "--auth-password-stdin",
+        help="Read the invoking superuser's password from stdin.",
+        rich_help_panel=PANEL,
+    ),
+]
+ApiKeyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--api-key-stdin",
+        help="Authenticate with a superuser's Langflow API key read from stdin.",
+        rich_help_panel=PANEL,
+    ),
+]
+
+_COMMON: dict[str, Any] = {
+    "env_file": (EnvFileOpt, None),
+    "database_url": (DatabaseUrlOpt, None),
+    "langflow_version": (VersionOpt, None),
+    "force_unknown_schema": (ForceOpt, False),
+    "json": (JsonOpt, False),
+    "quiet": (QuietOpt, False),
+    "debug": (DebugOpt, False),
+    "as_user": (AsOpt, None),
+    "auth_password_stdin": (AuthPwOpt, False),
+    "api_key_stdin": (ApiKeyOpt, False),
+}
+
+
+def apply(**values: Any) -> None:
+    """Record options given on the command line (defaults never overwrite a root value)."""
+    for name, value in values.items():
+        if value not in (None, False):
+            setattr(STATE, name, value)
+    output.quiet = STATE.quiet
+
+
+def common(func: F) -> F:
+    """Add the global options to a command's signature (Typer reads ``__signature__``)."""
+    sig = inspect.signature(func, eval_str=True)
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann)
+        for name, (ann, default) in _COMMON.items()
+        if name not in sig.parameters
+    ]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        apply(**{name: kwargs.pop(name) for name in list(kwargs) if name in _COMMON and name not in sig.parameters})
+        return func(*args, **kwargs)
+
+    wrapper.__signature__ = sig.replace(parameters=[*sig.parameters.values(), *extra])  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]
+
+
+def reset() -> None:
+    """Fresh state (tests invoke the app many times in one process)."""
+    for f in fields(State):
+        setattr(STATE, f.name, f.default)
+    output.quiet = False
+
+
+# -- secrets from stdin and prompts -----------------------------------------------------------
+
+_stdin_used_by: Optional[str] = None
+
+
+def read_stdin_secret(option: str) -> str:
+    """The whole of stdin minus one trailing newline; stdin can feed one secret per command."""
+    global _stdin_used_by
+    if _stdin_used_by is not None and _stdin_used_by != option:
+        raise InvalidInput(f"{option} and {_stdin_used_by} both read stdin; use only one")
+    _stdin_used_by = option
+    if sys.stdin is None or sys.stdin.closed:
+        raise InvalidInput(f"{option}: stdin is closed")
+    value = sys.stdin.read()
+    if value.endswith("\r\n"):
+        value = value[:-2]
+    elif value.endswith("\n"):
+        value = value[:-1]
+    if not value:
+        raise InvalidInput(f"{option}: nothing on stdin")
+    return value
+
+
+def reset_stdin() -> None:
+    global _stdin_used_by
+    _stdin_used_by = None
+
+
+def interactive() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def prompt_secret(label: str, *, confirm: bool = False) -> str:
+    """A hidden prompt on the terminal; the one seam tests replace."""
+    value: str = typer.prompt(label, hide_input=True, confirmation_prompt=confirm, err=True)
+    return value
+
+
+def prompter() -> Optional[Callable[[str], str]]:
+    return prompt_secret if interactive() else None
+
+
+# -- opening the database ---------------------------------------------------------------------
+
+
+def target() -> "Target":
+    from lfadmin.core.session import Target
+
+    return Target(
+        env_file=STATE.env_file,
+        database_url=STATE.database_url,
+        langflow_version=STATE.langflow_version,
+        force_unknown_schema=STATE.force_unknown_schema,
+        warn=output.warn,
+    )
+
+
+def credentials() -> "Credentials":
+    from lfadmin.core.auth import Credentials
+
+    creds = Credentials(username=STATE.as_user, prompt=prompter())
+    if STATE.api_key_stdin:
+        creds.api_key = read_stdin_secret("--api-key-stdin")
+    if STATE.auth_password_stdin:
+        creds.password = read_stdin_secret("--auth-password-stdin")
+    return creds
+
+
+@contextmanager
+def session(*, write: bool, authenticate: bool = True) -> Iterator["Session"]:
+    """One command's transaction, with the invoking superuser authenticated first."""
+    from lfadmin.core.auth import authenticate as auth
+
+    creds = credentials() if authenticate else None
+    with target().session(write=write) as s:
+        if creds is not None:
+            s.actor = auth(s, creds)
+            if s.actor.method == "auto-login":
+                output.say(f"note: {s.actor.rule}")
+        yield s

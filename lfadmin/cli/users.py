@@ -1,0 +1,306 @@
+"""``lfadmin user``: Typer only - parse, prompt, call ``lfadmin.core.users``, render."""
+
+import os
+from typing import Annotated, Any, Optional
+
+import typer
+
+from lfadmin import output
+from lfadmin.cli.common import STATE, common, interactive, prompt_secret, read_stdin_secret, session
+from lfadmin.errors import InvalidInput, Refused
+
+app = typer.Typer(
+    help="List, create, activate, promote, re-password and delete Langflow users.",
+    no_args_is_help=True,
+)
+
+Username = Annotated[str, typer.Argument(help="The username (exact, case-sensitive).", show_default=False)]
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the new password from stdin.")
+]
+PasswordEnv = Annotated[
+    Optional[str],
+    typer.Option(
+        "--password-env",
+        metavar="VAR",
+        help="Read the new password from environment variable VAR.",
+        show_default=False,
+    ),
+]
+
+
+def _fmt_time(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def _new_password(stdin: bool, env_var: Optional[str]) -> str:
+    from lfadmin.langflow.crypto import check_password_acceptable, password_truncated
+
+    if stdin and env_var:
+        raise InvalidInput("use either --password-stdin or --password-env, not both")
+    if stdin:
+        password = read_stdin_secret("--password-stdin")
+    elif env_var:
+        value = os.environ.get(env_var)
+        if not value:
+            raise InvalidInput(f"--password-env: environment variable {env_var} is not set")
+        password = value
+    elif interactive():
+        password = prompt_secret("New password", confirm=True)
+    else:
+        raise InvalidInput(
+            "no password given: pipe it to --password-stdin or name a variable with --password-env "
+            "(passwords are never accepted as arguments)"
+        )
+    check_password_acceptable(password)
+    if password_truncated(password):
+        output.warn(
+            "the password is longer than 72 bytes; like Langflow, only its first 72 bytes count"
+        )
+    return password
+
+
+def _show_user(user: Any, extra: Optional[dict[str, Any]] = None) -> None:
+    rows = [
+        ("username", user.username),
+        ("id", str(user.id)),
+        ("active", "yes" if user.is_active else "no"),
+        ("superuser", "yes" if user.is_superuser else "no"),
+        ("created", _fmt_time(user.created_at)),
+        ("updated", _fmt_time(user.updated_at)),
+        ("last login", _fmt_time(user.last_login_at)),
+    ]
+    if user.retired_at:
+        rows.append(("retired", _fmt_time(user.retired_at)))
+    for k, v in (extra or {}).items():
+        rows.append((k, v))
+    output.table(["field", "value"], rows, show_header=False)
+
+
+@app.command("list")
+@common
+def list_(
+    active: Annotated[
+        Optional[bool],
+        typer.Option("--active/--inactive", help="Only active, or only inactive users.", show_default=False),
+    ] = None,
+    superusers: Annotated[bool, typer.Option("--superusers", help="Only superusers.")] = False,
+) -> None:
+    """List users.
+
+    \b
+        lfadmin user list
+        lfadmin user list --inactive --json | jq -r '.users[].username'
+    """
+    from lfadmin.core import users
+
+    with session(write=False) as s:
+        rows = users.list_users(s, active=active, superuser=True if superusers else None)
+    if STATE.json:
+        output.emit_json({"users": [u.to_json() for u in rows]})
+        return
+    output.table(
+        ["username", "active", "superuser", "created", "last login"],
+        [
+            (
+                u.username,
+                "yes" if u.is_active else ("retired" if u.retired_at else "no"),
+                "yes" if u.is_superuser else "no",
+                _fmt_time(u.created_at),
+                _fmt_time(u.last_login_at),
+            )
+            for u in rows
+        ],
+    )
+    output.say(f"{len(rows)} user{'s' if len(rows) != 1 else ''}")
+
+
+@app.command()
+@common
+def show(username: Username) -> None:
+    """Show one user, with what it owns.
+
+    \b
+        lfadmin user show alice
+    """
+    from lfadmin.core import users
+
+    with session(write=False) as s:
+        user = users.get_user(s, username)
+        owned = users.owned_counts(s, user.id)
+    if STATE.json:
+        output.emit_json({"user": {**user.to_json(), "owns": owned}})
+        return
+    _show_user(user, {f"{k}": str(v) for k, v in owned.items()})
+
+
+@app.command()
+@common
+def create(
+    username: Username,
+    superuser: Annotated[bool, typer.Option("--superuser", help="Make the user a superuser.")] = False,
+    active: Annotated[
+        Optional[bool],
+        typer.Option(
+            "--active/--inactive",
+            help="Override LANGFLOW_NEW_USER_IS_ACTIVE (Langflow's default for new users: inactive).",
+            show_default=False,
+        ),
+    ] = None,
+    password_stdin: PasswordStdin = False,
+    password_env: PasswordEnv = None,
+) -> None:
+    """Create a user (and its default project) as Langflow's API would.
+
+    The password comes from a hidden prompt, stdin or an environment variable, never argv.
+
+    \b
+        printf '%s' "$PW" | lfadmin user create alice --active --password-stdin
+        lfadmin user create bob --password-env BOB_PASSWORD
+    """
+    from lfadmin.core import users
+
+    password = _new_password(password_stdin, password_env)
+    with session(write=True) as s:
+        user = users.create_user(s, username, password, superuser=superuser, active=active)
+    if STATE.json:
+        output.emit_json({"user": user.to_json(), "created": True})
+        return
+    kind = "superuser" if user.is_superuser else "user"
+    state = "active" if user.is_active else "inactive (activate with: lfadmin user activate)"
+    output.say(f"Created {kind} {user.username!r}, {state}")
+
+
+def _toggle(username: str, verb: str, func_name: str, value: bool, done: str) -> None:
+    from lfadmin.core import users
+
+    with session(write=True) as s:
+        user, changed = getattr(users, func_name)(s, username, value)
+    if STATE.json:
+        output.emit_json({"user": user.to_json(), "changed": changed})
+        return
+    output.say(f"{user.username!r} {'is now' if changed else 'was already'} {done}")
+
+
+@app.command()
+@common
+def activate(username: Username) -> None:
+    """Let a user sign in.
+
+    \b
+        lfadmin user activate alice
+    """
+    _toggle(username, "activate", "set_active", True, "active")
+
+
+@app.command()
+@common
+def deactivate(username: Username) -> None:
+    """Stop a user from signing in and from using its API keys.
+
+    \b
+        lfadmin user deactivate alice
+    """
+    _toggle(username, "deactivate", "set_active", False, "inactive")
+
+
+@app.command()
+@common
+def promote(username: Username) -> None:
+    """Make a user a superuser.
+
+    \b
+        lfadmin user promote alice
+    """
+    _toggle(username, "promote", "set_superuser", True, "a superuser")
+
+
+@app.command()
+@common
+def demote(username: Username) -> None:
+    """Take superuser rights away from a user.
+
+    \b
+        lfadmin user demote alice
+    """
+    _toggle(username, "demote", "set_superuser", False, "a regular user")
+
+
+@app.command("set-password")
+@common
+def set_password(
+    username: Username,
+    password_stdin: PasswordStdin = False,
+    password_env: PasswordEnv = None,
+) -> None:
+    """Set a user's password.
+
+    \b
+        printf '%s' "$PW" | lfadmin user set-password alice --password-stdin
+    """
+    from lfadmin.core import users
+
+    password = _new_password(password_stdin, password_env)
+    with session(write=True) as s:
+        user = users.set_password(s, username, password)
+    if STATE.json:
+        output.emit_json({"user": user.to_json(), "changed": True})
+        return
+    output.say(f"Password changed for {user.username!r}")
+
+
+@app.command()
+@common
+def delete(
+    username: Username,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be deleted; change nothing.")] = False,
+) -> None:
+    """Delete a user and everything it owns (flows, projects, keys, variables, ...).
+
+    \b
+        lfadmin user delete bob --dry-run
+        lfadmin user delete bob --yes
+    """
+    from lfadmin.core import users
+
+    with session(write=True) as s:
+        if not dry_run and not yes:
+            # Show the exact plan, then ask - all inside the same transaction.
+            user, steps = users.delete_user(s, username, dry_run=True)
+            _render_steps(user, steps, planned=True)
+            if not interactive():
+                raise Refused("not deleting without confirmation", hint="pass --yes")
+            if not typer.confirm(f"Delete {user.username!r} and all of the above?", err=True):
+                raise Refused("nothing deleted")
+        user, steps = users.delete_user(s, username, dry_run=dry_run)
+    if STATE.json:
+        output.emit_json(
+            {
+                "user": user.to_json(),
+                "deleted": not dry_run,
+                "dry_run": dry_run,
+                "steps": [
+                    {"table": st.table, "column": st.column, "action": st.action, "rows": st.rows}
+                    for st in steps
+                ],
+            }
+        )
+        return
+    if dry_run or yes:
+        _render_steps(user, steps, planned=dry_run)
+    if dry_run:
+        output.say("Dry run: nothing was deleted")
+    else:
+        output.say(f"Deleted {user.username!r}")
+
+
+def _render_steps(user: Any, steps: Any, *, planned: bool) -> None:
+    if STATE.json:
+        return
+    verb = "Would change" if planned else "Changed"
+    output.table(
+        ["table", "column", "action", "rows"],
+        [(st.table, st.column, st.action, st.rows) for st in steps],
+        title=f"{verb} for user {user.username!r}",
+    )

@@ -1,0 +1,141 @@
+"""Erasing a user and everything that points at it, on any Langflow schema.
+
+Langflow 1.13 erases a user in a fixed order (CONTRACT §8.4): the user's flows with their
+messages, transactions, builds, traces and jobs; then the rows the user owns elsewhere; then
+NULLs the user out of "who did it" columns (created_by, assigned_by, last_modified_by, audit);
+then folders; finally the user row. Older releases only ran the ORM cascade, which left orphans
+(and SQLite enforces nothing). We reproduce the 1.13 outcome on every release by walking the
+foreign-key graph that the database itself declares, children before parents, plus the id
+columns Langflow keeps without a foreign key (CONTRACT §1.8).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import uuid
+
+    from lfadmin.core.session import Session
+    from lfadmin.core.users import DeleteStep
+
+# Tables whose rows are the record of an erasure: 1.13 keeps data_subject_request naming the
+# erased user (CONTRACT §8.4, "only data_subject_request.subject_user_id still names the user").
+_KEEP_TABLES = frozenset({"data_subject_request", "alembic_version"})
+# Audit tables: the user's id is NULLed, the event stays.
+_AUDIT_TABLES = frozenset({"audit_events", "authz_audit_log"})
+# FK-less columns holding a user id that mean "who did it", not "who owns it": NULLed.
+_ACTOR_SUFFIXES = ("_by", "actor_id", "last_modified_by", "administrative_actor")
+
+
+@dataclass(frozen=True)
+class Edge:
+    table: str  # the referencing table
+    column: str  # its column
+    target: str  # the referenced table
+    target_column: str
+    action: str  # "delete" | "nullify"
+
+
+class Graph:
+    def __init__(self, s: Session) -> None:
+        from sqlalchemy import inspect
+
+        self.s = s
+        insp = inspect(s.conn)
+        self.tables = set(insp.get_table_names())
+        self.columns: dict[str, dict[str, bool]] = {}  # table -> column -> nullable
+        for (_, table), cols in insp.get_multi_columns().items():
+            self.columns[table] = {c["name"]: bool(c.get("nullable", True)) for c in cols}
+        self.edges: dict[str, list[Edge]] = {}
+        covered: set[tuple[str, str]] = set()
+        for (_, table), fks in insp.get_multi_foreign_keys().items():
+            for fk in fks:
+                if len(fk["constrained_columns"]) != 1:
+                    continue
+                col = fk["constrained_columns"][0]
+                if (table, col) in covered:
+                    continue  # PG's flow.user_id carries three FKs to user.id
+                covered.add((table, col))
+                ondelete = ((fk.get("options") or {}).get("ondelete") or "").upper()
+                action = self._action(table, col, fk_set_null=ondelete == "SET NULL")
+                self._add(Edge(table, col, fk["referred_table"], fk["referred_columns"][0], action))
+        # Id columns without a foreign key (CONTRACT §1.8).
+        for table, cols in self.columns.items():
+            if table in _KEEP_TABLES:
+                continue
+            for col in cols:
+                if (table, col) in covered:
+                    continue
+                target = _implicit_target(col)
+                if target is None or target not in self.tables or table == target:
+                    continue
+                self._add(Edge(table, col, target, "id", self._action(table, col, fk_set_null=False)))
+
+    def _action(self, table: str, column: str, *, fk_set_null: bool) -> str:
+        nullable = self.columns.get(table, {}).get(column, True)
+        if not nullable:
+            return "delete"
+        if fk_set_null or table in _AUDIT_TABLES or column.endswith(_ACTOR_SUFFIXES):
+            return "nullify"
+        return "delete"  # nullable ownership columns: folder.user_id, flow.user_id, message.user_id
+
+    def _add(self, edge: Edge) -> None:
+        if edge.table in _KEEP_TABLES:
+            return
+        self.edges.setdefault(edge.target, []).append(edge)
+
+
+def _implicit_target(column: str) -> str | None:
+    if column == "user_id" or column.endswith("_user_id") or column.endswith(_ACTOR_SUFFIXES):
+        return "user"
+    if column == "flow_id":
+        return "flow"
+    return None
+
+
+def run_cascade(s: Session, user_id: uuid.UUID) -> list[DeleteStep]:
+    from lfadmin.core.users import DeleteStep
+
+    graph = Graph(s)
+    q = s.conn.dialect.identifier_preparer.quote
+    counts: dict[tuple[str, str, str], int] = {}
+
+    def execute(sql: str) -> int:
+        from sqlalchemy import text
+
+        result: Any = s.conn.execute(text(sql), {"uid": s.codec.uuid(user_id)})
+        return int(result.rowcount or 0)
+
+    def erase(table: str, where: str, via: str, depth: int) -> None:
+        """Delete rows of ``table`` matching ``where`` after handling everything that points at them."""
+        if depth > 8:
+            raise RuntimeError(f"foreign-key chain too deep at {table}")
+        for edge in graph.edges.get(table, []):
+            ids = f"SELECT {q(edge.target_column)} FROM {q(table)} WHERE {where}"
+            child_where = f"{q(edge.column)} IN ({ids})"
+            if edge.table == table:
+                # Self reference (folder.parent_id): detach children inside the doomed set first.
+                n = execute(f"UPDATE {q(table)} SET {q(edge.column)} = NULL WHERE {child_where}")
+                _count(counts, edge.table, edge.column, "set NULL", n)
+                continue
+            if edge.action == "nullify":
+                n = execute(f"UPDATE {q(edge.table)} SET {q(edge.column)} = NULL WHERE {child_where}")
+                _count(counts, edge.table, edge.column, "set NULL", n)
+            else:
+                erase(edge.table, child_where, edge.column, depth + 1)
+        n = execute(f"DELETE FROM {q(table)} WHERE {where}")
+        _count(counts, table, via, "delete", n)
+
+    erase("user", "id = :uid", "id", 0)
+    return [
+        DeleteStep(table, column, action, n)
+        for (table, column, action), n in counts.items()
+        if n
+    ]
+
+
+def _count(counts: dict[tuple[str, str, str], int], table: str, col: str, action: str, n: int) -> None:
+    key = (table, col, action)
+    counts[key] = counts.get(key, 0) + n

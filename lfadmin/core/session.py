@@ -1,0 +1,100 @@
+"""Opening a Langflow database for one command: settings, engine, schema, one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lfadmin.errors import UnsupportedDatabase
+from lfadmin.langflow.env import Environment
+from lfadmin.langflow.settings import LangflowSettings
+from lfadmin.langflow.storage import Codec
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from lfadmin.core.auth import Actor
+    from lfadmin.db import Database
+    from lfadmin.langflow.schema import Schema
+
+
+def _ignore(_: str) -> None:
+    return None
+
+
+@dataclass
+class Session:
+    """What a core function works with: one connection inside one transaction."""
+
+    conn: Connection
+    schema: Schema
+    settings: LangflowSettings
+    codec: Codec
+    warn: Callable[[str], None] = _ignore
+    actor: Actor | None = None
+
+    @property
+    def backend(self) -> str:
+        return self.schema.backend
+
+
+@dataclass
+class Target:
+    """Where a command acts: the settings it reads and the database they point at."""
+
+    env_file: Path | None = None
+    database_url: str | None = None
+    langflow_version: str | None = None
+    force_unknown_schema: bool = False
+    warn: Callable[[str], None] = _ignore
+    _settings: LangflowSettings | None = field(default=None, init=False, repr=False)
+    _db: Database | None = field(default=None, init=False, repr=False)
+    db_source: str = field(default="", init=False)
+
+    @property
+    def settings(self) -> LangflowSettings:
+        if self._settings is None:
+            self._settings = LangflowSettings(Environment.load(self.env_file), self.database_url)
+        return self._settings
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            from lfadmin.db import Database, parse_url
+
+            raw, self.db_source = self.settings.database_url()
+            url = parse_url(raw)
+            for w in url.warnings:
+                self.warn(w)
+            self._db = Database(url)
+        return self._db
+
+    @contextmanager
+    def session(self, *, write: bool) -> Iterator[Session]:
+        """Detect the schema and run the block in one transaction (rolled back on error)."""
+        from lfadmin.langflow.schema import detect, parse_version
+
+        pinned = parse_version(self.langflow_version) if self.langflow_version else None
+        db = self.db
+        try:
+            with db.transaction(write=write) as conn:
+                schema = detect(conn, db.backend, pinned)
+                for note in schema.notes:
+                    self.warn(note)
+                if schema.newer_unknown:
+                    if write and not self.force_unknown_schema:
+                        raise UnsupportedDatabase(
+                            f"this database's schema is newer than any Langflow lfadmin knows "
+                            f"(alembic revision {schema.revision}); refusing to write",
+                            hint="upgrade lfadmin, or pass --force-unknown-schema to write anyway",
+                        )
+                    self.warn(
+                        f"the schema (alembic revision {schema.revision}) is newer than Langflow "
+                        "1.13.0; reading it as 1.13.0"
+                    )
+                yield Session(conn, schema, self.settings, Codec(db.backend), self.warn)
+        finally:
+            db.dispose()

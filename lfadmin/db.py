@@ -1,0 +1,193 @@
+"""Database URLs, engines and the one transaction every command runs in.
+
+Dialect notes (why each knob is set):
+- Langflow accepts ``sqlite``, ``sqlite+aiosqlite``, ``postgresql``, ``postgresql+psycopg``,
+  ``postgresql+asyncpg`` (SETTINGS.md §2.2). lfadmin is synchronous: async drivers map to
+  pysqlite / psycopg 3. ``postgres://`` is refused by every Langflow release (SQLAlchemy has no
+  ``postgres`` dialect); we accept it with a warning so an operator can still inspect the data.
+- SQLite: Langflow keeps its database in WAL mode with ``busy_timeout=30000`` (1.10+). We wait
+  longer than that, never change the journal mode, never enable ``foreign_keys`` (Langflow never
+  does, so enabling it would make our deletes behave unlike Langflow's), and open the file with
+  ``mode=rw`` so a mistyped path is an error instead of a new empty database. Writes take the
+  lock up front (``BEGIN IMMEDIATE``) so two writers queue instead of deadlocking on upgrade.
+- PostgreSQL: Langflow connects with ``options=-c timezone=utc``; we do the same so naive and
+  aware timestamps mean UTC on both ``timestamp`` and ``timestamptz`` columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lfadmin.errors import DatabaseUnavailable, InvalidInput, UnsupportedDatabase
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL, Connection, Engine
+
+SQLITE_BUSY_TIMEOUT_MS = 60_000  # Langflow 1.10+ waits 30 s; outwait it
+PG_CONNECT_TIMEOUT_S = 10
+
+_SQLITE_DRIVERS = {"sqlite", "sqlite+pysqlite", "sqlite+aiosqlite"}
+_PG_DRIVERS = {
+    "postgresql",
+    "postgresql+psycopg",
+    "postgresql+psycopg2",
+    "postgresql+asyncpg",
+    "postgresql+pg8000",
+    "postgres",
+}
+
+
+@dataclass(frozen=True)
+class DatabaseURL:
+    url: URL
+    backend: str  # "sqlite" | "postgresql"
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def masked(self) -> str:
+        return self.url.render_as_string(hide_password=True)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        return Path(self.url.database) if self.backend == "sqlite" and self.url.database else None
+
+
+def mask_url(raw: str) -> str:
+    """A URL safe to print: the password replaced, even when SQLAlchemy cannot parse it."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(raw).render_as_string(hide_password=True)
+    except Exception:
+        scheme, sep, rest = raw.partition("://")
+        if sep and "@" in rest:
+            creds, _, host = rest.rpartition("@")
+            user = creds.split(":", 1)[0]
+            return f"{scheme}://{user}:***@{host}"
+        return raw
+
+
+def parse_url(raw: str) -> DatabaseURL:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(raw)
+    except (ArgumentError, ValueError):
+        raise InvalidInput(f"not a database URL: {mask_url(raw)!r}") from None
+    warnings: list[str] = []
+    driver = url.drivername
+    if driver in _SQLITE_DRIVERS:
+        if not url.database or url.database == ":memory:":
+            raise InvalidInput(f"{mask_url(raw)!r} names no SQLite file")
+        return DatabaseURL(url.set(drivername="sqlite"), "sqlite")
+    if driver in _PG_DRIVERS:
+        if driver == "postgres":
+            warnings.append(
+                "postgres:// URLs are refused by Langflow itself (SQLAlchemy has no 'postgres' "
+                "dialect); use postgresql:// in the server's LANGFLOW_DATABASE_URL"
+            )
+        query = dict(url.query)
+        if "ssl" in query and "sslmode" not in query:  # asyncpg spelling -> libpq spelling
+            query["sslmode"] = query.pop("ssl")
+        return DatabaseURL(
+            url.set(drivername="postgresql+psycopg", query=query), "postgresql", tuple(warnings)
+        )
+    raise InvalidInput(
+        f"unsupported database {driver!r} in {mask_url(raw)!r}: lfadmin supports the databases "
+        "Langflow runs on, SQLite and PostgreSQL"
+    )
+
+
+class Database:
+    """An engine for one command; ``transaction()`` is the command's single transaction."""
+
+    def __init__(self, url: DatabaseURL) -> None:
+        self.url = url
+        self.backend = url.backend
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = self._create_engine()
+        return self._engine
+
+    def _create_engine(self) -> Engine:
+        from sqlalchemy import create_engine, event
+        from sqlalchemy.pool import NullPool
+
+        if self.backend == "sqlite":
+            path = self.url.sqlite_path
+            assert path is not None
+            if not path.exists():
+                raise DatabaseUnavailable(
+                    f"no SQLite database at {path} (lfadmin never creates one)",
+                    hint="check the path, or point at the server's database with --database-url",
+                )
+            if path.is_dir():
+                raise DatabaseUnavailable(f"{path} is a directory, not a SQLite database")
+            uri = f"sqlite:///file:{path.resolve()}?mode=rw&uri=true"
+            engine = create_engine(
+                uri, poolclass=NullPool, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            )
+
+            @event.listens_for(engine, "connect")
+            def _connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+                dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
+                dbapi_conn.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+
+            @event.listens_for(engine, "begin")
+            def _begin(conn):  # type: ignore[no-untyped-def]
+                write = conn.get_execution_options().get("lfadmin_write", False)
+                conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+            return engine
+        return create_engine(
+            self.url.url,
+            poolclass=NullPool,
+            connect_args={"options": "-c timezone=utc", "connect_timeout": PG_CONNECT_TIMEOUT_S},
+        )
+
+    @contextmanager
+    def transaction(self, *, write: bool) -> Iterator[Connection]:
+        """One transaction: committed when the block ends normally, rolled back on any error."""
+        from sqlalchemy.exc import DatabaseError, OperationalError
+
+        try:
+            conn = self.engine.connect().execution_options(lfadmin_write=write)
+        except OperationalError as exc:
+            raise self._unavailable(exc) from None
+        except DatabaseError as exc:
+            raise self._not_a_database(exc) from None
+        try:
+            with conn, conn.begin():
+                yield conn
+        except OperationalError as exc:
+            raise self._unavailable(exc) from None
+        except DatabaseError as exc:
+            if self.backend == "sqlite" and "not a database" in str(exc.orig):
+                raise self._not_a_database(exc) from None
+            raise
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+    def _unavailable(self, exc: Exception) -> Exception:
+        detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        if self.backend == "sqlite" and "locked" in detail:
+            return DatabaseUnavailable(
+                f"{self.url.masked} stayed locked for {SQLITE_BUSY_TIMEOUT_MS // 1000} s: "
+                "another process is writing to it"
+            )
+        if self.backend == "sqlite" and "not a database" in detail:
+            return self._not_a_database(exc)
+        return DatabaseUnavailable(f"cannot use {self.url.masked}: {detail}")
+
+    def _not_a_database(self, exc: Exception) -> Exception:
+        return UnsupportedDatabase(f"{self.url.masked} is not a SQLite database")

@@ -1,0 +1,73 @@
+"""The one error type lfadmin raises, and the exit codes it carries.
+
+Every failure a user can cause ends as one ``Error: ...`` line on stderr and one of these exit
+codes (``lfadmin.cli.main`` is the only place that turns an ``LfadminError`` into output).
+Code 2 stays Click's own usage error.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    INTERNAL = 1  # a bug: unexpected exception (run with --debug for the traceback)
+    USAGE = 2  # Click's usage errors (unknown option, missing argument)
+    DIFFERENCES = 3  # `user diff` found differences
+    INVALID_INPUT = 4  # bad configuration or input: env file, setting, URL, password, expiry ...
+    DB_UNAVAILABLE = 5  # database missing, unreachable, locked
+    DB_UNSUPPORTED = 6  # not a Langflow database, older than 1.6, unknown newer schema for writes
+    AUTH_FAILED = 7  # the invoking superuser could not be authenticated
+    NOT_FOUND = 8  # no such user / API key / variable
+    CONFLICT = 9  # already exists, case-insensitive twin
+    REFUSED = 10  # refused for safety or by policy (last superuser, CLI disabled, Langflow running)
+    UNDECRYPTABLE = 11  # stored secrets that do not decrypt under the secret key
+    FINDINGS = 12  # `config doctor` found problems at or above --fail-on
+    PARTIAL = 13  # `config doctor` ran, but could not reach the database part
+
+
+class LfadminError(Exception):
+    """An error that is the user's to fix. ``str(err)`` is the one line shown after ``Error:``."""
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message} ({self.hint})"
+
+
+class InvalidInput(LfadminError):
+    exit_code = ExitCode.INVALID_INPUT
+
+
+class DatabaseUnavailable(LfadminError):
+    exit_code = ExitCode.DB_UNAVAILABLE
+
+
+class UnsupportedDatabase(LfadminError):
+    exit_code = ExitCode.DB_UNSUPPORTED
+
+
+class AuthFailed(LfadminError):
+    exit_code = ExitCode.AUTH_FAILED
+
+
+class NotFound(LfadminError):
+    exit_code = ExitCode.NOT_FOUND
+
+
+class Conflict(LfadminError):
+    exit_code = ExitCode.CONFLICT
+
+
+class Refused(LfadminError):
+    exit_code = ExitCode.REFUSED
+
+
+class Undecryptable(LfadminError):
+    exit_code = ExitCode.UNDECRYPTABLE

@@ -1,0 +1,176 @@
+"""Langflow's cryptography, reimplemented with ``bcrypt`` and ``cryptography`` only.
+
+Every rule cites where it comes from (CONTRACT §3-§5; O=1.6.9, M=1.10.3, N=1.13.0).
+Heavy modules (bcrypt, cryptography) are imported inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from lfadmin.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
+
+# -- passwords ------------------------------------------------------------------------------
+
+BCRYPT_ROUNDS = 12  # passlib default_rounds=12 (O, M); bcrypt.gensalt(rounds=12) (N)
+BCRYPT_MAX_BYTES = 72  # bcrypt only reads 72 bytes; all releases truncate silently (N does it explicitly)
+MAX_PASSWORD_CHARS = 4096  # passlib PasswordSizeError (O, M); ValueError in N's PasswordContext
+
+
+def check_password_acceptable(password: str) -> None:
+    """Refuse what every Langflow release refuses to hash (CONTRACT §3)."""
+    if "\x00" in password:
+        raise InvalidInput("passwords cannot contain NUL bytes (Langflow refuses them)")
+    if len(password) > MAX_PASSWORD_CHARS:
+        raise InvalidInput(
+            f"password is {len(password)} characters; Langflow refuses more than {MAX_PASSWORD_CHARS}"
+        )
+    if not password:
+        raise InvalidInput("password is empty")
+
+
+def password_truncated(password: str) -> bool:
+    """True when bcrypt will only use the first 72 bytes (documented, as Langflow does)."""
+    return len(password.encode("utf-8")) > BCRYPT_MAX_BYTES
+
+
+def hash_password(password: str) -> str:
+    """``$2b$12$...`` of the first 72 UTF-8 bytes; verified by 1.6.9, 1.10.3 and 1.13.0."""
+    import bcrypt
+
+    check_password_acceptable(password)
+    hashed: bytes = bcrypt.hashpw(
+        password.encode("utf-8")[:BCRYPT_MAX_BYTES], bcrypt.gensalt(BCRYPT_ROUNDS)
+    )
+    return hashed.decode("ascii")
+
+
+def verify_password(password: str, hashed: str | None) -> bool:
+    """Langflow 1.13's verify: False (never an exception) for NUL, oversize or garbage hashes."""
+    import bcrypt
+
+    if not hashed or "\x00" in password or len(password) > MAX_PASSWORD_CHARS:
+        return False
+    try:
+        return bool(bcrypt.checkpw(password.encode("utf-8")[:BCRYPT_MAX_BYTES], hashed.encode("ascii")))
+    except (ValueError, UnicodeEncodeError):
+        return False
+
+
+# -- API keys -------------------------------------------------------------------------------
+
+
+def generate_api_key() -> str:
+    """``"sk-" + secrets.token_urlsafe(32)`` in every release (CONTRACT §4.1)."""
+    return "sk-" + secrets.token_urlsafe(32)
+
+
+def api_key_hash(plaintext: str) -> str:
+    """Unsalted SHA-256 hex of the plaintext: ``apikey.api_key_hash`` (1.9.0+)."""
+    return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
+
+
+def mask_api_key(value: str) -> str:
+    """``ApiKeyRead.mask_api_key``: first 8 characters, then one ``*`` per remaining one."""
+    return value[:8] + "*" * max(len(value) - 8, 0)
+
+
+# -- Fernet key derivation (CONTRACT §5.1) --------------------------------------------------
+
+MINIMUM_KEY_LENGTH = 32
+
+
+class Derivation(str, Enum):
+    """How a secret string becomes a Fernet key."""
+
+    # >= 32 chars, 1.6.0-1.8.4: secret + "=" * (4 - len % 4), i.e. four "=" when already aligned
+    # (O:langflow/services/auth/utils.py:447-450).
+    DIRECT_ALWAYS_PAD = "direct-always-pad"
+    # >= 32 chars, 1.9.0+: padded only when needed (M:…/auth/utils.py:317-326).
+    DIRECT = "direct"
+    # < 32 chars, <= 1.10.0: random.seed(secret); 32 x getrandbits(8) (O:…/auth/utils.py:453-463).
+    LEGACY_RANDOM = "legacy-random"
+    # < 32 chars, 1.10.1+: urlsafe_b64encode(sha256(secret)) (M:…/auth/utils.py:329-353).
+    SHA256 = "sha256"
+
+
+def derive_key(secret: str, derivation: Derivation) -> bytes:
+    if derivation is Derivation.DIRECT_ALWAYS_PAD:
+        return (secret + "=" * (4 - len(secret) % 4)).encode()
+    if derivation is Derivation.DIRECT:
+        padding = (4 - len(secret) % 4) % 4
+        return (secret + "=" * padding).encode()
+    if derivation is Derivation.LEGACY_RANDOM:
+        rng = random.Random(secret)  # noqa: S311 - reproducing Langflow's legacy derivation
+        return base64.urlsafe_b64encode(bytes(rng.getrandbits(8) for _ in range(32)))
+    return base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest())
+
+
+def candidate_derivations(secret: str) -> list[Derivation]:
+    """Every derivation some release could have used for this secret, for reading."""
+    if len(secret) >= MINIMUM_KEY_LENGTH:
+        return [Derivation.DIRECT, Derivation.DIRECT_ALWAYS_PAD]
+    return [Derivation.SHA256, Derivation.LEGACY_RANDOM]
+
+
+def fernet(secret: str, derivation: Derivation) -> Fernet:
+    from cryptography.fernet import Fernet
+
+    try:
+        return Fernet(derive_key(secret, derivation))
+    except (ValueError, TypeError):
+        raise InvalidInput(
+            f"the secret key is {len(secret)} characters but not a usable Fernet key: a key of "
+            "32 or more characters must be urlsafe base64 of exactly 32 bytes "
+            "(e.g. `lfadmin secrets generate`)"
+            + (" - it ends with a newline" if secret.endswith("\n") else "")
+        ) from None
+
+
+def key_usable(secret: str, derivation: Derivation) -> bool:
+    try:
+        fernet(secret, derivation)
+    except InvalidInput:
+        return False
+    return True
+
+
+def looks_encrypted(value: str | None) -> bool:
+    """Langflow's own test for a Fernet token (``startswith("gAAAAA")``, CONTRACT §6)."""
+    return bool(value) and str(value).startswith("gAAAAA")
+
+
+@dataclass(frozen=True)
+class Decrypted:
+    plaintext: str
+    derivation: Derivation
+
+
+def decrypt(secret: str, token: str, derivations: Iterable[Derivation] | None = None) -> Decrypted | None:
+    """Decrypt ``token`` trying each plausible derivation; None when none opens it."""
+    from cryptography.fernet import InvalidToken
+
+    for derivation in derivations or candidate_derivations(secret):
+        try:
+            f = fernet(secret, derivation)
+        except InvalidInput:
+            continue
+        try:
+            return Decrypted(f.decrypt(token.encode()).decode(), derivation)
+        except (InvalidToken, ValueError, UnicodeDecodeError):
+            continue
+    return None
+
+
+def encrypt(secret: str, plaintext: str, derivation: Derivation) -> str:
+    return fernet(secret, derivation).encrypt(plaintext.encode()).decode()

@@ -1,0 +1,160 @@
+"""The environment Langflow would see, with where each value came from.
+
+Langflow reads settings through pydantic-settings with ``env_prefix="LANGFLOW_"`` and
+``case_sensitive=False`` (SETTINGS.md §1.1): ``langflow_auto_login`` counts like
+``LANGFLOW_AUTO_LOGIN``. A few variables are read with ``os.getenv`` instead and are therefore
+exact-case, ``LANGFLOW_DATABASE_URL`` among them.
+
+``langflow run --env-file FILE`` applies ``load_dotenv(FILE, override=True)`` (all releases,
+SETTINGS.md §1.2): the file's values win over the process environment, ``${VAR}`` interpolation
+sees the file's own earlier values first, and a ``KEY`` line without ``=`` sets nothing. We parse
+with python-dotenv's own parser, but refuse a line it cannot parse instead of skipping it, because
+an operator who typed it meant something.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from lfadmin.errors import InvalidInput
+
+PREFIX = "LANGFLOW_"
+
+# pydantic v2's lax str -> bool rules, case-insensitive, nothing stripped (SETTINGS.md §1.7).
+_TRUE = frozenset({"1", "true", "t", "yes", "y", "on"})
+_FALSE = frozenset({"0", "false", "f", "no", "n", "off"})
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a value came from: an env file line, the process environment, or a default."""
+
+    kind: str  # "file" | "environment" | "default" | "option"
+    path: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        if self.kind == "file":
+            return f"{self.path}:{self.line}"
+        return self.kind
+
+
+DEFAULT = Origin("default")
+ENVIRONMENT = Origin("environment")
+
+
+@dataclass(frozen=True)
+class Value:
+    name: str  # the variable's name as written (e.g. "langflow_auto_login")
+    raw: str
+    origin: Origin
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.origin})"
+
+
+def parse_bool(raw: str) -> bool | None:
+    """Langflow's (pydantic's) boolean parsing; None when Langflow would refuse the value."""
+    low = raw.lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    return None
+
+
+class Environment:
+    """An ordered view of variables as Langflow would get them, each with its origin."""
+
+    def __init__(self, values: Mapping[str, Value], env_file: Path | None = None) -> None:
+        self._values = dict(values)
+        self.env_file = env_file
+
+    @classmethod
+    def load(
+        cls, env_file: Path | None = None, environ: Mapping[str, str] | None = None
+    ) -> Environment:
+        base = dict(os.environ if environ is None else environ)
+        values: dict[str, Value] = {k: Value(k, v, ENVIRONMENT) for k, v in base.items()}
+        if env_file is not None:
+            for name, val in read_env_file(env_file, base).items():
+                # dict assignment keeps an existing key's position, as os.environ does.
+                values[name] = val
+        return cls(values, env_file)
+
+    def __iter__(self) -> Iterator[Value]:
+        return iter(self._values.values())
+
+    def exact(self, name: str) -> Value | None:
+        """``os.getenv(name)`` semantics: exact case, empty counts as unset."""
+        val = self._values.get(name)
+        return val if val is not None and val.raw != "" else None
+
+    def setting(self, field: str) -> Value | None:
+        """``LANGFLOW_<field>`` matched case-insensitively; the last one in environ order wins."""
+        wanted = (PREFIX + field).lower()
+        found = None
+        for val in self._values.values():
+            if val.name.lower() == wanted:
+                found = val
+        return found
+
+    def text(self, field: str, default: str = "") -> str:
+        val = self.setting(field)
+        return default if val is None else val.raw
+
+    def boolean(self, field: str, default: bool) -> bool:
+        val = self.setting(field)
+        if val is None:
+            return default
+        parsed = parse_bool(val.raw)
+        if parsed is None:
+            raise InvalidInput(
+                f"{val.describe()}: {val.raw!r} is not a boolean Langflow accepts "
+                "(use true/false, 1/0, yes/no, on/off); Langflow would refuse to start"
+            )
+        return parsed
+
+    def optional_boolean(self, field: str) -> bool | None:
+        return None if self.setting(field) is None else self.boolean(field, False)
+
+
+def read_env_file(path: Path, environ: Mapping[str, str]) -> dict[str, Value]:
+    """Parse ``path`` like ``load_dotenv(path, override=True)``; refuse what it would skip."""
+    from dotenv.parser import parse_stream
+    from dotenv.variables import parse_variables
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInput(f"env file {path} does not exist") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"env file {path} is a directory") from None
+    except PermissionError:
+        raise InvalidInput(f"env file {path} is not readable (permission denied)") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"env file {path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise InvalidInput(f"env file {path} cannot be read: {exc.strerror}") from None
+    if "\x00" in text:
+        raise InvalidInput(f"env file {path} is binary, not an env file")
+
+    import io
+
+    resolved: dict[str, Value] = {}
+    for binding in parse_stream(io.StringIO(text)):
+        line = binding.original.line
+        if binding.error:
+            snippet = binding.original.string.strip().splitlines()[0][:40] if binding.original.string.strip() else ""
+            raise InvalidInput(f"{path}:{line}: cannot parse this line: {snippet!r}")
+        if binding.key is None or binding.value is None:
+            continue  # comments, blank lines, and `KEY` without `=` set nothing
+        # override=True interpolation: process environment first, then the file's own values.
+        scope: dict[str, str | None] = dict(environ)
+        scope.update({k: v.raw for k, v in resolved.items()})
+        raw = "".join(atom.resolve(scope) for atom in parse_variables(binding.value))
+        resolved[binding.key] = Value(binding.key, raw, Origin("file", str(path), line))
+    return resolved

@@ -1,0 +1,246 @@
+"""Which Langflow made this database, and therefore how lfadmin must behave.
+
+Capabilities are read from columns, tables and indexes, never from alembic ancestry alone:
+1.10.3's head (d49cbced8696) is not in 1.13's history (CONTRACT §2). The alembic revision, when
+known, narrows the release range further (e.g. which short-key Fernet derivation to write).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from lfadmin.errors import InvalidInput, UnsupportedDatabase
+from lfadmin.langflow.crypto import MINIMUM_KEY_LENGTH, Derivation
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+Version = tuple[int, int, int]
+
+OLDEST_SUPPORTED: Version = (1, 6, 0)
+NEWEST_KNOWN: Version = (1, 13, 0)
+
+# Alembic heads of released Langflow versions (CONTRACT §2, read from the wheels).
+KNOWN_HEADS: dict[str, tuple[Version, Version]] = {
+    "d37bc4322900": ((1, 6, 0), (1, 6, 9)),
+    "182e5471b900": ((1, 7, 0), (1, 7, 3)),
+    "59a272d6669a": ((1, 8, 0), (1, 8, 4)),
+    "d306e5c17c41": ((1, 9, 0), (1, 9, 6)),
+    "b7c4d8e9f012": ((1, 10, 0), (1, 10, 1)),
+    "d49cbced8696": ((1, 10, 2), (1, 10, 3)),
+    "d19e7b3c5a42": ((1, 11, 0), (1, 11, 99)),
+    "c6d8e0f2a4b7": ((1, 12, 0), (1, 12, 0)),
+    "386662af02e9": ((1, 12, 1), (1, 12, 99)),
+    "e5a7c9b1d3f2": ((1, 13, 0), (1, 13, 0)),
+}
+
+# Revisions that were the head of a release older than 1.6.0 (see KNOWN_HEADS for the source).
+PRE_1_6_HEADS: dict[str, str] = {}
+
+
+def fmt(v: Version) -> str:
+    return ".".join(str(p) for p in v).replace(".99", ".x")
+
+
+def parse_version(text: str) -> Version:
+    parts = text.strip().lstrip("v").split(".")
+    try:
+        nums = [int(p) for p in parts]
+    except ValueError:
+        raise InvalidInput(f"--langflow-version {text!r} is not a version like 1.10.3") from None
+    if not 1 <= len(nums) <= 3:
+        raise InvalidInput(f"--langflow-version {text!r} is not a version like 1.10.3")
+    nums += [0] * (3 - len(nums))
+    v = (nums[0], nums[1], nums[2])
+    if not OLDEST_SUPPORTED <= v <= (NEWEST_KNOWN[0], NEWEST_KNOWN[1], 99):
+        raise InvalidInput(
+            f"--langflow-version {text}: lfadmin supports Langflow {fmt(OLDEST_SUPPORTED)} to "
+            f"{fmt(NEWEST_KNOWN)}"
+        )
+    return v
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What the database has, and the Langflow behaviour that follows from it."""
+
+    backend: str
+    revision: str | None
+    tables: frozenset[str]
+    columns: dict[str, frozenset[str]]
+    user_indexes: frozenset[str]
+    lo: Version
+    hi: Version
+    newer_unknown: bool = False
+    pinned: bool = False  # release given with --langflow-version
+    notes: tuple[str, ...] = field(default=())
+
+    # -- capabilities (columns) ---------------------------------------------------------------
+    def has(self, table: str, column: str | None = None) -> bool:
+        if column is None:
+            return table in self.tables
+        return column in self.columns.get(table, frozenset())
+
+    @property
+    def api_keys_hashed(self) -> bool:
+        """``apikey.api_key_hash``: keys stored as Fernet token + SHA-256 (1.9.0+)."""
+        return self.has("apikey", "api_key_hash")
+
+    @property
+    def api_key_expiry(self) -> bool:
+        """``apikey.expires_at``; from the same release on, ``is_active`` is enforced (1.10.0)."""
+        return self.has("apikey", "expires_at")
+
+    @property
+    def user_retired_at(self) -> bool:
+        return self.has("user", "retired_at")
+
+    @property
+    def usernames_case_insensitive(self) -> bool:
+        """1.13's unique index on lower(username) (migration 1d28fd31a982)."""
+        return "ix_user_username_lower" in self.user_indexes
+
+    @property
+    def erase_pipeline(self) -> bool:
+        return self.has("data_subject_request")
+
+    # -- release-dependent behaviour ----------------------------------------------------------
+    @property
+    def release_label(self) -> str:
+        if self.newer_unknown:
+            return f"newer than {fmt(NEWEST_KNOWN)} (unknown schema)"
+        if self.lo == self.hi:
+            return fmt(self.lo)
+        return f"{fmt(self.lo)} – {fmt(self.hi)}"
+
+    @property
+    def auto_login_default(self) -> bool:
+        """``AuthSettings.AUTO_LOGIN`` default: True up to 1.12, False from 1.13.0."""
+        return self.hi < (1, 13, 0)
+
+    @property
+    def superuser_forced_under_auto_login(self) -> bool:
+        """1.6.x's validator forces SUPERUSER/PASSWORD to langflow/langflow under AUTO_LOGIN."""
+        return self.hi < (1, 10, 0)
+
+    @property
+    def refuses_legacy_password(self) -> bool:
+        """1.10+ refuse password ``langflow`` for the bootstrap accounts (CONTRACT §3)."""
+        return self.lo >= (1, 10, 0)
+
+    @property
+    def default_folder_described(self) -> bool:
+        """1.6.9 creates the default folder without a description; 1.10.3+ describe it."""
+        return self.lo >= (1, 10, 0)
+
+    def encrypt_derivation(self, secret: str) -> Derivation:
+        """The derivation the Langflow that made this database uses to encrypt (CONTRACT §5.1)."""
+        if len(secret) >= MINIMUM_KEY_LENGTH:
+            return Derivation.DIRECT_ALWAYS_PAD if self.hi <= (1, 8, 99) else Derivation.DIRECT
+        return Derivation.LEGACY_RANDOM if self.hi <= (1, 10, 0) else Derivation.SHA256
+
+    def read_derivations(self, secret: str) -> list[Derivation]:
+        """What the server itself can decrypt: 1.10.1-1.10.x read SHA-256 only, 1.11+ both."""
+        if len(secret) >= MINIMUM_KEY_LENGTH:
+            return [self.encrypt_derivation(secret)]
+        if self.hi <= (1, 10, 0):
+            return [Derivation.LEGACY_RANDOM]
+        if self.hi < (1, 11, 0):
+            return [Derivation.SHA256]
+        return [Derivation.SHA256, Derivation.LEGACY_RANDOM]
+
+    def short_key_ambiguous(self, secret: str) -> bool:
+        return len(secret) < MINIMUM_KEY_LENGTH and self.lo <= (1, 10, 0) < self.hi
+
+
+# Column sets that tell release tiers apart (CONTRACT §2, "Suggested schema-capability probes").
+def _tier(cols: dict[str, frozenset[str]], user_indexes: frozenset[str]) -> tuple[Version, Version]:
+    apikey = cols.get("apikey", frozenset())
+    user = cols.get("user", frozenset())
+    variable = cols.get("variable", frozenset())
+    if "retired_at" in user or "ix_user_username_lower" in user_indexes:
+        return (1, 13, 0), NEWEST_KNOWN
+    if "is_environment_managed" in variable:
+        return (1, 12, 1), (1, 12, 99)
+    if "expires_at" in apikey:
+        return (1, 10, 0), (1, 12, 99)
+    if "api_key_hash" in apikey:
+        return (1, 9, 0), (1, 9, 99)
+    return (1, 6, 0), (1, 8, 99)
+
+
+_PROBED_TABLES = ("user", "apikey", "variable", "folder", "flow")
+_REQUIRED = {"user", "apikey", "variable", "folder", "flow", "alembic_version"}
+
+
+def _user_indexes(conn: Connection, backend: str) -> frozenset[str]:
+    # Read the catalog directly: SQLAlchemy does not reflect expression indexes such as 1.13's
+    # ix_user_username_lower ON lower(username).
+    from sqlalchemy import text
+
+    if backend == "sqlite":
+        sql = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'user'"
+    else:
+        sql = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'user'"
+    return frozenset(r[0] for r in conn.execute(text(sql)) if r[0])
+
+
+def detect(conn: Connection, backend: str, pinned: Version | None = None) -> Schema:
+    from sqlalchemy import inspect, text
+
+    insp = inspect(conn)
+    tables = frozenset(insp.get_table_names())
+    if not tables:
+        raise UnsupportedDatabase("the database is empty: not a Langflow database")
+    missing = _REQUIRED - tables
+    if missing:
+        raise UnsupportedDatabase(
+            f"not a Langflow database: no {', '.join(sorted(missing))} table"
+            + ("s" if len(missing) > 1 else "")
+        )
+    columns = {t: frozenset(c["name"] for c in insp.get_columns(t)) for t in _PROBED_TABLES}
+    user_indexes = _user_indexes(conn, backend)
+    revisions = [r for (r,) in conn.execute(text("SELECT version_num FROM alembic_version"))]
+    revision = revisions[0] if len(revisions) == 1 else (",".join(revisions) or None)
+
+    if revision in PRE_1_6_HEADS:
+        raise UnsupportedDatabase(
+            f"this database was made by Langflow {PRE_1_6_HEADS[revision]} (alembic revision "
+            f"{revision}); lfadmin supports {fmt(OLDEST_SUPPORTED)} and later",
+            hint="start Langflow 1.6 or newer on it once to migrate it",
+        )
+    lo, hi = _tier(columns, user_indexes)
+    notes: list[str] = []
+    newer_unknown = False
+    known = KNOWN_HEADS.get(revision or "")
+    if known is not None:
+        # A known head narrows the tier; if they disagree the columns win (they are what is there).
+        klo, khi = known
+        if lo <= klo and khi <= hi:
+            lo, hi = klo, khi
+        else:
+            notes.append(f"alembic revision {revision} does not match the schema's columns")
+    elif lo >= (1, 13, 0):
+        newer_unknown = True
+        notes.append(f"alembic revision {revision} is not one lfadmin knows")
+    if pinned is not None:
+        if not lo <= pinned <= hi and not newer_unknown:
+            notes.append(
+                f"--langflow-version {fmt(pinned)} does not match the schema "
+                f"(looks like {fmt(lo)} – {fmt(hi)}); trusting the option"
+            )
+        lo = hi = pinned
+        newer_unknown = False
+    return Schema(
+        backend=backend,
+        revision=revision,
+        tables=tables,
+        columns=columns,
+        user_indexes=user_indexes,
+        lo=lo,
+        hi=hi,
+        newer_unknown=newer_unknown,
+        pinned=pinned is not None,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,134 @@
+"""Langflow's settings as the server would resolve them, for what lfadmin needs.
+
+Sources: SETTINGS.md §2 (config dir, database URL), CONTRACT §5.3 (secret key). Nothing here
+writes anything: Langflow creates the config dir and writes ``secret_key`` whenever it builds
+its settings, lfadmin deliberately does neither (only ``secrets`` commands write keys, on request).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lfadmin.errors import DatabaseUnavailable
+from lfadmin.langflow.env import DEFAULT, Environment, Origin, Value
+
+DEFAULT_SUPERUSER = "langflow"
+# The legacy default password: 1.6.x creates and accepts it; 1.10+ refuses it for the
+# bootstrap accounts (CONTRACT §3 "Login extras").
+LEGACY_DEFAULT_PASSWORD = "langflow"  # noqa: S105 - a known-insecure value we check for
+
+
+@dataclass(frozen=True)
+class SecretKey:
+    value: str
+    source: str  # human description: "LANGFLOW_SECRET_KEY (.env:3)" or "<dir>/secret_key"
+    origin: Origin
+    path: Path | None = None  # the config-dir file when that is where it came from
+
+
+@dataclass
+class LangflowSettings:
+    env: Environment
+    database_url_option: str | None = None
+    _config_dir: tuple[Path, Origin] | None = field(default=None, init=False, repr=False)
+
+    # -- config dir ---------------------------------------------------------------------------
+    @property
+    def config_dir(self) -> Path:
+        return self._resolve_config_dir()[0]
+
+    @property
+    def config_dir_origin(self) -> Origin:
+        return self._resolve_config_dir()[1]
+
+    def _resolve_config_dir(self) -> tuple[Path, Origin]:
+        if self._config_dir is None:
+            val = self.env.setting("CONFIG_DIR")
+            if val is not None and val.raw:
+                # 1.10+ resolve() it; a relative value means the same directory either way
+                # when lfadmin runs from the server's working directory.
+                self._config_dir = (Path(val.raw).expanduser().resolve(), val.origin)
+            else:
+                from platformdirs import user_cache_dir
+
+                self._config_dir = (Path(user_cache_dir("langflow", "langflow")), DEFAULT)
+        return self._config_dir
+
+    # -- secret key ---------------------------------------------------------------------------
+    def secret_key(self) -> SecretKey | None:
+        """The key Langflow would use, or None when it would generate a new one."""
+        val = self.env.setting("SECRET_KEY")
+        if val is not None and val.raw:
+            return SecretKey(val.raw, val.describe(), val.origin)
+        path = self.config_dir / "secret_key"
+        try:
+            # Langflow reads the file verbatim with read_text(): no strip, so a trailing
+            # newline becomes part of the key (CONTRACT §5.1 explains what that breaks).
+            text = path.read_text()
+        except OSError:
+            return None
+        if not text:
+            return None
+        return SecretKey(text, str(path), Origin("file", str(path), 1), path)
+
+    # -- simple settings ----------------------------------------------------------------------
+    def superuser_name(self) -> Value:
+        val = self.env.setting("SUPERUSER")
+        return val if val is not None and val.raw else Value("LANGFLOW_SUPERUSER", DEFAULT_SUPERUSER, DEFAULT)
+
+    def superuser_password(self) -> Value | None:
+        val = self.env.setting("SUPERUSER_PASSWORD")
+        return val if val is not None and val.raw else None
+
+    # -- database URL -------------------------------------------------------------------------
+    def database_url(self) -> tuple[str, str]:
+        """The URL and a description of where it came from (SETTINGS.md §2.2)."""
+        if self.database_url_option:
+            return self.database_url_option, "--database-url"
+        val = self.env.exact("LANGFLOW_DATABASE_URL")
+        if val is not None:
+            return val.raw, val.describe()
+        tried: list[str] = []
+        for path in self.default_sqlite_paths():
+            if path.exists():
+                return f"sqlite:///{path}", f"Langflow's default location {path}"
+            tried.append(str(path))
+        looked = ", ".join(tried) if tried else "nowhere (no langflow package installed beside lfadmin)"
+        raise DatabaseUnavailable(
+            f"no Langflow database found: LANGFLOW_DATABASE_URL is not set and looked in {looked}",
+            hint="pass --database-url URL, set LANGFLOW_DATABASE_URL, or --env-file the server's .env",
+        )
+
+    def default_sqlite_paths(self) -> list[Path]:
+        """Where Langflow puts its SQLite file when LANGFLOW_DATABASE_URL is unset."""
+        name = "langflow-pre.db" if _langflow_is_prerelease() else "langflow.db"
+        if self.env.boolean("SAVE_DB_IN_CONFIG_DIR", False):
+            return [self.config_dir / name]
+        pkg = _langflow_package_dir()
+        return [pkg / name] if pkg is not None else []
+
+
+def _langflow_package_dir() -> Path | None:
+    # find_spec on a top-level package locates it without importing it (importing Langflow
+    # takes 10-20 s and would defeat the point of a standalone tool).
+    try:
+        spec = importlib.util.find_spec("langflow")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _langflow_is_prerelease() -> bool:
+    from importlib.metadata import PackageNotFoundError, version
+
+    for dist in ("langflow", "langflow-base"):
+        try:
+            ver = version(dist)
+        except PackageNotFoundError:
+            continue
+        return any(tag in ver for tag in ("a", "b", "rc", "dev"))
+    return False

@@ -1,0 +1,75 @@
+"""How Langflow stores values on each backend (CONTRACT §1.1), in one place.
+
+Langflow writes through SQLModel/SQLAlchemy, so these are SQLAlchemy's own encodings:
+
+- UUID: SQLite ``CHAR(32)`` holding 32 lowercase hex digits, no dashes (SQLAlchemy's ``Uuid``
+  type on a backend without a native one); PostgreSQL native ``uuid``.
+- Booleans: SQLite INTEGER 0/1; PostgreSQL ``boolean``.
+- Datetimes: SQLite TEXT ``%Y-%m-%d %H:%M:%S.%f`` in UTC wall-clock without offset, always six
+  microsecond digits (SQLAlchemy's SQLite DATETIME format, tzinfo dropped without conversion).
+  Langflow and SQLite compare these as strings, so any other spelling sorts wrong.
+  PostgreSQL: aware UTC datetimes; the session runs with ``timezone=utc`` (see ``lfadmin.db``),
+  so they land right in both ``timestamp`` and ``timestamptz`` columns.
+- JSON: ``json.dumps`` with default separators on both (PostgreSQL casts the text to ``json``).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Codec:
+    """Python values <-> the column values Langflow writes, for one backend."""
+
+    def __init__(self, backend: str) -> None:
+        self.backend = backend
+        self.sqlite = backend == "sqlite"
+
+    # -- writing ------------------------------------------------------------------------------
+    def uuid(self, value: uuid.UUID) -> Any:
+        return value.hex if self.sqlite else value
+
+    def datetime(self, value: datetime | None) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        value = value.astimezone(timezone.utc)
+        return value.strftime(SQLITE_DATETIME) if self.sqlite else value
+
+    def boolean(self, value: bool) -> Any:
+        return int(value) if self.sqlite else value
+
+    def json(self, value: Any) -> str:
+        return json.dumps(value)
+
+    # -- reading ------------------------------------------------------------------------------
+    @staticmethod
+    def read_uuid(value: Any) -> uuid.UUID:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+    @staticmethod
+    def read_datetime(value: Any) -> datetime | None:
+        """Aware UTC datetime from whatever the column holds (naive values are UTC)."""
+        if value is None or value == "":
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if not isinstance(value, datetime):
+            raise TypeError(f"not a datetime: {value!r}")
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+    @staticmethod
+    def read_bool(value: Any) -> bool:
+        return bool(value)

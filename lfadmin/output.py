@@ -1,0 +1,78 @@
+"""Data on stdout, talk on stderr. The only module besides ``lfadmin.cli`` that uses rich."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+_stderr: Console | None = None
+_stdout: Console | None = None
+quiet = False
+
+
+def err_console() -> Console:
+    global _stderr
+    if _stderr is None:
+        from rich.console import Console
+
+        _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+    return _stderr
+
+
+def out_console() -> Console:
+    global _stdout
+    if _stdout is None:
+        from rich.console import Console
+
+        _stdout = Console(highlight=False)
+    return _stdout
+
+
+def say(message: str) -> None:
+    """Conversation: progress and confirmations, on stderr, silenced by --quiet."""
+    if not quiet:
+        err_console().print(message, markup=False)
+
+
+def warn(message: str) -> None:
+    """Warnings stay visible under --quiet: they are about the operator's data."""
+    err_console().print(f"Warning: {message}", markup=False, style="yellow")
+
+
+def error(message: str) -> None:
+    err_console().print(f"Error: {message}", markup=False, style="bold red")
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def emit_line(text: str) -> None:
+    """One bare line of data on stdout (e.g. a key for ``KEY=$(lfadmin ...)``)."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def table(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    title: str | None = None,
+    show_header: bool = True,
+) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    t = Table(title=title, title_justify="left", header_style="bold", show_header=show_header)
+    for col in columns:
+        t.add_column(col, overflow="fold")
+    for row in rows:
+        # Text(), not str: a username like "[bold]x" must not be read as rich markup.
+        t.add_row(*(Text("" if v is None else str(v)) for v in row))
+    out_console().print(t)
