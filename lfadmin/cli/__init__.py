@@ -12,6 +12,10 @@ import typer
 from lfadmin import __version__, output
 from lfadmin.cli import common
 from lfadmin.cli.common import STATE
+from lfadmin.cli.api_keys import app as api_keys_app
+from lfadmin.cli.config import app as config_app
+from lfadmin.cli.secrets import app as secrets_app
+from lfadmin.cli.superuser import superuser
 from lfadmin.cli.users import app as users_app
 
 app = typer.Typer(
@@ -24,6 +28,11 @@ app = typer.Typer(
 )
 app.add_typer(users_app, name="user")
 app.add_typer(users_app, name="users", hidden=True)
+app.add_typer(api_keys_app, name="api-key")
+app.add_typer(api_keys_app, name="api-keys", hidden=True)
+app.command("superuser")(superuser)
+app.add_typer(secrets_app, name="secrets")
+app.add_typer(config_app, name="config")
 
 
 def _version(value: bool) -> None:

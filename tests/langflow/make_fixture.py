@@ -37,9 +37,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import copy
 import importlib.metadata
 import json
+import logging
 import os
 import shutil
 import sys
@@ -540,6 +540,7 @@ def main() -> int:
     app = build_app()
     log(f"app created in {time.monotonic() - t0:.1f}s")
     with TestClient(app) as client:
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request otherwise
         t0 = time.monotonic()
         made = populate(Api(client))
         log(f"populated through the API in {time.monotonic() - t0:.1f}s")

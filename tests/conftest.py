@@ -1,0 +1,340 @@
+"""Test harness: databases made by real Langflow, on SQLite and PostgreSQL, one fresh copy a test.
+
+- SQLite: ``tests/fixtures/langflow-<version>.db`` (built by ``tests/fixtures/build.sh`` with
+  Langflow's own startup and HTTP API) is copied into ``tmp_path``.
+- PostgreSQL: ``tests/fixtures/langflow-<version>.pg.sql`` (``pg_dump`` of the same build made
+  on PostgreSQL) is loaded once per session into a template database; each test gets
+  ``CREATE DATABASE ... TEMPLATE``.
+- The server: ``LFADMIN_TEST_PG_URL`` (default ``postgresql://postgres:postgres@127.0.0.1:5432/postgres``).
+  With ``CI=true`` a missing server fails the run; elsewhere PostgreSQL cases are skipped.
+- Every test runs with a clean environment: no ``LANGFLOW_*``/``LFADMIN_*`` variable from the
+  developer's shell, HOME and XDG dirs inside ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+VERSIONS = ("1.6.9", "1.13.0")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PG_URL = os.environ.get("LFADMIN_TEST_PG_URL", "postgresql://postgres:postgres@127.0.0.1:5432/postgres")
+
+
+# -- environment isolation ----------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        upper = name.upper()
+        if upper.startswith(("LANGFLOW_", "LFADMIN_")) and name != "LFADMIN_TEST_PG_URL":
+            monkeypatch.delenv(name)
+        if upper in {"AUTO_LOGIN", "SUPERUSER", "SUPERUSER_PASSWORD", "SECRET_KEY", "DEFAULT_FOLDER_NAME"}:
+            monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+# -- running lfadmin ----------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+    def __repr__(self) -> str:
+        return f"Result(exit_code={self.exit_code}, stdout={self.stdout!r}, stderr={self.stderr!r})"
+
+
+def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+    """Run ``lfadmin`` in-process (fast) through ``main()``, the real error handling included."""
+    from typer.testing import CliRunner
+
+    from lfadmin.cli import main
+
+    runner = CliRunner()
+    code = 0
+    saved_argv = sys.argv
+    with runner.isolation(input=input, env=env) as streams:
+        sys.argv = ["lfadmin", *args]
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        finally:
+            sys.argv = saved_argv
+            _reset_consoles()
+        out, err = streams[0].getvalue(), streams[1].getvalue()
+    return Result(code, out.decode(), err.decode())
+
+
+def _reset_consoles() -> None:
+    from lfadmin import output
+
+    output._stderr = None
+    output._stdout = None
+
+
+def run_process(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+    """Run the real ``python -m lfadmin`` process (for tracebacks, stdin, exit codes as a shell sees)."""
+    full_env = {**os.environ, **(env or {})}
+    proc = subprocess.run(
+        [sys.executable, "-m", "lfadmin", *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+# -- databases made by Langflow -------------------------------------------------------------------
+
+
+def manifest(version: str) -> dict[str, Any]:
+    return json.loads((FIXTURES / f"langflow-{version}.json").read_text())
+
+
+@dataclass
+class LangflowDB:
+    """One fresh copy of a Langflow-made database, and what is known to be in it."""
+
+    backend: str
+    version: str
+    url: str
+    manifest: dict[str, Any]
+    config_dir: Path
+    path: Path | None = None  # SQLite file
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def secret_key(self) -> str:
+        return str(self.manifest["secret_key"])
+
+    def user(self, username: str) -> dict[str, Any]:
+        return next(u for u in self.manifest["users"] if u["username"] == username)
+
+    def password(self, username: str) -> str:
+        return str(self.user(username)["password"])
+
+    def auth_env(self, username: str = "admin") -> dict[str, str]:
+        """Environment that authenticates ``username`` the way an operator's .env would."""
+        return {
+            **self.env,
+            "LANGFLOW_AUTO_LOGIN": "False",
+            "LANGFLOW_SUPERUSER": username,
+            "LANGFLOW_SUPERUSER_PASSWORD": self.password(username),
+        }
+
+    def run(self, *args: str, input: str | None = None, user: str | None = "admin", **env: str) -> Result:
+        base = self.auth_env(user) if user else dict(self.env)
+        return run(*args, input=input, env={**base, **env})
+
+    def query(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.pool import NullPool
+
+        engine = create_engine(_sync(self.url), poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                return [tuple(r) for r in conn.execute(text(sql), params)]
+        finally:
+            engine.dispose()
+
+    def snapshot(self) -> str:
+        """A digest of every row of every table (byte-exact file digest on SQLite)."""
+        if self.path is not None:
+            data = self.path.read_bytes()
+            wal = self.path.with_name(self.path.name + "-wal")
+            if wal.exists():
+                data += wal.read_bytes()
+            return hashlib.sha256(data).hexdigest()
+        tables = [
+            r[0]
+            for r in self.query(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+            )
+        ]
+        digest = hashlib.sha256()
+        for t in tables:
+            rows = self.query(f'SELECT * FROM "{t}"')
+            digest.update(t.encode())
+            digest.update(repr(sorted(map(repr, rows))).encode())
+        return digest.hexdigest()
+
+
+def _sync(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+
+
+def _pg_admin_url(dbname: str | None = None) -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(PG_URL)
+    if dbname:
+        url = url.set(database=dbname)
+    return url.render_as_string(hide_password=False)
+
+
+def _pg_execute(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(_pg_admin_url(), autocommit=True, connect_timeout=5) as conn:
+        conn.execute(sql)
+
+
+@pytest.fixture(scope="session")
+def pg_available() -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(_pg_admin_url(), connect_timeout=5) as conn:
+            conn.execute("SELECT 1")
+    except Exception as exc:
+        if IN_CI:
+            pytest.fail(f"CI=true but PostgreSQL is not reachable at {PG_URL}: {exc}")
+        return False
+    return True
+
+
+_PG_TEMPLATES: dict[str, str] = {}
+
+
+def _pg_template(version: str) -> str:
+    """Load the pg_dump of the Langflow-made database into a template database (once)."""
+    if version in _PG_TEMPLATES:
+        return _PG_TEMPLATES[version]
+    dump = FIXTURES / f"langflow-{version}.pg.sql"
+    if not dump.exists():
+        pytest.fail(f"missing {dump}; run tests/fixtures/build.sh")
+    digest = hashlib.sha256(dump.read_bytes()).hexdigest()[:12]
+    name = f"lfadmin_tpl_{version.replace('.', '_')}_{digest}"
+    import psycopg
+
+    with psycopg.connect(_pg_admin_url(), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    if not exists:
+        _pg_execute(f'CREATE DATABASE "{name}"')
+        proc = subprocess.run(
+            ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", _pg_admin_url(name), "-f", str(dump)],
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0:
+            _pg_execute(f'DROP DATABASE IF EXISTS "{name}"')
+            pytest.fail(f"loading {dump} failed: {proc.stderr[-2000:]}")
+    _PG_TEMPLATES[version] = name
+    return name
+
+
+def make_db(backend: str, version: str, tmp_path: Path) -> Iterator[LangflowDB]:
+    man = manifest(version)
+    config_dir = tmp_path / "langflow-config"
+    config_dir.mkdir(exist_ok=True)
+    env = {"LANGFLOW_CONFIG_DIR": str(config_dir), "LANGFLOW_SECRET_KEY": str(man["secret_key"])}
+    if backend == "sqlite":
+        path = tmp_path / f"langflow-{version}.db"
+        shutil.copyfile(FIXTURES / f"langflow-{version}.db", path)
+        url = f"sqlite:///{path}"
+        yield LangflowDB(backend, version, url, man, config_dir, path, {**env, "LANGFLOW_DATABASE_URL": url})
+        return
+    template = _pg_template(version)
+    name = f"lfadmin_t_{uuid.uuid4().hex[:12]}"
+    _pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    url = _pg_admin_url(name)
+    try:
+        yield LangflowDB(backend, version, url, man, config_dir, None, {**env, "LANGFLOW_DATABASE_URL": url})
+    finally:
+        _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+DB_PARAMS = [
+    pytest.param(("sqlite", v), id=f"sqlite-{v}") for v in VERSIONS
+] + [pytest.param(("postgresql", v), id=f"pg-{v}", marks=pytest.mark.postgres) for v in VERSIONS]
+
+
+@pytest.fixture(params=DB_PARAMS)
+def lfdb(request: pytest.FixtureRequest, tmp_path: Path, pg_available: bool) -> Iterator[LangflowDB]:
+    """A fresh copy of each Langflow-made database, on each backend."""
+    backend, version = request.param
+    if backend == "postgresql" and not pg_available:
+        pytest.skip("PostgreSQL not reachable (set LFADMIN_TEST_PG_URL)")
+    yield from make_db(backend, version, tmp_path)
+
+
+@pytest.fixture(params=[pytest.param(v, id=f"sqlite-{v}") for v in VERSIONS])
+def sqlite_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LangflowDB]:
+    """SQLite only: for byte-level checks and file-level bad input."""
+    yield from make_db("sqlite", request.param, tmp_path)
+
+
+# -- real Langflow, for interoperability -----------------------------------------------------------
+
+VENV_ROOT = Path(os.environ.get("LFADMIN_LANGFLOW_VENVS", Path.home() / ".cache" / "lfadmin" / "langflow"))
+_REAL_VENV_ROOT = VENV_ROOT  # captured before clean_env moves HOME
+
+
+def langflow_python(version: str) -> Path:
+    py = _REAL_VENV_ROOT / version / "bin" / "python"
+    if not py.exists():
+        msg = f"Langflow {version} venv missing at {py.parent.parent} (run scripts/langflow-venv.sh {version})"
+        if IN_CI:
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return py
+
+
+def langflow_check(db: LangflowDB, checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Ask real Langflow (one process, many checks) about the database; see tests/langflow/README.md."""
+    py = langflow_python(db.version)
+    proc = subprocess.run(
+        [
+            str(py),
+            str(ROOT / "tests" / "langflow" / "lf_check.py"),
+            "--db-url",
+            db.url,
+            "--secret-key",
+            db.secret_key,
+            "--config-dir",
+            str(db.config_dir),
+        ],
+        input=json.dumps(checks),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={k: v for k, v in os.environ.items() if not k.upper().startswith("LANGFLOW_")},
+    )
+    if proc.returncode != 0:
+        raise AssertionError(f"lf_check failed ({proc.returncode}): {proc.stderr[-3000:]}")
+    results: list[dict[str, Any]] = json.loads(proc.stdout)
+    return results
+
+
+__all__ = ["LangflowDB", "Result", "io", "langflow_check", "run", "run_process"]
