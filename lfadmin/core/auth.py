@@ -50,7 +50,7 @@ class Credentials:
 def effective_auto_login(s: Session) -> tuple[bool, str]:
     val = s.settings.env.setting("AUTO_LOGIN")
     if val is not None:
-        return s.settings.env.boolean("AUTO_LOGIN", False), val.describe()
+        return s.settings.env.boolean("AUTO_LOGIN", False), f"set in {val.origin.where()}"
     default = s.schema.auto_login_default
     return default, f"the default of Langflow {s.schema.release_label}"
 

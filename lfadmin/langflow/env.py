@@ -41,6 +41,10 @@ class Origin:
             return f"{self.path}:{self.line}"
         return self.kind
 
+    def where(self) -> str:
+        """For a sentence: "the environment", "/srv/.env:3"."""
+        return str(self) if self.kind == "file" else f"the {self.kind}"
+
 
 DEFAULT = Origin("default")
 ENVIRONMENT = Origin("environment")
@@ -146,9 +150,12 @@ def read_env_file(path: Path, environ: Mapping[str, str]) -> dict[str, Value]:
 
     resolved: dict[str, Value] = {}
     for binding in parse_stream(io.StringIO(text)):
-        line = binding.original.line
+        # A binding's text starts with the blank lines before it; count them to name its line.
+        original = binding.original.string
+        lead = original[: len(original) - len(original.lstrip())]
+        line = binding.original.line + lead.count("\n")
         if binding.error:
-            snippet = binding.original.string.strip().splitlines()[0][:40] if binding.original.string.strip() else ""
+            snippet = original.strip().splitlines()[0][:40] if original.strip() else ""
             raise InvalidInput(f"{path}:{line}: cannot parse this line: {snippet!r}")
         if binding.key is None or binding.value is None:
             continue  # comments, blank lines, and `KEY` without `=` set nothing

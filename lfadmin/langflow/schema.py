@@ -21,22 +21,27 @@ Version = tuple[int, int, int]
 OLDEST_SUPPORTED: Version = (1, 6, 0)
 NEWEST_KNOWN: Version = (1, 13, 0)
 
-# Alembic heads of released Langflow versions (CONTRACT §2, read from the wheels).
+# The alembic head of every Langflow release from 1.5.0 to 1.13.0 (read from each
+# langflow-base wheel; every release has exactly one head).
 KNOWN_HEADS: dict[str, tuple[Version, Version]] = {
     "d37bc4322900": ((1, 6, 0), (1, 6, 9)),
-    "182e5471b900": ((1, 7, 0), (1, 7, 3)),
+    "182e5471b900": ((1, 7, 1), (1, 7, 3)),  # there is no 1.7.0
     "59a272d6669a": ((1, 8, 0), (1, 8, 4)),
     "d306e5c17c41": ((1, 9, 0), (1, 9, 6)),
     "b7c4d8e9f012": ((1, 10, 0), (1, 10, 1)),
-    "d49cbced8696": ((1, 10, 2), (1, 10, 3)),
-    "d19e7b3c5a42": ((1, 11, 0), (1, 11, 99)),
+    "e1705947c729": ((1, 10, 2), (1, 10, 2)),
+    "d49cbced8696": ((1, 10, 3), (1, 10, 3)),  # not in any later release's history
+    "d19e7b3c5a42": ((1, 11, 0), (1, 11, 6)),
     "c6d8e0f2a4b7": ((1, 12, 0), (1, 12, 0)),
-    "386662af02e9": ((1, 12, 1), (1, 12, 99)),
+    "d7e9f1a3b5c8": ((1, 12, 1), (1, 12, 1)),
+    "a1b2c9d3e4f5": ((1, 12, 2), (1, 12, 2)),
+    "386662af02e9": ((1, 12, 3), (1, 12, 8)),
     "e5a7c9b1d3f2": ((1, 13, 0), (1, 13, 0)),
 }
 
-# Revisions that were the head of a release older than 1.6.0 (see KNOWN_HEADS for the source).
-PRE_1_6_HEADS: dict[str, str] = {}
+# Heads of releases older than 1.6.0 (1.5.0-1.5.1). Such schemas also lack folder.auth_settings,
+# which 1.6.0's migration 3162e83e485f added; that column is the probe for unknown older heads.
+PRE_1_6_HEADS: dict[str, str] = {"d9a6ea21edcd": "1.5.x"}
 
 
 def fmt(v: Version) -> str:
@@ -161,10 +166,10 @@ def _tier(cols: dict[str, frozenset[str]], user_indexes: frozenset[str]) -> tupl
     variable = cols.get("variable", frozenset())
     if "retired_at" in user or "ix_user_username_lower" in user_indexes:
         return (1, 13, 0), NEWEST_KNOWN
-    if "is_environment_managed" in variable:
+    if "is_environment_managed" in variable:  # d7e9f1a3b5c8, first in 1.12.1
         return (1, 12, 1), (1, 12, 99)
     if "expires_at" in apikey:
-        return (1, 10, 0), (1, 12, 99)
+        return (1, 10, 0), (1, 12, 0)
     if "api_key_hash" in apikey:
         return (1, 9, 0), (1, 9, 99)
     return (1, 6, 0), (1, 8, 99)
@@ -208,6 +213,13 @@ def detect(conn: Connection, backend: str, pinned: Version | None = None) -> Sch
         raise UnsupportedDatabase(
             f"this database was made by Langflow {PRE_1_6_HEADS[revision]} (alembic revision "
             f"{revision}); lfadmin supports {fmt(OLDEST_SUPPORTED)} and later",
+            hint="start Langflow 1.6 or newer on it once to migrate it",
+        )
+    if "auth_settings" not in columns["folder"]:
+        raise UnsupportedDatabase(
+            f"this database was made by a Langflow older than {fmt(OLDEST_SUPPORTED)} "
+            f"(no folder.auth_settings; alembic revision {revision}); lfadmin supports "
+            f"{fmt(OLDEST_SUPPORTED)} and later",
             hint="start Langflow 1.6 or newer on it once to migrate it",
         )
     lo, hi = _tier(columns, user_indexes)
