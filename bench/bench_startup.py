@@ -22,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+DB_FLOOR = "import typer, rich.table, sqlalchemy (floor)"
 
 TYPER_ONE = """
 import typer
@@ -64,8 +65,8 @@ def main() -> None:
         ("typer one-command --help (floor)", [PY, str(typer_app), "--help"], None),
         ("lfadmin --help", [PY, "-m", "lfadmin", "--help"], "typer one-command --help (floor)"),
         ("lfadmin --version", [PY, "-m", "lfadmin", "--version"], "typer one-command --help (floor)"),
-        ("import typer, rich.table, sqlalchemy (floor)", [PY, "-c", "import typer, rich.table, sqlalchemy"], None),
-        ("lfadmin user list (1.6.9 fixture)", [PY, "-m", "lfadmin", "-q", "user", "list"], "import typer, rich.table, sqlalchemy (floor)"),
+        (DB_FLOOR, [PY, "-c", "import typer, rich.table, sqlalchemy"], None),
+        ("lfadmin user list (1.6.9 fixture)", [PY, "-m", "lfadmin", "-q", "user", "list"], DB_FLOOR),
     ]
     results: dict[str, tuple[float, float]] = {}
     print(f"{'command':48} {'median ms':>10} {'peak RSS MB':>12} {'x floor':>8}")

@@ -26,7 +26,7 @@ def user_row(db: LangflowDB, username: str) -> dict[str, object]:
     )
     assert len(rows) == 1, rows
     keys = ["id", "password", "is_active", "is_superuser", "create_at", "updated_at", "last_login_at", "optins"]
-    return dict(zip(keys, rows[0]))
+    return dict(zip(keys, rows[0], strict=True))
 
 
 # -- list / show ---------------------------------------------------------------------------------

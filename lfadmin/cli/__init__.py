@@ -5,14 +5,14 @@ exit code; anything else is a bug, reported in one line (``--debug`` shows the t
 """
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from lfadmin import __version__, output
 from lfadmin.cli import common
-from lfadmin.cli.common import STATE
 from lfadmin.cli.api_keys import app as api_keys_app
+from lfadmin.cli.common import STATE
 from lfadmin.cli.config import app as config_app
 from lfadmin.cli.secrets import app as secrets_app
 from lfadmin.cli.superuser import superuser
@@ -47,7 +47,7 @@ def _version(value: bool) -> None:
 @common.common
 def root(
     version: Annotated[
-        Optional[bool],
+        bool | None,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
     ] = None,
 ) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -29,14 +29,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @dataclass
 class State:
-    env_file: Optional[Path] = None
-    database_url: Optional[str] = None
-    langflow_version: Optional[str] = None
+    env_file: Path | None = None
+    database_url: str | None = None
+    langflow_version: str | None = None
     force_unknown_schema: bool = False
     json: bool = False
     quiet: bool = False
     debug: bool = False
-    as_user: Optional[str] = None
+    as_user: str | None = None
     auth_password_stdin: bool = False
     api_key_stdin: bool = False
 
@@ -45,7 +45,7 @@ STATE = State()
 
 PANEL = "Global options"
 EnvFileOpt = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option(
         "--env-file",
         help="Read settings from this env file, like `langflow run --env-file` (it overrides the environment).",
@@ -54,7 +54,7 @@ EnvFileOpt = Annotated[
     ),
 ]
 DatabaseUrlOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--database-url",
         help="Langflow's database URL (default: LANGFLOW_DATABASE_URL, then Langflow's SQLite location).",
@@ -63,7 +63,7 @@ DatabaseUrlOpt = Annotated[
     ),
 ]
 VersionOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--langflow-version",
         help="The Langflow release that runs on this database, when the schema alone is ambiguous.",
@@ -83,7 +83,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on 
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only data and errors; no chatter.", rich_help_panel=PANEL)]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.", rich_help_panel=PANEL)]
 AsOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--as",
         help="Superuser to authenticate as when AUTO_LOGIN is off (default: LANGFLOW_SUPERUSER).",
@@ -141,7 +141,8 @@ def common(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        apply(**{name: kwargs.pop(name) for name in list(kwargs) if name in _COMMON and name not in sig.parameters})
+        ours = [name for name in list(kwargs) if name in _COMMON and name not in sig.parameters]
+        apply(**{name: kwargs.pop(name) for name in ours})
         return func(*args, **kwargs)
 
     wrapper.__signature__ = sig.replace(parameters=[*sig.parameters.values(), *extra])  # type: ignore[attr-defined]
@@ -157,7 +158,7 @@ def reset() -> None:
 
 # -- secrets from stdin and prompts -----------------------------------------------------------
 
-_stdin_used_by: Optional[str] = None
+_stdin_used_by: str | None = None
 
 
 def read_stdin_secret(option: str) -> str:
@@ -193,7 +194,7 @@ def prompt_secret(label: str, *, confirm: bool = False) -> str:
     return value
 
 
-def prompter() -> Optional[Callable[[str], str]]:
+def prompter() -> Callable[[str], str] | None:
     return prompt_secret if interactive() else None
 
 

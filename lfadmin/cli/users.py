@@ -1,13 +1,14 @@
 """``lfadmin user``: Typer only - parse, prompt, call ``lfadmin.core.users``, render."""
 
 import os
-from typing import Annotated, Any, Optional
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 from lfadmin import output
 from lfadmin.cli.common import STATE, common, interactive, prompt_secret, read_stdin_secret, session
-from lfadmin.errors import InvalidInput, Refused
+from lfadmin.errors import ExitCode, InvalidInput, Refused
 
 app = typer.Typer(
     help="List, create, activate, promote, re-password and delete Langflow users.",
@@ -19,7 +20,7 @@ PasswordStdin = Annotated[
     bool, typer.Option("--password-stdin", help="Read the new password from stdin.")
 ]
 PasswordEnv = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--password-env",
         metavar="VAR",
@@ -33,7 +34,7 @@ def _fmt_time(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
-def _new_password(stdin: bool, env_var: Optional[str]) -> str:
+def _new_password(stdin: bool, env_var: str | None) -> str:
     from lfadmin.langflow.crypto import check_password_acceptable, password_truncated
 
     if stdin and env_var:
@@ -60,7 +61,7 @@ def _new_password(stdin: bool, env_var: Optional[str]) -> str:
     return password
 
 
-def _show_user(user: Any, extra: Optional[dict[str, Any]] = None) -> None:
+def _show_user(user: Any, extra: dict[str, Any] | None = None) -> None:
     rows = [
         ("username", user.username),
         ("id", str(user.id)),
@@ -81,7 +82,7 @@ def _show_user(user: Any, extra: Optional[dict[str, Any]] = None) -> None:
 @common
 def list_(
     active: Annotated[
-        Optional[bool],
+        bool | None,
         typer.Option("--active/--inactive", help="Only active, or only inactive users.", show_default=False),
     ] = None,
     superusers: Annotated[bool, typer.Option("--superusers", help="Only superusers.")] = False,
@@ -140,7 +141,7 @@ def create(
     username: Username,
     superuser: Annotated[bool, typer.Option("--superuser", help="Make the user a superuser.")] = False,
     active: Annotated[
-        Optional[bool],
+        bool | None,
         typer.Option(
             "--active/--inactive",
             help="Override LANGFLOW_NEW_USER_IS_ACTIVE (Langflow's default for new users: inactive).",
@@ -171,7 +172,7 @@ def create(
     output.say(f"Created {kind} {user.username!r}, {state}")
 
 
-def _toggle(username: str, verb: str, func_name: str, value: bool, done: str) -> None:
+def _toggle(username: str, func_name: str, value: bool, done: str) -> None:
     from lfadmin.core import users
 
     with session(write=True) as s:
@@ -190,7 +191,7 @@ def activate(username: Username) -> None:
     \b
         lfadmin user activate alice
     """
-    _toggle(username, "activate", "set_active", True, "active")
+    _toggle(username, "set_active", True, "active")
 
 
 @app.command()
@@ -201,7 +202,7 @@ def deactivate(username: Username) -> None:
     \b
         lfadmin user deactivate alice
     """
-    _toggle(username, "deactivate", "set_active", False, "inactive")
+    _toggle(username, "set_active", False, "inactive")
 
 
 @app.command()
@@ -212,7 +213,7 @@ def promote(username: Username) -> None:
     \b
         lfadmin user promote alice
     """
-    _toggle(username, "promote", "set_superuser", True, "a superuser")
+    _toggle(username, "set_superuser", True, "a superuser")
 
 
 @app.command()
@@ -223,7 +224,7 @@ def demote(username: Username) -> None:
     \b
         lfadmin user demote alice
     """
-    _toggle(username, "demote", "set_superuser", False, "a regular user")
+    _toggle(username, "set_superuser", False, "a regular user")
 
 
 @app.command("set-password")
@@ -304,3 +305,80 @@ def _render_steps(user: Any, steps: Any, *, planned: bool) -> None:
         [(st.table, st.column, st.action, st.rows) for st in steps],
         title=f"{verb} for user {user.username!r}",
     )
+
+
+ManifestFile = Annotated[
+    Path, typer.Argument(help="A users manifest (JSON, as `lfadmin user export` writes).", show_default=False)
+]
+
+
+@app.command()
+@common
+def export() -> None:
+    """Write every user as a manifest (the `langflow admin export` shape; no passwords).
+
+    \b
+        lfadmin user export > users.json
+    """
+    from lfadmin.core import manifest
+
+    with session(write=False) as s:
+        doc = manifest.export(s)
+    output.emit_json(doc)
+
+
+def _render_ops(ops: Any) -> None:
+    if STATE.json:
+        output.emit_json({"changes": [op.to_json() for op in ops]})
+        return
+    if not ops:
+        output.say("No differences")
+        return
+    output.table(
+        ["action", "user", "changes"],
+        [(op.action, op.username, ", ".join(op.changes)) for op in ops],
+    )
+
+
+@app.command()
+@common
+def diff(file: ManifestFile) -> None:
+    """Show how the database differs from a manifest; exit code 3 when it does.
+
+    \b
+        lfadmin user diff users.json || echo "drift"
+    """
+    from lfadmin.core import manifest
+
+    desired = manifest.load(file)
+    with session(write=False) as s:
+        ops = manifest.diff(s, desired)
+    _render_ops(ops)
+    if ops:
+        raise typer.Exit(code=int(ExitCode.DIFFERENCES))
+
+
+@app.command()
+@common
+def apply(
+    file: ManifestFile,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the changes; make none.")] = False,
+) -> None:
+    """Make the database match a manifest, in one transaction.
+
+    New users need `password_env`: the name of an environment variable holding the password.
+
+    \b
+        ALICE_PW=... lfadmin user apply users.json --dry-run
+        ALICE_PW=... lfadmin user apply users.json
+    """
+    from lfadmin.core import manifest
+
+    desired = manifest.load(file)
+    with session(write=not dry_run) as s:
+        ops = manifest.diff(s, desired)
+        if not dry_run:
+            manifest.apply(s, ops)
+    _render_ops(ops)
+    if not STATE.json and ops:
+        output.say("Dry run: nothing was changed" if dry_run else f"Applied {len(ops)} change(s)")

@@ -46,8 +46,8 @@ class Graph:
         insp = inspect(s.conn)
         self.tables = set(insp.get_table_names())
         self.columns: dict[str, dict[str, bool]] = {}  # table -> column -> nullable
-        for (_, table), cols in insp.get_multi_columns().items():
-            self.columns[table] = {c["name"]: bool(c.get("nullable", True)) for c in cols}
+        for (_, table), reflected in insp.get_multi_columns().items():
+            self.columns[table] = {c["name"]: bool(c.get("nullable", True)) for c in reflected}
         self.edges: dict[str, list[Edge]] = {}
         covered: set[tuple[str, str]] = set()
         for (_, table), fks in insp.get_multi_foreign_keys().items():
@@ -62,10 +62,10 @@ class Graph:
                 action = self._action(table, col, fk_set_null=ondelete == "SET NULL")
                 self._add(Edge(table, col, fk["referred_table"], fk["referred_columns"][0], action))
         # Id columns without a foreign key (CONTRACT §1.8).
-        for table, cols in self.columns.items():
+        for table, nullable_by_col in self.columns.items():
             if table in _KEEP_TABLES:
                 continue
-            for col in cols:
+            for col in nullable_by_col:
                 if (table, col) in covered:
                     continue
                 target = _implicit_target(col)

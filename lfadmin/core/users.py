@@ -307,6 +307,13 @@ def set_superuser(s: Session, username: str, superuser: bool) -> tuple[UserRecor
     return _update(s, user, is_superuser=s.codec.boolean(superuser)), True
 
 
+def rename(s: Session, username: str, new_name: str) -> UserRecord:
+    user = get_user(s, username)
+    validate_username(new_name)
+    _check_unique(s, new_name)
+    return _update(s, user, username=new_name)
+
+
 def set_password(s: Session, username: str, password: str) -> UserRecord:
     user = get_user(s, username)
     return _update(s, user, password=hash_password(password))

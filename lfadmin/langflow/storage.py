@@ -16,15 +16,16 @@ Langflow writes through SQLModel/SQLAlchemy, so these are SQLAlchemy's own encod
 from __future__ import annotations
 
 import json
-import uuid
-from datetime import datetime, timezone
+import uuid as _uuid
+from datetime import datetime as _datetime
+from datetime import timezone
 from typing import Any
 
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+def utcnow() -> _datetime:
+    return _datetime.now(timezone.utc)
 
 
 class Codec:
@@ -35,10 +36,10 @@ class Codec:
         self.sqlite = backend == "sqlite"
 
     # -- writing ------------------------------------------------------------------------------
-    def uuid(self, value: uuid.UUID) -> Any:
+    def uuid(self, value: _uuid.UUID) -> Any:
         return value.hex if self.sqlite else value
 
-    def datetime(self, value: datetime | None) -> Any:
+    def datetime(self, value: _datetime | None) -> Any:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -54,17 +55,17 @@ class Codec:
 
     # -- reading ------------------------------------------------------------------------------
     @staticmethod
-    def read_uuid(value: Any) -> uuid.UUID:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    def read_uuid(value: Any) -> _uuid.UUID:
+        return value if isinstance(value, _uuid.UUID) else _uuid.UUID(str(value))
 
     @staticmethod
-    def read_datetime(value: Any) -> datetime | None:
+    def read_datetime(value: Any) -> _datetime | None:
         """Aware UTC datetime from whatever the column holds (naive values are UTC)."""
         if value is None or value == "":
             return None
         if isinstance(value, str):
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if not isinstance(value, datetime):
+            value = _datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if not isinstance(value, _datetime):
             raise TypeError(f"not a datetime: {value!r}")
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)

@@ -1,0 +1,167 @@
+"""Declarative users: export, diff and apply a manifest, offline and for every release.
+
+The document is Langflow 1.13's ``langflow admin`` manifest (``langflow/cli/admin/manifest.py``):
+``{"apiVersion": "langflow.ai/v1", "kind": "AdminState", "users": [...]}``, each user
+``{"id"?, "username", "state": "active"|"disabled", "password_env"?}``. Passwords never appear in
+the file: a *new* user needs ``password_env``, the name of an environment variable holding its
+password (creation only; existing users' passwords are left alone). lfadmin adds one optional
+field, ``superuser`` (Langflow's manifest expresses that through role assignments); a user
+without it keeps whatever it has. Users absent from the file are left alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lfadmin.core import users
+from lfadmin.core.session import Session
+from lfadmin.errors import InvalidInput
+
+API_VERSION = "langflow.ai/v1"
+KIND = "AdminState"
+_USER_FIELDS = {"id", "username", "state", "password_env", "superuser"}
+
+
+@dataclass(frozen=True)
+class DesiredUser:
+    username: str
+    state: str = "active"
+    password_env: str | None = None
+    superuser: bool | None = None
+    id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class Operation:
+    action: str  # "create" | "update"
+    username: str
+    changes: tuple[str, ...] = ()
+    desired: DesiredUser | None = field(default=None, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"action": self.action, "kind": "user", "name": self.username, "changes": list(self.changes)}
+
+
+def export(s: Session) -> dict[str, Any]:
+    return {
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "users": [
+            {
+                "id": str(u.id),
+                "username": u.username,
+                "state": "active" if u.is_active else "disabled",
+                "superuser": u.is_superuser,
+            }
+            for u in sorted(users.list_users(s), key=lambda u: u.username)
+        ],
+    }
+
+
+def load(path: Path) -> list[DesiredUser]:
+    """Parse and validate a manifest; errors never quote values (they may be secrets)."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput(f"manifest {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"manifest {path} cannot be read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    if not isinstance(doc, dict):
+        raise InvalidInput(f"{path}: a manifest is a JSON object")
+    if doc.get("apiVersion") != API_VERSION or doc.get("kind") != KIND:
+        raise InvalidInput(f'{path}: expected "apiVersion": "{API_VERSION}" and "kind": "{KIND}"')
+    raw_users = doc.get("users", [])
+    if not isinstance(raw_users, list):
+        raise InvalidInput(f"{path}: users must be a list")
+    out: list[DesiredUser] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw_users):
+        where = f"{path}: users[{i}]"
+        if not isinstance(item, dict):
+            raise InvalidInput(f"{where} must be an object")
+        extra = set(item) - _USER_FIELDS
+        if extra:
+            raise InvalidInput(f"{where}: unknown field(s) {', '.join(sorted(extra))}")
+        name = item.get("username")
+        if not isinstance(name, str) or not name:
+            raise InvalidInput(f"{where}: username is required")
+        if name in seen:
+            raise InvalidInput(f"{where}: username {name!r} appears twice")
+        seen.add(name)
+        state = item.get("state", "active")
+        if state not in ("active", "disabled"):
+            raise InvalidInput(f'{where}: state must be "active" or "disabled"')
+        pw_env = item.get("password_env")
+        if pw_env is not None and (not isinstance(pw_env, str) or not pw_env):
+            raise InvalidInput(f"{where}: password_env must name an environment variable")
+        superuser = item.get("superuser")
+        if superuser is not None and not isinstance(superuser, bool):
+            raise InvalidInput(f"{where}: superuser must be true or false")
+        uid = None
+        if item.get("id") is not None:
+            try:
+                uid = uuid.UUID(str(item["id"]))
+            except ValueError:
+                raise InvalidInput(f"{where}: id is not a UUID") from None
+        out.append(DesiredUser(name, state, pw_env, superuser, uid))
+    return out
+
+
+def diff(s: Session, desired: list[DesiredUser], environ: Mapping[str, str] | None = None) -> list[Operation]:
+    environ = os.environ if environ is None else environ
+    ops: list[Operation] = []
+    for want in sorted(desired, key=lambda d: d.username):
+        current = users.find_user_by_id(s, want.id) if want.id else users.find_user(s, want.username)
+        if current is None:
+            if not want.password_env:
+                raise InvalidInput(f"new user {want.username!r} requires a creation-only password_env reference")
+            if not environ.get(want.password_env):
+                raise InvalidInput(
+                    f"new user {want.username!r} requires environment variable {want.password_env!r}"
+                )
+            ops.append(Operation("create", want.username, (), want))
+            continue
+        changes = []
+        if current.username != want.username:
+            changes.append("username")
+        if current.is_active != (want.state == "active"):
+            changes.append("state")
+        if want.superuser is not None and current.is_superuser != want.superuser:
+            changes.append("superuser")
+        if changes:
+            ops.append(Operation("update", want.username, tuple(changes), want))
+    return ops
+
+
+def apply(s: Session, ops: list[Operation], environ: Mapping[str, str] | None = None) -> None:
+    """Carry out ``ops`` (from ``diff``) in the caller's transaction."""
+    environ = os.environ if environ is None else environ
+    for op in ops:
+        want = op.desired
+        assert want is not None
+        if op.action == "create":
+            assert want.password_env is not None
+            users.create_user(
+                s,
+                want.username,
+                environ[want.password_env],
+                superuser=bool(want.superuser),
+                active=want.state == "active",
+            )
+            continue
+        current = users.find_user_by_id(s, want.id) if want.id else users.find_user(s, want.username)
+        assert current is not None
+        if "username" in op.changes:
+            users.rename(s, current.username, want.username)
+        if "state" in op.changes:
+            users.set_active(s, want.username, want.state == "active")
+        if "superuser" in op.changes:
+            users.set_superuser(s, want.username, bool(want.superuser))
