@@ -1,5 +1,247 @@
-"""``lfadmin api-key``: Typer only (issue #4)."""
+"""``lfadmin api-key``: Typer only - parse, call ``lfadmin.core.api_keys``, render.
+
+A created key is printed exactly once: alone on stdout (``KEY=$(lfadmin api-key create)``) or
+inside the ``--json`` object, and only while its transaction is still open, so a failed write
+to stdout rolls the key back instead of leaving an orphan nobody ever saw.
+"""
+
+from typing import Annotated, Any
 
 import typer
 
-app = typer.Typer(help="Create, list and revoke Langflow API keys.", no_args_is_help=True)
+from lfadmin import output
+from lfadmin.cli.common import STATE, common, session
+
+app = typer.Typer(
+    help="Create, list, revoke and prune Langflow API keys; encrypt legacy plaintext keys.",
+    no_args_is_help=True,
+)
+
+UserOpt = Annotated[
+    str | None,
+    typer.Option("--user", metavar="NAME", help="The key owner (default: you).", show_default=False),
+]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")]
+
+
+def _fmt_time(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def _table(keys: list[Any], *, title: str | None = None) -> None:
+    output.table(
+        ["id", "name", "owner", "key", "created", "last used", "uses", "active", "expires", "status"],
+        [
+            (
+                str(k.id),
+                k.name or "-",
+                k.owner or "(deleted)",
+                k.masked,
+                _fmt_time(k.created_at),
+                _fmt_time(k.last_used_at),
+                k.total_uses,
+                "yes" if k.is_active else "no",
+                _fmt_time(k.expires_at),
+                k.status,
+            )
+            for k in keys
+        ],
+        title=title,
+    )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@app.command()
+@common
+def create(
+    user: UserOpt = None,
+    name: Annotated[
+        str | None,
+        typer.Option("--name", help="A label for the key (default: lfadmin).", show_default=False),
+    ] = None,
+    expires_in: Annotated[
+        str | None,
+        typer.Option(
+            "--expires-in",
+            metavar="DURATION",
+            help="Expire after e.g. 30d, 12h, 2w (Langflow 1.10+).",
+            show_default=False,
+        ),
+    ] = None,
+    expires_at: Annotated[
+        str | None,
+        typer.Option(
+            "--expires-at",
+            metavar="TIME",
+            help="Expire at an ISO date/time, UTC unless it has an offset (Langflow 1.10+).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Create an API key for you, or for another user, stored as the server's release does.
+
+    The key is printed once, alone on stdout (or inside --json); lfadmin keeps no copy.
+
+    \b
+        KEY=$(lfadmin api-key create --name ci --expires-in 90d)
+        lfadmin api-key create --user alice --json | jq -r .key
+    """
+    from lfadmin.core import api_keys
+
+    expiry = api_keys.resolve_expiry(expires_in, expires_at)
+    with session(write=True) as s:
+        made = api_keys.create_key(s, owner=user, name=name, expires_at=expiry)
+        if STATE.json:
+            output.emit_json({"key": made.key, "api_key": made.record.to_json()})
+        else:
+            output.emit_line(made.key)
+    rec = made.record
+    until = f", expires {_fmt_time(rec.expires_at)} UTC" if rec.expires_at else ""
+    output.say(f"Created API key {rec.name!r} ({rec.id}) for {rec.owner!r}{until}; it is shown only this once")
+
+
+@app.command("list")
+@common
+def list_(
+    user: Annotated[
+        str | None,
+        typer.Option("--user", metavar="NAME", help="Keys of this user.", show_default=False),
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Keys of every user.")] = False,
+) -> None:
+    """List API keys (yours by default), masked the way Langflow masks them.
+
+    Status is one of: ok, expired, inactive, owner inactive, ambiguous, undecryptable,
+    legacy plaintext.
+
+    \b
+        lfadmin api-key list --all
+        lfadmin api-key list --user alice --json | jq '.api_keys[] | select(.status != "ok")'
+    """
+    from lfadmin.core import api_keys
+
+    with session(write=False) as s:
+        keys = api_keys.list_keys(s, owner=user, all_users=all_)
+        tracked, setting = api_keys.usage_tracking(s)
+    if not tracked:
+        output.warn(
+            f"{setting} is true: Langflow does not update total uses and last used, so these figures may be frozen"
+        )
+    if STATE.json:
+        output.emit_json({"api_keys": [k.to_json() for k in keys], "usage_tracked": tracked})
+        return
+    _table(keys)
+    for k in keys:
+        if k.status != api_keys.OK:
+            output.say(f"{k.id}: {k.status}: {k.detail}")
+    output.say(_plural(len(keys), "API key"))
+
+
+@app.command()
+@common
+def revoke(
+    key: Annotated[str, typer.Argument(metavar="KEY_ID_OR_NAME", help="The key's id or name.", show_default=False)],
+    user: Annotated[
+        str | None,
+        typer.Option("--user", metavar="NAME", help="Look the name up among this user's keys.", show_default=False),
+    ] = None,
+) -> None:
+    """Revoke an API key: its row is deleted, which every Langflow release honours.
+
+    \b
+        lfadmin api-key revoke ci
+        lfadmin api-key revoke 3f0c9a4e-5d1b-4a8e-9f59-4f1f5b8f2c11
+    """
+    from lfadmin.core import api_keys
+
+    with session(write=True) as s:
+        rec = api_keys.revoke_key(s, key, owner=user)
+    if STATE.json:
+        output.emit_json({"api_key": rec.to_json(), "revoked": True})
+        return
+    output.say(f"Revoked API key {rec.name!r} ({rec.id}) of {rec.owner!r}")
+
+
+@app.command()
+@common
+def prune(
+    unused_for: Annotated[
+        str,
+        typer.Option(
+            "--unused-for",
+            metavar="DURATION",
+            help="Revoke keys not used for this long (never-used keys count from creation), e.g. 90d.",
+            show_default=False,
+        ),
+    ],
+    dry_run: DryRunOpt = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Prune even when LANGFLOW_DISABLE_TRACK_APIKEY_USAGE means usage is not recorded.",
+        ),
+    ] = False,
+) -> None:
+    """Revoke every key unused (or never used) for a period.
+
+    \b
+        lfadmin api-key prune --unused-for 90d --dry-run
+        lfadmin api-key prune --unused-for 90d
+    """
+    from lfadmin.core import api_keys
+
+    period = api_keys.parse_duration(unused_for, "--unused-for")
+    with session(write=True) as s:
+        tracked, setting = api_keys.usage_tracking(s)
+        if not tracked:
+            output.warn(f"{setting} is true: last-used times are frozen, so 'unused' may be wrong")
+        keys = api_keys.prune_keys(s, period, dry_run=dry_run, force=force)
+    if STATE.json:
+        output.emit_json(
+            {"api_keys": [k.to_json() for k in keys], "revoked": 0 if dry_run else len(keys), "dry_run": dry_run}
+        )
+        return
+    if keys:
+        _table(keys, title="Would revoke" if dry_run else "Revoked")
+    if dry_run:
+        output.say(f"Dry run: {_plural(len(keys), 'API key')} would be revoked")
+    else:
+        output.say(f"Revoked {_plural(len(keys), 'API key')} unused for {unused_for}")
+
+
+@app.command("encrypt-legacy")
+@common
+def encrypt_legacy(dry_run: DryRunOpt = False) -> None:
+    """Encrypt plaintext keys left by Langflow 1.7 or older (no release ever does this).
+
+    Needs a schema with apikey.api_key_hash (Langflow 1.9+) and the server's secret key.
+    Each key keeps working: it is stored as a Fernet token plus its SHA-256 hash.
+
+    \b
+        lfadmin api-key encrypt-legacy --dry-run
+        lfadmin api-key encrypt-legacy
+    """
+    from lfadmin.core import api_keys
+
+    with session(write=True) as s:
+        result = api_keys.encrypt_legacy(s, dry_run=dry_run)
+    for k, why in result.skipped:
+        output.warn(f"API key {k.name!r} ({k.id}) of {k.owner!r} skipped: {why}")
+    if STATE.json:
+        output.emit_json(
+            {
+                "api_keys": [k.to_json() for k in result.encrypted],
+                "encrypted": 0 if dry_run else len(result.encrypted),
+                "skipped": [{"api_key": k.to_json(), "reason": why} for k, why in result.skipped],
+                "dry_run": dry_run,
+            }
+        )
+        return
+    if result.encrypted:
+        _table(result.encrypted, title="Would encrypt" if dry_run else "Encrypted")
+    n = _plural(len(result.encrypted), "plaintext API key")
+    output.say(f"Dry run: {n} would be encrypted" if dry_run else f"Encrypted {n}")

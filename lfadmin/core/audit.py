@@ -1,0 +1,122 @@
+"""lfadmin's audit trail: one JSON object per line, appended, never rewritten.
+
+Where: ``$LFADMIN_AUDIT_LOG`` when set (env or ``--env-file``); else ``lfadmin-audit.jsonl`` in
+Langflow's config dir, beside the server's ``secret_key`` - the directory that belongs to the
+server rather than to whoever runs lfadmin, and the one the break-glass path proves access to;
+when that directory does not exist (lfadmin never creates it: Langflow does, with its own
+permissions) the trail goes to ``audit.jsonl`` in lfadmin's state dir
+(``~/.local/state/lfadmin`` on Linux). The path is printed with every audited action.
+
+Why a file and not Langflow's own tables: only 1.13 has ``audit_events``, its ``actor_type`` /
+``action`` vocabulary belongs to Langflow's RBAC plugin, and a row there disappears with the
+transaction it was written in - a refused break-glass attempt must leave a trace anyway.
+
+The file is created 0600 (it names users and hosts) and each record is written with one
+``write()`` on an ``O_APPEND`` descriptor under ``flock``, then fsynced, so concurrent lfadmin
+processes never interleave lines. Records never contain a password, an API key or the secret key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lfadmin import __version__
+from lfadmin.errors import ExitCode, LfadminError
+from lfadmin.langflow.settings import LangflowSettings
+from lfadmin.langflow.storage import utcnow
+
+FILE_NAME = "lfadmin-audit.jsonl"
+ENV_VAR = "LFADMIN_AUDIT_LOG"
+
+
+class AuditUnavailable(LfadminError):
+    """The audit trail cannot be written: the audited action is not done either."""
+
+    # Same code as an unwritable database: the operator fixes a path or a permission.
+    exit_code = ExitCode.DB_UNAVAILABLE
+
+
+@dataclass(frozen=True)
+class Location:
+    path: Path
+    why: str  # "LFADMIN_AUDIT_LOG (environment)", "Langflow's config dir", ...
+
+
+def location(settings: LangflowSettings) -> Location:
+    val = settings.env.exact(ENV_VAR)
+    if val is not None:
+        return Location(Path(val.raw).expanduser(), val.describe())
+    config_dir = settings.config_dir
+    if config_dir.is_dir():
+        return Location(config_dir / FILE_NAME, "Langflow's config dir")
+    from platformdirs import user_state_dir
+
+    return Location(
+        Path(user_state_dir("lfadmin")) / "audit.jsonl",
+        f"lfadmin's state dir (Langflow's config dir {config_dir} does not exist here)",
+    )
+
+
+def _who() -> dict[str, Any]:
+    import getpass
+
+    try:
+        os_user: str | None = getpass.getuser()
+    except Exception:  # no passwd entry in a container
+        os_user = None
+    return {"os_user": os_user, "host": socket.gethostname(), "pid": os.getpid()}
+
+
+def append(settings: LangflowSettings, event: str, **fields: Any) -> Location:
+    """Append one record; raise ``AuditUnavailable`` if it cannot be made durable."""
+    loc = location(settings)
+    record = {
+        "time": utcnow().isoformat(),
+        "event": event,
+        **fields,
+        **_who(),
+        "lfadmin_version": __version__,
+    }
+    line = (json.dumps(record, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+    try:
+        loc.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(loc.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise AuditUnavailable(
+            f"cannot write the audit trail {loc.path} ({loc.why}): {exc.strerror}",
+            hint=f"fix its permissions or set {ENV_VAR} to a writable file",
+        ) from None
+    try:
+        _lock(fd)
+        os.write(fd, line)
+        os.fsync(fd)
+    except OSError as exc:
+        raise AuditUnavailable(
+            f"cannot write the audit trail {loc.path}: {exc.strerror}",
+            hint=f"fix its permissions or set {ENV_VAR} to a writable file",
+        ) from None
+    finally:
+        os.close(fd)  # also releases the lock
+    return loc
+
+
+def _lock(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows: O_APPEND writes of one line are atomic enough
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+def read(path: Path) -> list[dict[str, Any]]:
+    """Every record in ``path`` (for tests and for operators' scripts)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    return [json.loads(line) for line in text.splitlines() if line.strip()]

@@ -1,0 +1,311 @@
+"""``lfadmin superuser``: what ``langflow superuser`` should have been (SETTINGS.md §4).
+
+Rules, and where they differ from Langflow's command on purpose:
+- ``LANGFLOW_ENABLE_SUPERUSER_CLI`` false (any spelling pydantic accepts) refuses before the
+  database is opened; Langflow's command migrates (and on 1.6.9 bootstraps ``langflow``) first.
+- First-time setup - no *active* superuser - needs no authentication; afterwards the invoking
+  superuser authenticates by the auto-login rules (``lfadmin.core.auth``). Langflow counts
+  inactive and retired superusers too, which leaves a database whose only superuser was retired
+  with no way in short of editing it; here that is first-time setup again, and audited as such.
+- AUTO_LOGIN=True: everyone is effectively a superuser (the seed documentation), so no
+  credentials are needed, with a warning that the server forces its default account.
+- An existing name is an error (Langflow prints "Superuser creation failed." and exits 0, or
+  "created successfully" for an existing superuser while changing nothing).
+- Never a never-logged-in superuser named ``langflow`` with AUTO_LOGIN off
+  (``users.guard_default_superuser``): Langflow deletes or retires it at its next start.
+- Every creation appends to the audit trail (``lfadmin.core.audit``) before the transaction
+  commits: no audit record, no superuser.
+
+Break-glass (an operator who lost every superuser password): ``--break-glass`` creates a new
+superuser without authenticating one, only when all of these hold - AUTO_LOGIN is off, an active
+superuser exists (otherwise first-time setup applies and break-glass is not needed),
+``LANGFLOW_ENABLE_SUPERUSER_CLI`` is *explicitly* true (the default is not enough), a reason is
+given, and the operator presents the server's secret key, proven by decrypting a value the
+server encrypted in this database. Refusals of a presented key are audited too.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from lfadmin.core import audit, users
+from lfadmin.core.auth import (
+    Actor,
+    Credentials,
+    authenticate,
+    auto_login_superuser,
+    effective_auto_login,
+)
+from lfadmin.errors import AuthFailed, Conflict, InvalidInput, Refused
+from lfadmin.langflow.crypto import decrypt
+from lfadmin.langflow.settings import DEFAULT_SUPERUSER, LEGACY_DEFAULT_PASSWORD, LangflowSettings
+
+if TYPE_CHECKING:
+    from lfadmin.core.session import Session
+    from lfadmin.core.users import UserRecord
+
+SETTING = "ENABLE_SUPERUSER_CLI"
+# PostgreSQL: serialise superuser creation so the "is this first-time setup?" count and the
+# insert happen as one step across concurrent lfadmin processes. SQLite needs nothing: write
+# transactions start with BEGIN IMMEDIATE (lfadmin.db), which already serialises them.
+_PG_LOCK_ID = 0x6C6661646D696E  # "lfadmin"
+_PROOF_SAMPLE = 50
+
+
+def check_cli_enabled(settings: LangflowSettings) -> None:
+    """Refuse when the server's settings disable the superuser command (no database access)."""
+    val = settings.env.setting(SETTING)
+    if val is not None and not settings.env.boolean(SETTING, True):
+        raise Refused(
+            f"superuser creation via the CLI is disabled by {val.describe()}={val.raw} (it "
+            "controls the availability of the superuser command)",
+            hint=f"set LANGFLOW_{SETTING}=true to enable it",
+        )
+
+
+def check_break_glass_allowed(settings: LangflowSettings) -> None:
+    """Break-glass needs the setting *explicitly* true: its default does not count."""
+    check_cli_enabled(settings)
+    if settings.env.setting(SETTING) is None:
+        raise Refused(
+            f"--break-glass requires LANGFLOW_{SETTING}=true to be set explicitly "
+            "(Langflow's default does not count)",
+            hint=f"run it as: LANGFLOW_{SETTING}=true lfadmin superuser --break-glass ...",
+        )
+
+
+@dataclass(frozen=True)
+class BreakGlass:
+    secret: str  # the presented secret key: compared and used to decrypt, never logged
+    source: str  # where it was read from, for the audit record
+    reason: str
+
+
+@dataclass(frozen=True)
+class Created:
+    user: UserRecord
+    actor: Actor
+    first_setup: bool
+    break_glass: bool
+    proof: str | None
+    audit: audit.Location
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "user": self.user.to_json(),
+            "created": True,
+            "first_setup": self.first_setup,
+            "break_glass": self.break_glass,
+            "authenticated_as": self.actor.username or None,
+            "auth_method": self.actor.method,
+            "audit_log": str(self.audit.path),
+        }
+
+
+def create_superuser(
+    s: Session,
+    username: str,
+    password: str,
+    creds: Credentials,
+    *,
+    database: str,
+    break_glass: BreakGlass | None = None,
+) -> Created:
+    """Create an active superuser and its default folder, as ``create_super_user`` does."""
+    users.validate_username(username)
+    _check_password(s, username, password)
+    _serialise(s)
+    _check_new(s, username)
+
+    auto, why = effective_auto_login(s)
+    active = users.count_active_superusers(s)
+    proof = None
+    if break_glass is not None:
+        if creds.username or creds.password is not None or creds.api_key is not None:
+            raise InvalidInput(
+                "--break-glass replaces authentication: drop --as and the stdin credentials"
+            )
+        if auto:
+            raise Refused(
+                f"--break-glass is not needed: LANGFLOW_AUTO_LOGIN=True ({why}) lets anyone "
+                "create a superuser"
+            )
+        if active == 0:
+            raise Refused(
+                "--break-glass is not needed: no active superuser exists, so this is "
+                "first-time setup; run the command without --break-glass"
+            )
+        proof = _prove_secret(s, username, break_glass, database)
+        actor = Actor(
+            "",
+            None,
+            "break-glass",
+            f"break-glass: the server's secret key was presented ({break_glass.source}) and "
+            f"{proof}; reason: {break_glass.reason}",
+        )
+    elif auto:
+        actor = authenticate(s, creds)
+        s.warn(
+            f"LANGFLOW_AUTO_LOGIN=True ({why}): everyone is effectively a superuser, and the "
+            f"server forces its default account {auto_login_superuser(s)!r} (it signs everyone "
+            f"in as it); {username!r}'s password only matters once AUTO_LOGIN is off"
+        )
+    elif active == 0:
+        total = _count_superusers(s)
+        inactive = f" ({total} inactive)" if total else ""
+        actor = Actor(
+            "",
+            None,
+            "first-setup",
+            f"first-time setup: no active superuser exists{inactive}, so no authentication "
+            f"is required (LANGFLOW_AUTO_LOGIN=False, {why})",
+        )
+    else:
+        try:
+            actor = authenticate(s, creds)
+        except AuthFailed as exc:
+            if exc.hint is None:
+                exc.hint = (
+                    "an existing superuser must authenticate: --as NAME with "
+                    "--auth-password-stdin, or --api-key-stdin"
+                )
+            raise
+    s.actor = actor
+
+    user = _insert(s, username, password)
+    loc = audit.append(
+        s.settings,
+        "superuser.create",
+        result="created",
+        username=user.username,
+        user_id=str(user.id),
+        first_setup=actor.method == "first-setup",
+        break_glass=break_glass is not None,
+        reason=break_glass.reason if break_glass else None,
+        actor=actor.username or None,
+        actor_id=str(actor.user_id) if actor.user_id else None,
+        auth_method=actor.method,
+        auth_rule=actor.rule,
+        database=database,
+        langflow_release=s.schema.release_label,
+    )
+    return Created(user, actor, actor.method == "first-setup", break_glass is not None, proof, loc)
+
+
+def _check_password(s: Session, username: str, password: str) -> None:
+    if password != LEGACY_DEFAULT_PASSWORD:
+        return
+    bootstrap = {DEFAULT_SUPERUSER, s.settings.superuser_name().raw}
+    if s.schema.refuses_legacy_password and username in bootstrap:
+        raise InvalidInput(
+            f"Langflow {s.schema.release_label} refuses the legacy default password "
+            f"{LEGACY_DEFAULT_PASSWORD!r} for {username!r} at login; choose another password"
+        )
+    s.warn(f"{LEGACY_DEFAULT_PASSWORD!r} is Langflow's well-known default password")
+
+
+def _serialise(s: Session) -> None:
+    if s.backend == "postgresql":
+        from sqlalchemy import text
+
+        s.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_ID})
+
+
+def _check_new(s: Session, username: str) -> None:
+    existing = users.find_user(s, username)
+    if existing is None:
+        return
+    if existing.is_superuser:
+        raise Conflict(
+            f"superuser {username!r} already exists; nothing was changed",
+            hint=f"to change its password: lfadmin user set-password {username}",
+        )
+    raise Conflict(
+        f"user {username!r} already exists and is not a superuser; nothing was changed",
+        hint=f"to make it one: lfadmin user promote {username}",
+    )
+
+
+def _insert(s: Session, username: str, password: str) -> UserRecord:
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        # Langflow's create_super_user: is_active=True, is_superuser=True, then the folder.
+        return users.create_user(s, username, password, superuser=True, active=True)
+    except IntegrityError:
+        # Someone else (Langflow's API, another tool) inserted the name meanwhile.
+        raise Conflict(f"user {username!r} already exists; nothing was changed") from None
+
+
+def _count_superusers(s: Session) -> int:
+    from sqlalchemy import text
+
+    return int(
+        s.conn.execute(
+            text('SELECT COUNT(*) FROM "user" WHERE is_superuser = :t'),
+            {"t": s.codec.boolean(True)},
+        ).scalar_one()
+    )
+
+
+def _encrypted_samples(s: Session) -> list[tuple[str, str, str]]:
+    """(table, id, token) for values the server encrypted with its secret key."""
+    from sqlalchemy import text
+
+    sources = [("apikey", "api_key"), ("variable", "value"), ("user", "store_api_key")]
+    found: list[tuple[str, str, str]] = []
+    for table, column in sources:
+        q = s.conn.dialect.identifier_preparer.quote(table)
+        rows = s.conn.execute(
+            text(
+                f"SELECT id, {column} FROM {q} WHERE {column} LIKE 'gAAAAA%' LIMIT {_PROOF_SAMPLE}"
+            )
+        )
+        found.extend((table, str(s.codec.read_uuid(r[0])), r[1]) for r in rows)
+    return found
+
+
+def _prove_secret(s: Session, username: str, bg: BreakGlass, database: str) -> str:
+    """How the presented key was shown to be the server's; AuthFailed (audited) if it is not."""
+    candidates = [bg.secret]
+    if bg.secret.rstrip("\r\n") != bg.secret:
+        candidates.append(bg.secret.rstrip("\r\n"))  # a key file saved with a newline
+    samples = _encrypted_samples(s)
+    for table, row_id, token in samples:
+        for cand in candidates:
+            if decrypt(cand, token) is not None:
+                return f"it decrypts {table} row {row_id}"
+    if samples:
+        failure = (
+            f"the presented secret key ({bg.source}) decrypts none of the {len(samples)} "
+            "encrypted values in the database: it is not this server's secret key"
+        )
+    else:
+        configured = s.settings.secret_key()
+        if configured is not None and any(
+            hmac.compare_digest(configured.value.encode(), c.encode()) for c in candidates
+        ):
+            return (
+                f"it equals the secret key in {configured.source} (the database holds no "
+                "encrypted value to check it against)"
+            )
+        failure = (
+            f"the presented secret key ({bg.source}) cannot be verified: the database holds no "
+            "encrypted value and it differs from the configured secret key"
+        )
+    try:
+        audit.append(
+            s.settings,
+            "superuser.break-glass",
+            result="denied",
+            username=username,
+            reason=bg.reason,
+            detail=failure,
+            database=database,
+            langflow_release=s.schema.release_label,
+        )
+    except audit.AuditUnavailable as exc:
+        s.warn(str(exc))
+    raise AuthFailed(failure)
