@@ -1,8 +1,491 @@
-"""``lfadmin secrets``: Typer only (issue #6)."""
+"""``lfadmin secrets``: Typer only - parse, read stdin, call ``lfadmin.core``, render (issue #6).
+
+Exit codes: 0 ok; 4 bad key / env file / input; 8 no such user or variable; 9 duplicate
+variable names; 10 refused (Langflow running, a key would be overwritten, pending rotation);
+11 something does not decrypt (``check``; ``rotate`` with the wrong old key).
+"""
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+
+from lfadmin import output
+from lfadmin.cli.common import STATE, common, read_stdin_secret, session, target
+from lfadmin.errors import InvalidInput, Undecryptable
 
 app = typer.Typer(
     help="Component credentials and the secret key: generate, check, rotate, scan flows.",
     no_args_is_help=True,
 )
+
+UserOpt = Annotated[
+    str | None, typer.Option("--user", help="The variable's owner (exact username).", show_default=False)
+]
+NameArg = Annotated[str, typer.Argument(help="The global variable's name.", show_default=False)]
+WriteEnvOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--write-env",
+        metavar="FILE",
+        help="Set LANGFLOW_SECRET_KEY in this env file in place (0600, atomic, other lines kept).",
+        show_default=False,
+    ),
+]
+WriteCfgOpt = Annotated[
+    bool,
+    typer.Option("--write-config-dir", help="Write <config dir>/secret_key the way Langflow does (0600)."),
+]
+
+_TYPES = {"credential": "Credential", "generic": "Generic"}
+
+
+def _type(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return _TYPES[value.lower()]
+    except KeyError:
+        raise InvalidInput(f"--type must be credential or generic, not {value!r}") from None
+
+
+def _ts(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress bar on stderr for long runs (terminal only, silenced by --quiet/--json)."""
+    if output.quiet or STATE.json or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=output.err_console(), transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(store: str, done: int, total: int) -> None:
+            if store not in tasks:
+                tasks[store] = bar.add_task(f"{label} {store}", total=total or None)
+            bar.update(tasks[store], completed=done)
+
+        yield update
+
+
+# == variables ==================================================================================
+
+
+@app.command("list")
+@common
+def list_(
+    user: UserOpt = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every user's variables (the default).")] = False,
+    type_: Annotated[
+        str | None, typer.Option("--type", help="Only credential or generic.", show_default=False)
+    ] = None,
+) -> None:
+    """List global variables: owner, type, fields, status and a fingerprint — never the value.
+
+    \b
+    Status: ok; legacy (opens only with the other short-key derivation); undecryptable;
+    plaintext (a credential stored in clear); encrypted-generic (1.6-era Generic that 1.10+
+    hides); plain-expected (a Generic in clear, as 1.8+ store it).
+    \b
+        lfadmin secrets list --user alice
+        lfadmin secrets list --json | jq '.variables[] | select(.status != "ok")'
+    """
+    from lfadmin.core import secrets
+
+    if user and all_:
+        raise InvalidInput("use either --user or --all")
+    with session(write=False) as s:
+        rows = secrets.list_variables(s, username=user, vtype=_type(type_))
+    if STATE.json:
+        output.emit_json({"variables": [v.to_json() for v in rows]})
+        return
+    output.table(
+        ["name", "owner", "type", "fields", "created", "updated", "env", "status", "fingerprint"],
+        [
+            (
+                v.name, v.owner, v.type or "-", ",".join(v.default_fields) or "-", _ts(v.created_at),
+                _ts(v.updated_at), {True: "yes", False: "no", None: "-"}[v.environment_managed],
+                v.status, v.fingerprint or "-",
+            )
+            for v in rows
+        ],
+    )
+    output.say(f"{len(rows)} variable{'s' if len(rows) != 1 else ''}")
+
+
+@app.command("set")
+@common
+def set_(
+    name: NameArg,
+    user: Annotated[str, typer.Option("--user", help="The owner (exact username).", show_default=False)],
+    value_stdin: Annotated[bool, typer.Option("--value-stdin", help="Read the value from stdin (required).")] = False,
+    type_: Annotated[
+        str | None, typer.Option("--type", help="credential (default on create) or generic.", show_default=False)
+    ] = None,
+    field: Annotated[
+        list[str] | None,
+        typer.Option("--field", help="A field name the variable applies to (repeatable).", show_default=False),
+    ] = None,
+) -> None:
+    """Create or update a global variable the way Langflow's variable service does.
+
+    \b
+        printf '%s' "$OPENAI_KEY" | lfadmin secrets set OPENAI_API_KEY --user alice --value-stdin
+    """
+    from lfadmin.core import secrets
+
+    if not value_stdin:
+        raise InvalidInput("pipe the value to --value-stdin (values are never accepted as arguments)")
+    value = read_stdin_secret("--value-stdin")
+    with session(write=True) as s:
+        res = secrets.set_variable(s, name, user, value, vtype=_type(type_), fields=field)
+    if STATE.json:
+        output.emit_json({"created": res.created, "variable": res.info.to_json()})
+        return
+    verb = "Created" if res.created else "Updated"
+    output.say(f"{verb} {res.info.type} variable {name!r} for {user!r} (fingerprint {res.info.fingerprint})")
+
+
+@app.command()
+@common
+def show(
+    name: NameArg,
+    user: Annotated[str, typer.Option("--user", help="The owner (exact username).", show_default=False)],
+    reveal: Annotated[bool, typer.Option("--reveal", help="Print the decrypted value on stdout (audited).")] = False,
+) -> None:
+    """Show a global variable's metadata; its value only with --reveal.
+
+    \b
+        lfadmin secrets show OPENAI_API_KEY --user alice
+        lfadmin secrets show OPENAI_API_KEY --user alice --reveal
+    """
+    from datetime import datetime, timezone
+
+    from lfadmin.core import secrets
+
+    with session(write=False) as s:
+        info, value = secrets.get_variable(s, name, user)
+        actor = s.actor.describe() if s.actor else "?"
+    if reveal:
+        if value is None:
+            raise Undecryptable(f"variable {name!r} of {user!r} does not decrypt under the secret key in effect")
+        output.warn(
+            f"audit: {actor} revealed variable {name!r} of user {user!r} "
+            f"at {datetime.now(timezone.utc).isoformat(timespec='seconds')}"
+        )
+        output.emit_line(value)
+        return
+    if STATE.json:
+        output.emit_json(info.to_json())
+        return
+    output.table(
+        ["field", "value"],
+        [
+            ("name", info.name), ("owner", info.owner), ("id", str(info.id)), ("type", info.type or "-"),
+            ("fields", ", ".join(info.default_fields) or "-"), ("created", _ts(info.created_at)),
+            ("updated", _ts(info.updated_at)),
+            ("environment-managed", {True: "yes", False: "no", None: "-"}[info.environment_managed]),
+            ("status", info.status), ("fingerprint", info.fingerprint or "-"),
+        ],
+        show_header=False,
+    )
+
+
+@app.command()
+@common
+def delete(
+    name: NameArg,
+    user: Annotated[str, typer.Option("--user", help="The owner (exact username).", show_default=False)],
+) -> None:
+    """Delete a global variable.
+
+    \b
+        lfadmin secrets delete OPENAI_API_KEY --user alice
+    """
+    from lfadmin.core import secrets
+
+    with session(write=True) as s:
+        info = secrets.delete_variable(s, name, user)
+    if STATE.json:
+        output.emit_json({"deleted": info.to_json()})
+    output.say(f"Deleted variable {name!r} of {user!r}.")
+    if info.type != "Generic":
+        output.warn(
+            "the provider's key itself is still valid until you revoke or rotate it at the "
+            "provider; deleting it here only removes Langflow's copy"
+        )
+
+
+# == the secret key =============================================================================
+
+
+@app.command()
+@common
+def generate(
+    write_env: WriteEnvOpt = None,
+    write_config_dir: WriteCfgOpt = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace a key already in the file.")] = False,
+) -> None:
+    """Generate a new secret key (token_urlsafe(32), like Langflow).
+
+    Printed alone on stdout unless written to a file. Refuses to replace a key a file already
+    holds (that would make every stored credential unreadable): use `secrets rotate`.
+
+    \b
+        lfadmin secrets generate
+        lfadmin secrets generate --write-env /srv/langflow/.env
+    """
+    from lfadmin.core import envfile, secrets
+    from lfadmin.langflow.crypto import fingerprint
+
+    key = secrets.generate_key()
+    if write_env is None and not write_config_dir:
+        output.emit_line(key)
+        return
+    settings = target().settings
+    cfg = settings.config_dir / "secret_key"
+    if write_env is not None:
+        current = envfile.check_writable(write_env)
+        secrets.refuse_overwriting_key(str(write_env), current, key, force)
+    if write_config_dir:
+        secrets.refuse_overwriting_key(str(cfg), secrets.current_file_key(cfg), key, force)
+    written = []
+    if write_env is not None:
+        written.append(envfile.set_variable(write_env, envfile.SECRET_KEY_VAR, key))
+    if write_config_dir:
+        written.append(envfile.write_secret_file(cfg, key))
+    if STATE.json:
+        output.emit_json(
+            {"fingerprint": fingerprint(key), "files": [
+                {"path": str(w.path), "backup": str(w.backup) if w.backup else None} for w in written
+            ]}
+        )
+    for w in written:
+        output.say(f"Wrote a new secret key ({fingerprint(key)}) to {w.path}"
+                   + (f" (backup {w.backup})" if w.backup else ""))
+
+
+@app.command()
+@common
+def check() -> None:
+    """Check the secret key in effect against every encrypted value in the database.
+
+    Counts per store (CONTRACT §6): ok, legacy (short-key derivation), undecryptable,
+    plaintext where Langflow would encrypt, encrypted Generic variables. Exit code 11 when
+    anything does not decrypt.
+
+    \b
+        lfadmin secrets check --env-file /srv/langflow/.env
+    """
+    from lfadmin.core import secrets
+
+    with _progress("checking") as progress, session(write=False) as s:
+        report = secrets.check(s, progress=progress)
+    if STATE.json:
+        output.emit_json(report.to_json())
+    else:
+        k = report.key
+        output.say(
+            f"secret key: {k.fingerprint or 'none'} from {k.source or '-'} ({k.length} characters, "
+            f"derivation {k.derivation or '-'}), Langflow {report.release}"
+        )
+        rows = []
+        for r in report.stores:
+            if not r.present:
+                continue
+            c = r.counts
+            rows.append((r.store, r.values, c["ok"], c["legacy"], c["undecryptable"], c["plaintext"],
+                         c["encrypted-generic"], c["plain-expected"]))
+        output.table(
+            ["store", "values", "ok", "legacy", "undecryptable", "plaintext", "enc. generic", "plain (expected)"],
+            rows,
+        )
+        absent = [r.store for r in report.stores if not r.present]
+        if absent:
+            output.say("not in this schema: " + ", ".join(absent))
+        for r in report.stores:
+            for status, labels in r.examples.items():
+                output.say(f"  {r.store} {status}: " + "; ".join(labels))
+    for p in report.key.problems:
+        output.warn(f"secret key: {p}")
+    for w in report.key.warnings:
+        output.warn(f"secret key: {w}")
+    if report.pending_rotation:
+        output.warn(f"an interrupted rotation left {report.pending_rotation}: rerun `lfadmin secrets rotate` to finish")
+    if report.failed:
+        raise Undecryptable(
+            f"{report.undecryptable} stored value(s) do not decrypt under the secret key in effect",
+            hint="find the key they were written with and run `lfadmin secrets rotate --old-key-stdin`",
+        )
+    if report.key.problems:
+        raise InvalidInput(f"the secret key is unusable: {report.key.problems[0]}")
+
+
+def _read_keys(new_stdin: bool, old_stdin: bool) -> tuple[str | None, str | None]:
+    """--old-key-stdin and --new-key-stdin share stdin: old key on line 1, new key on line 2."""
+    if new_stdin and old_stdin:
+        raw = read_stdin_secret("--old-key-stdin/--new-key-stdin")
+        lines = raw.split("\n")
+        if len(lines) != 2:
+            raise InvalidInput(
+                "with --old-key-stdin and --new-key-stdin, stdin must hold exactly two lines: "
+                "the old key, then the new key"
+            )
+        return lines[1].rstrip("\r"), lines[0].rstrip("\r")
+    if new_stdin:
+        return read_stdin_secret("--new-key-stdin"), None
+    if old_stdin:
+        return None, read_stdin_secret("--old-key-stdin")
+    return None, None
+
+
+@app.command()
+@common
+def rotate(
+    new_key_stdin: Annotated[bool, typer.Option("--new-key-stdin", help="Read the new key from stdin.")] = False,
+    generate: Annotated[bool, typer.Option("--generate", help="Generate the new key (token_urlsafe(32)).")] = False,
+    old_key_stdin: Annotated[
+        bool,
+        typer.Option("--old-key-stdin", help="Read the old key from stdin (default: the key in effect). "
+                     "With --new-key-stdin: old key on line 1, new key on line 2."),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Decrypt and re-encrypt everything; write nothing.")
+    ] = False,
+    skip_undecryptable: Annotated[
+        bool, typer.Option("--skip-undecryptable", help="Leave values no key opens as they are (listed).")
+    ] = False,
+    verify_all: Annotated[
+        bool, typer.Option("--verify-all", help="Before commit, re-read every rewritten value (default: a sample).")
+    ] = False,
+    write_env: WriteEnvOpt = None,
+    write_config_dir: WriteCfgOpt = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rotate even though something else has the database open.")
+    ] = False,
+) -> None:
+    """Re-encrypt every stored secret under a new key in one transaction, then switch key files.
+
+    The new key is written to --write-env / --write-config-dir only after the commit (0600,
+    backups of the old ones); without either it is printed on stdout. Every session and JWT
+    dies, and every Langflow instance sharing the database needs the new key.
+
+    \b
+        lfadmin secrets rotate --generate --write-env /srv/langflow/.env --write-config-dir
+        printf '%s\\n%s\\n' "$OLD" "$NEW" | lfadmin secrets rotate --old-key-stdin --new-key-stdin --dry-run
+    """
+    from lfadmin.core import rotation
+
+    if not (new_key_stdin or generate):
+        raise InvalidInput("say where the new key comes from: --new-key-stdin or --generate")
+    if new_key_stdin and generate:
+        raise InvalidInput("use either --new-key-stdin or --generate, not both")
+    new_key, old_key = _read_keys(new_key_stdin, old_key_stdin)
+    req = rotation.RotationRequest(
+        new_key=new_key,
+        generate=generate,
+        old_keys=[old_key] if old_key is not None else None,
+        dry_run=dry_run,
+        skip_undecryptable=skip_undecryptable,
+        write_env=write_env,
+        write_config_dir=write_config_dir,
+        force=force,
+        verify_all=verify_all,
+    )
+    tgt = target()
+    with _progress("rotating") as progress:
+        receipt, key = rotation.rotate(
+            tgt.settings, lambda write: session(write=write), req, progress=progress
+        )
+    if STATE.json:
+        data = receipt.to_json()
+        if receipt.journal is not None:
+            data["new_key"] = key  # no file got it: this is the only place it is shown
+        output.emit_json(data)
+    else:
+        rows = [
+            (r.store, r.rows, r.reencrypted, r.healed_legacy, r.generic_decrypted, r.already_new,
+             r.plaintext_left, r.undecryptable, r.verified)
+            for r in receipt.stores if r.present
+        ]
+        output.table(
+            ["store", "rows", "re-encrypted", "healed legacy", "generic → plain", "already new",
+             "plaintext left", "undecryptable", "verified"],
+            rows,
+            title="dry run (nothing written)" if receipt.dry_run else None,
+        )
+        if receipt.journal is not None:
+            output.emit_line(key)
+    olds = ", ".join(receipt.old_fingerprints) or "-"
+    output.say(
+        f"{'Would rotate' if receipt.dry_run else 'Rotated'} {olds} → {receipt.new_fingerprint}: "
+        f"{receipt.changed} value(s) in {receipt.duration_s:.2f} s"
+        + (" (finished an interrupted rotation)" if receipt.resumed else "")
+    )
+    for row in receipt.undecryptable_rows:
+        output.warn(f"left undecryptable: {row}")
+    for f in receipt.files:
+        output.say(f"wrote the new key to {f['path']}" + (f" (old one kept in {f['backup']})" if f["backup"] else ""))
+    for w in receipt.warnings:
+        output.warn(w)
+    if not receipt.dry_run:
+        output.warn(
+            "every Langflow session and JWT is now invalid (users log in again), and every Langflow "
+            "instance sharing this database must get the new key before it starts"
+        )
+        if receipt.journal is not None:
+            rotation.drop_journal(Path(receipt.journal))
+
+
+@app.command("scan-flows")
+@common
+def scan_flows(
+    user: UserOpt = None,
+    strip: Annotated[bool, typer.Option("--strip", help="Set every found value to null.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="With --strip: report what would change.")] = False,
+) -> None:
+    """Find literal secrets in flows (and flow versions, and group nodes); never shows values.
+
+    \b
+        lfadmin secrets scan-flows
+        lfadmin secrets scan-flows --user alice --strip
+    """
+    from lfadmin.core import flow_secrets
+
+    if dry_run and not strip:
+        raise InvalidInput("--dry-run goes with --strip")
+    with session(write=strip and not dry_run) as s:
+        if strip:
+            res = flow_secrets.strip_flows(s, user, dry_run=dry_run)
+            findings = res.findings
+        else:
+            findings = flow_secrets.scan_flows(s, user)
+    if STATE.json:
+        out: dict[str, Any] = {"findings": [f.to_json() for f in findings]}
+        if strip:
+            out["stripped"] = not dry_run
+            out["rows_changed"] = res.rows_changed
+        output.emit_json(out)
+    else:
+        output.table(
+            ["table", "flow", "owner", "node", "field", "where", "reason", "fingerprint"],
+            [(f.table, f.flow_name or str(f.flow_id), f.owner or "-", f.node, f.field, f.location,
+              f.reason, f.fingerprint) for f in findings],
+        )
+    n = len(findings)
+    output.say(f"{n} literal secret{'s' if n != 1 else ''} found")
+    if strip:
+        verb = "would be nulled" if dry_run else "nulled"
+        output.say(f"{n} value(s) in {res.rows_changed} row(s) {verb}")
+        if n and not dry_run:
+            output.warn("nulled values are gone from Langflow; revoke or rotate those keys at their provider")

@@ -1,0 +1,558 @@
+"""``secrets rotate``: re-encrypt every store under a new secret key, then switch the key files.
+
+Ordering (each step's crash leaves a state the next run recognises):
+
+1. Validate everything that can be validated without writing: the new key, the env file
+   (readable, writable, one ``LANGFLOW_SECRET_KEY``), the config dir, that no other process has
+   the SQLite file open / no other client is connected on PostgreSQL (``--force`` overrides).
+2. Write a journal ``<config dir>/secret_key.lfadmin-rotation`` (0600) holding the new key —
+   the only copy of a ``--generate``d key until the key files are written.
+3. One transaction: every value of every store (``lfadmin.core.stores``) is decrypted with the
+   old key(s) and re-encrypted under the new key with the release's derivation, in primary-key
+   batches. Legacy short-key values are healed on the way; 1.6-era encrypted Generic variables
+   become plaintext on 1.8+ schemas. Values that open only with the *new* key count as already
+   rotated (a rerun after a crash between commit and key files is a no-op on the database).
+   Anything that opens with neither key aborts and rolls back (unless ``--skip-undecryptable``).
+4. Before commit, re-read the rewritten rows and decrypt them with the new key only (a sample,
+   or all with ``--verify-all``), comparing plaintext fingerprints.
+5. Commit. Then the env file (it wins over the config-dir file at Langflow's start), then
+   ``<config dir>/secret_key``, each atomic with a 0600 backup of the old one. Then the journal
+   goes.
+
+A crash before the commit leaves the database under the old key and the key files untouched (the
+stale journal is discarded on the next run, because its key opens nothing). A crash after the
+commit leaves the database under the new key and the journal naming it: the next run (any
+``secrets rotate`` invocation) finds that the journal's key opens the database, adopts it, and
+finishes writing the key files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lfadmin.core import envfile
+from lfadmin.core.secrets import (
+    JOURNAL_NAME,
+    current_file_key,
+    generate_key,
+    validate_new_key,
+)
+from lfadmin.core.stores import (
+    BATCH,
+    STORES,
+    Cell,
+    Keyring,
+    Row,
+    Store,
+    generic_plaintext,
+)
+from lfadmin.errors import InvalidInput, LfadminError, Refused, Undecryptable
+from lfadmin.langflow.crypto import (
+    fingerprint,
+    is_sso_envelope,
+    looks_encrypted,
+    sso_decrypt,
+    sso_encrypt,
+)
+
+if TYPE_CHECKING:
+    from lfadmin.core.session import Session
+    from lfadmin.langflow.settings import LangflowSettings
+
+Progress = Callable[[str, int, int], None]
+SAMPLE_PER_STORE = 500
+
+
+# -- test-only fault injection ------------------------------------------------------------------
+# Honoured only when both variables are set, so no production environment trips it by accident:
+#   LFADMIN_UNSAFE_TEST_HOOKS=1 LFADMIN_TEST_KILL_AT=<point>
+KILL_POINTS = (
+    "journal-written",
+    "mid-rewrite",
+    "before-commit",
+    "after-commit",
+    "after-env-file",
+    "after-key-files",
+)
+
+
+def _kill_point(name: str) -> None:
+    if os.environ.get("LFADMIN_UNSAFE_TEST_HOOKS") == "1" and os.environ.get("LFADMIN_TEST_KILL_AT") == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+# -- request and receipt ------------------------------------------------------------------------
+
+
+@dataclass
+class RotationRequest:
+    new_key: str | None = None  # None with generate=True
+    generate: bool = False
+    old_keys: list[str] | None = None  # None: the key in effect
+    dry_run: bool = False
+    skip_undecryptable: bool = False
+    write_env: Path | None = None
+    write_config_dir: bool = False
+    force: bool = False
+    verify_all: bool = False
+
+
+@dataclass
+class StoreReceipt:
+    store: str
+    present: bool
+    rows: int = 0
+    reencrypted: int = 0
+    healed_legacy: int = 0
+    generic_decrypted: int = 0
+    already_new: int = 0
+    plaintext_left: int = 0
+    undecryptable: int = 0
+    verified: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Receipt:
+    old_fingerprints: list[str]
+    new_fingerprint: str
+    dry_run: bool
+    stores: list[StoreReceipt] = field(default_factory=list)
+    duration_s: float = 0.0
+    resumed: bool = False
+    undecryptable_rows: list[str] = field(default_factory=list)
+    files: list[dict[str, str | None]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    journal: str | None = None  # still on disk: the key exists only there and in the caller's hands
+
+    @property
+    def changed(self) -> int:
+        return sum(r.reencrypted + r.healed_legacy + r.generic_decrypted for r in self.stores)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "resumed": self.resumed,
+            "old_fingerprints": self.old_fingerprints,
+            "new_fingerprint": self.new_fingerprint,
+            "duration_s": round(self.duration_s, 3),
+            "changed": self.changed,
+            "stores": [r.to_json() for r in self.stores],
+            "undecryptable_rows": self.undecryptable_rows,
+            "files": self.files,
+            "warnings": self.warnings,
+        }
+
+
+# -- journal ------------------------------------------------------------------------------------
+
+
+def journal_path(settings: LangflowSettings) -> Path:
+    return settings.config_dir / JOURNAL_NAME
+
+
+def _write_journal(path: Path, new_key: str, old_fps: list[str]) -> None:
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    envfile.atomic_write(
+        path,
+        json.dumps({"new_key": new_key, "new_fingerprint": fingerprint(new_key), "old_fingerprints": old_fps}),
+    )
+
+
+def _read_journal(path: Path) -> str | None:
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        raise InvalidInput(
+            f"{path} (an interrupted rotation's journal) cannot be read; inspect it and remove it"
+        ) from None
+    key = data.get("new_key") if isinstance(data, dict) else None
+    return key if isinstance(key, str) and key else None
+
+
+def drop_journal(path: Path) -> None:
+    with suppress(FileNotFoundError):
+        path.unlink()
+
+
+# -- running Langflow ---------------------------------------------------------------------------
+
+
+def langflow_activity(s: Session) -> list[str]:
+    """Evidence that something else uses the database right now (empty: nothing seen).
+
+    SQLite: another process holding the file, its ``-wal`` or ``-shm`` open (``/proc/*/fd``;
+    where there is no ``/proc``, a non-empty ``-wal`` file). Langflow keeps its pool open while it
+    runs, so a running server always shows up. PostgreSQL: other client sessions on the same
+    database in ``pg_stat_activity``.
+    """
+    from sqlalchemy import text
+
+    if s.backend == "sqlite":
+        rows = s.conn.execute(text("PRAGMA database_list")).all()
+        main = next((r[2] for r in rows if r[1] == "main"), None)
+        if not main:
+            return []
+        names = {main, main + "-wal", main + "-shm"}
+        proc = Path("/proc")
+        if not proc.is_dir():
+            wal = Path(main + "-wal")
+            return [f"{wal} is not empty"] if wal.exists() and wal.stat().st_size > 0 else []
+        found = []
+        me = os.getpid()
+        for entry in proc.iterdir():
+            if not entry.name.isdigit() or int(entry.name) == me:
+                continue
+            try:
+                fds = list((entry / "fd").iterdir())
+            except OSError:
+                continue
+            for fd in fds:
+                try:
+                    target = os.readlink(fd)
+                except OSError:
+                    continue
+                if target in names:
+                    try:
+                        comm = (entry / "comm").read_text().strip()
+                    except OSError:
+                        comm = "?"
+                    found.append(f"process {entry.name} ({comm}) has {target} open")
+                    break
+        return found
+    rows = s.conn.execute(
+        text(
+            "SELECT pid, application_name, client_addr FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'"
+        )
+    ).all()
+    return [f"PostgreSQL session {r[0]} ({r[1] or 'no application_name'}, {r[2] or 'local'})" for r in rows]
+
+
+# -- the rewrite --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Ctx:
+    s: Session
+    old: list[Keyring]
+    new: Keyring
+    verify_all: bool
+    dry_run: bool
+    skip: bool
+    progress: Progress | None
+    undecryptable_rows: list[str] = field(default_factory=list)
+    undecryptable_total: int = 0
+
+
+def _rotate_cell(ctx: _Ctx, store: Store, row: Row, cell: Cell, rec: StoreReceipt) -> tuple[str | None, str | None]:
+    """(new value or None to keep, plaintext fingerprint for verification)."""
+    if cell.sso:
+        if not is_sso_envelope(cell.value):
+            rec.plaintext_left += 1
+            return None, None
+        for k in ctx.old:
+            plain = sso_decrypt(k.secret, cell.value)
+            if plain is not None:
+                rec.reencrypted += 1
+                return sso_encrypt(ctx.new.secret, plain), fingerprint(plain)
+        if sso_decrypt(ctx.new.secret, cell.value) is not None:
+            rec.already_new += 1
+            return None, None
+        _undecryptable(ctx, store, row, cell, rec)
+        return None, None
+    if not (store.always_encrypted or looks_encrypted(cell.value)):
+        rec.plaintext_left += 1
+        return None, None
+    for k in ctx.old:
+        opened = k.open(cell.value)
+        if opened is None:
+            continue
+        plain, derivation = opened
+        if (
+            store.name == "variable.value"
+            and row.extra.get("type") == "Generic"
+            and generic_plaintext(ctx.s) is True
+            and not plain.startswith("gAAAAA")
+        ):
+            rec.generic_decrypted += 1  # what 1.8+ would have written (CONTRACT §7)
+            return plain, None
+        if k.write is not None and derivation is not k.write:
+            rec.healed_legacy += 1
+        else:
+            rec.reencrypted += 1
+        return ctx.new.seal(plain), fingerprint(plain)
+    if ctx.new.open(cell.value) is not None:
+        rec.already_new += 1
+        return None, None
+    _undecryptable(ctx, store, row, cell, rec)
+    return None, None
+
+
+def _undecryptable(ctx: _Ctx, store: Store, row: Row, cell: Cell, rec: StoreReceipt) -> None:
+    rec.undecryptable += 1
+    ctx.undecryptable_total += 1
+    if len(ctx.undecryptable_rows) < 50:
+        where = ".".join(str(p) for p in cell.path)
+        ctx.undecryptable_rows.append(f"{store.name} {row.label}" + (f" [{where}]" if where else ""))
+
+
+def _rewrite_store(ctx: _Ctx, store: Store, rec: StoreReceipt) -> dict[Any, dict[tuple[Any, ...], str]]:
+    """Rewrite one store; returns {pk: {path: plaintext fingerprint}} for the verification sample."""
+    from sqlalchemy import text
+
+    s = ctx.s
+    sample: dict[Any, dict[tuple[Any, ...], str]] = {}
+    total = store.count(s) if ctx.progress else 0
+    update = text(store.update_sql(s))
+    first_batch = True
+    for batch in store.rows(s):
+        params = []
+        for row in batch:
+            rec.rows += 1
+            changes: dict[tuple[Any, ...], str] = {}
+            fps: dict[tuple[Any, ...], str] = {}
+            for cell in store.cells(row):
+                new_value, fp = _rotate_cell(ctx, store, row, cell, rec)
+                if new_value is not None:
+                    changes[cell.path] = new_value
+                    if fp is not None:
+                        fps[cell.path] = fp
+            if changes:
+                params.append({"v": store.rebuild(row, changes), "k": row.pk})
+                if fps and (len(sample) < SAMPLE_PER_STORE or ctx.verify_all):
+                    sample[row.pk] = fps
+        if params and not ctx.dry_run:
+            s.conn.execute(update, params)
+            if first_batch:
+                first_batch = False
+                _kill_point("mid-rewrite")
+        if ctx.progress:
+            ctx.progress(store.name, rec.rows, total)
+    return sample
+
+
+def _verify_store(ctx: _Ctx, store: Store, rec: StoreReceipt, sample: dict[Any, dict[tuple[Any, ...], str]]) -> None:
+    """Re-read rewritten rows; each value must open with the new key and match its fingerprint."""
+    from sqlalchemy import text
+
+    s = ctx.s
+    q = s.conn.dialect.identifier_preparer.quote
+    sql = text(f"SELECT {q(store.column)} FROM {q(store.table)} WHERE {q(store.pk)} = :k")
+    for pk, fps in sample.items():
+        raw = s.conn.execute(sql, {"k": pk}).scalar_one()
+        row = Row(pk, raw, "")
+        cells = {c.path: c for c in store.cells(row)}
+        for path, fp in fps.items():
+            cell = cells.get(path)
+            if cell is None:
+                raise LfadminError(f"verification failed: {store.name} row {pk} lost a value; rolled back")
+            if cell.sso:
+                plain = sso_decrypt(ctx.new.secret, cell.value)
+            else:
+                opened = ctx.new.open(cell.value)
+                plain = opened[0] if opened and opened[1] is ctx.new.write else None
+            if plain is None or fingerprint(plain) != fp:
+                raise LfadminError(
+                    f"verification failed: {store.name} row {pk} does not read back under the new "
+                    "key; rolled back, nothing changed"
+                )
+            rec.verified += 1
+
+
+def probe(s: Session, keys: Keyring) -> bool | None:
+    """Does ``keys`` open the first encrypted value found? None when nothing is encrypted."""
+    for store in STORES:
+        if not store.present(s):
+            continue
+        for batch in store.rows(s, batch=200):
+            for row in batch:
+                for cell in store.cells(row):
+                    if cell.sso:
+                        if is_sso_envelope(cell.value):
+                            return sso_decrypt(keys.secret, cell.value) is not None
+                    elif store.always_encrypted or looks_encrypted(cell.value):
+                        return keys.open(cell.value) is not None
+    return None
+
+
+# -- orchestration ------------------------------------------------------------------------------
+
+
+def _old_keys(settings: LangflowSettings, req: RotationRequest) -> list[str]:
+    if req.old_keys:
+        return list(req.old_keys)
+    key = settings.secret_key()
+    if key is None:
+        raise InvalidInput(
+            "no secret key is in effect to rotate from",
+            hint="pass the old key with --old-key-stdin, or --env-file the server's .env",
+        )
+    return [key.value]
+
+
+def rotate(
+    settings: LangflowSettings,
+    open_session: Callable[[bool], AbstractContextManager[Session]],
+    req: RotationRequest,
+    *,
+    progress: Progress | None = None,
+) -> tuple[Receipt, str]:
+    """Rotate; returns the receipt and the new key (the caller prints it when no file got it)."""
+    started = time.monotonic()
+    old = _old_keys(settings, req)
+    journal = journal_path(settings)
+    pending = _read_journal(journal)
+
+    # Step 1: validate the files before touching anything.
+    if req.write_env is not None:
+        envfile.check_writable(req.write_env)
+    cfg_file = settings.config_dir / "secret_key"
+    if req.write_config_dir and cfg_file.exists() and not os.access(cfg_file, os.W_OK):
+        raise InvalidInput(f"{cfg_file} is read-only")
+    if req.new_key is not None and req.generate:
+        raise InvalidInput("use either --new-key-stdin or --generate, not both")
+
+    write_session = not req.dry_run
+    with open_session(write_session) as s:
+        schema = s.schema
+        resumed = False
+        new_key: str
+        if pending is not None and probe(s, Keyring(pending, schema.encrypt_derivation(pending))) is not False:
+            # A rotation to ``pending`` committed (or nothing is encrypted): finish it.
+            if req.new_key is not None and req.new_key != pending:
+                raise Refused(
+                    f"an interrupted rotation to key {fingerprint(pending)} committed but its key "
+                    f"files were not all written ({journal})",
+                    hint="rerun with that key (or with --generate, which reuses it) to finish first",
+                )
+            new_key, resumed = pending, True
+            old = [k for k in old if k != pending]
+        else:
+            if pending is not None and not req.dry_run:
+                drop_journal(journal)  # stale: its transaction never committed
+            new_key = req.new_key if req.new_key is not None else generate_key()
+            validate_new_key(new_key, old)
+        new_keys = Keyring(new_key, schema.encrypt_derivation(new_key))
+        old_rings = [Keyring(k, schema.encrypt_derivation(k) if k else None) for k in old]
+        if not new_keys.can_write:
+            raise InvalidInput("no usable Fernet key derives from the new key")
+        receipt = Receipt([fingerprint(k) for k in old], fingerprint(new_key), req.dry_run, resumed=resumed)
+
+        if not req.force and not req.dry_run:
+            seen = langflow_activity(s)
+            if seen:
+                raise Refused(
+                    "Langflow (or something else) is using the database: " + "; ".join(seen[:3]),
+                    hint="stop every Langflow instance that shares it and rerun, or pass --force",
+                )
+
+        if not req.dry_run:
+            _write_journal(journal, new_key, receipt.old_fingerprints)
+            _kill_point("journal-written")
+        try:
+            ctx = _Ctx(s, old_rings, new_keys, req.verify_all, req.dry_run, req.skip_undecryptable, progress)
+            samples: list[tuple[Store, StoreReceipt, dict[Any, dict[tuple[Any, ...], str]]]] = []
+            for store in STORES:
+                rec = StoreReceipt(store.name, store.present(s))
+                receipt.stores.append(rec)
+                if rec.present:
+                    samples.append((store, rec, _rewrite_store(ctx, store, rec)))
+            receipt.undecryptable_rows = ctx.undecryptable_rows
+            if ctx.undecryptable_total and not req.skip_undecryptable:
+                more = ctx.undecryptable_total - len(ctx.undecryptable_rows)
+                raise Undecryptable(
+                    f"{ctx.undecryptable_total} value(s) open with neither the old nor the new key "
+                    f"(first: {ctx.undecryptable_rows[0]}{f'; {more} more' if more > 0 else ''}); "
+                    "rolled back, nothing changed",
+                    hint="pass the right key with --old-key-stdin, or --skip-undecryptable to "
+                    "rotate the rest and leave those as they are",
+                )
+            if not req.dry_run:
+                for store, rec, sample in samples:
+                    _verify_store(ctx, store, rec, sample)
+                _kill_point("before-commit")
+        except BaseException:
+            if not req.dry_run and not resumed:
+                drop_journal(journal)
+            raise
+    # Committed (the with block ended normally).
+    if req.dry_run:
+        receipt.duration_s = time.monotonic() - started
+        return receipt, new_key
+    _kill_point("after-commit")
+    receipt.warnings.extend(_install(settings, req, new_key, receipt, old))
+    if receipt.files:
+        drop_journal(journal)
+    else:
+        receipt.journal = str(journal)
+    receipt.duration_s = time.monotonic() - started
+    return receipt, new_key
+
+
+def _install(
+    settings: LangflowSettings, req: RotationRequest, new_key: str, receipt: Receipt, old: list[str]
+) -> list[str]:
+    """Write the key files (env file first: it wins at Langflow's start); say what else to do."""
+    warnings = []
+    if req.write_env is not None:
+        w = envfile.set_variable(req.write_env, envfile.SECRET_KEY_VAR, new_key)
+        receipt.files.append({"path": str(w.path), "backup": str(w.backup) if w.backup else None})
+        _kill_point("after-env-file")
+    if req.write_config_dir:
+        cfg = settings.config_dir / "secret_key"
+        w = envfile.write_secret_file(cfg, new_key)
+        receipt.files.append({"path": str(w.path), "backup": str(w.backup) if w.backup else None})
+    _kill_point("after-key-files")
+
+    key = settings.secret_key()
+    if key is not None and key.value != new_key:
+        origin = key.origin
+        if origin.kind == "environment":
+            warnings.append(
+                f"LANGFLOW_SECRET_KEY is set in the environment ({fingerprint(key.value)}): change it "
+                "wherever it is set (service unit, compose file, secret store) before starting Langflow"
+            )
+        elif origin.kind == "file" and key.path is None:
+            target = Path(os.path.realpath(origin.path or ""))
+            if req.write_env is None or Path(os.path.realpath(req.write_env)) != target:
+                warnings.append(f"{key.source} still holds the old key; update it (or use --write-env)")
+        elif key.path is not None and not req.write_config_dir:
+            warnings.append(f"{key.path} still holds the old key; update it (or use --write-config-dir)")
+    cfg_file = settings.config_dir / "secret_key"
+    current = current_file_key(cfg_file)
+    if current is not None and current != new_key and not req.write_config_dir and key is not None and key.path is None:
+        warnings.append(
+            f"{cfg_file} still holds a previous key; Langflow overwrites it from LANGFLOW_SECRET_KEY "
+            "at start, but a server started without the variable would use it"
+        )
+    return warnings
+
+
+__all__ = [
+    "BATCH",
+    "KILL_POINTS",
+    "Receipt",
+    "RotationRequest",
+    "StoreReceipt",
+    "drop_journal",
+    "journal_path",
+    "langflow_activity",
+    "probe",
+    "rotate",
+]

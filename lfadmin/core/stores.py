@@ -1,0 +1,454 @@
+"""Every value Langflow encrypts with its secret key, per store, and how to read and rewrite it.
+
+The inventory is CONTRACT §6 (checked against 1.13's own ``langflow check-integrity``, which
+misses ``trigger_cleanup``, ``connection_oauth``, job metadata and legacy Generic variables):
+
+=========================================  ==============  =====  ======  =====
+store                                      form            1.6.9  1.10.3  1.13
+=========================================  ==============  =====  ======  =====
+variable.value (Credential)                Fernet            ✓      ✓      ✓
+variable.value (Generic)                   Fernet ≤1.7       ✓    legacy  legacy
+apikey.api_key                             Fernet ≥1.8     plain    ✓      ✓
+user.store_api_key                         Fernet            ✓      ✓      ✓
+folder.auth_settings api_key/oauth_…       Fernet in JSON    ✓      ✓      ✓
+deployment_provider_account.api_key        Fernet            –      ✓      ✓
+mcp_server.config env/headers/--headers    Fernet in JSON    –      –      ✓
+connection_secret.encrypted_payload        Fernet            –      –      ✓
+connection_oauth.encrypted_verifier        Fernet            –      –      ✓
+trigger.signing_secret_encrypted           Fernet            –      –      ✓
+trigger_cleanup.encrypted_credential       Fernet            –      –      ✓
+job.job_metadata.request_overrides         Fernet in JSON    –      –      ✓
+sso_config.client_secret_encrypted         AES-GCM (HKDF)    –    plain*    ✓
+=========================================  ==============  =====  ======  =====
+
+(* written in plaintext by the 1.10.3 SSO plugin; 1.13's migration clears such values.)
+Stores are found by table and column, never by release number, so a schema in between gets
+exactly the stores it has. Reading is streamed in primary-key order, ``BATCH`` rows at a time,
+so memory stays flat however many rows there are.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from copy import deepcopy
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from lfadmin.langflow.crypto import (
+    Derivation,
+    candidate_derivations,
+    derive_key,
+    is_sso_envelope,
+    looks_encrypted,
+    sso_decrypt,
+)
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
+
+    from lfadmin.core.session import Session
+
+BATCH = 1000
+GENERIC_PLAINTEXT_SINCE = (1, 8, 0)  # Generic variables stored in plaintext from 1.8.0 (§7)
+API_KEYS_ENCRYPTED_SINCE = (1, 8, 0)  # apikey.api_key Fernet from 1.8.0 (§4.1)
+MCP_AUTH_FIELDS = ("api_key", "oauth_client_secret")  # mcp_encryption.SENSITIVE_FIELDS
+MCP_SECRET_MAPS = ("env", "headers")  # mcp_config_secrets.MCP_SECRET_CONFIG_MAPS
+JOB_OVERRIDES_FORMAT = "fernet-json-v1"  # background_execution/service.py
+
+
+class Status(str, Enum):
+    """What one stored value is, judged against the secret key in effect."""
+
+    OK = "ok"  # opens with the derivation the release writes
+    LEGACY = "legacy"  # short key: opens only with the other derivation (random.Random/SHA-256)
+    UNDECRYPTABLE = "undecryptable"  # looks encrypted, opens with no derivation of this key
+    PLAINTEXT = "plaintext"  # stored in clear where Langflow would encrypt
+    ENCRYPTED_GENERIC = "encrypted-generic"  # 1.6-era encrypted Generic variable on 1.8+
+    PLAIN_EXPECTED = "plain-expected"  # in clear, and that is the release's format
+
+
+# -- keys ---------------------------------------------------------------------------------------
+
+
+class Keyring:
+    """One secret string with a Fernet per distinct derivation, built once (rotation speed)."""
+
+    def __init__(self, secret: str, write: Derivation | None = None) -> None:
+        from cryptography.fernet import Fernet
+
+        self.secret = secret
+        self.write = write
+        self._fernets: list[tuple[Derivation, Fernet]] = []
+        seen: set[bytes] = set()
+        order = list(candidate_derivations(secret))
+        if write is not None and write in order:
+            order.remove(write)
+            order.insert(0, write)
+        for derivation in order:
+            try:
+                raw = derive_key(secret, derivation)
+                f = Fernet(raw)
+            except (ValueError, TypeError):
+                continue
+            import base64
+
+            decoded = base64.urlsafe_b64decode(raw)
+            if decoded in seen:  # DIRECT and DIRECT_ALWAYS_PAD are one key when the key is valid
+                continue
+            seen.add(decoded)
+            self._fernets.append((derivation, f))
+
+    @property
+    def usable(self) -> bool:
+        return bool(self._fernets)
+
+    @property
+    def can_write(self) -> bool:
+        return bool(self._fernets) and self._fernets[0][0] is self.write
+
+    def open(self, token: str) -> tuple[str, Derivation] | None:
+        from cryptography.fernet import InvalidToken
+
+        data = token.encode()
+        for derivation, f in self._fernets:
+            try:
+                return f.decrypt(data).decode(), derivation
+            except (InvalidToken, ValueError, UnicodeDecodeError):
+                continue
+        return None
+
+    def seal(self, plaintext: str) -> str:
+        assert self.can_write, "keyring has no usable write derivation"
+        return self._fernets[0][1].encrypt(plaintext.encode()).decode()
+
+
+# -- stores -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One secret-bearing value inside a row; ``path`` locates it inside a JSON column."""
+
+    value: str
+    path: tuple[str | int, ...] = ()
+    sso: bool = False
+
+
+@dataclass
+class Row:
+    pk: Any
+    raw: Any  # the column as the driver returned it
+    label: str  # how an operator finds the row: "<id> (name, owner alice)"
+    extra: dict[str, Any] = field(default_factory=dict)
+    parsed: Any = None
+
+
+@dataclass(frozen=True)
+class Store:
+    """One encrypted column (or family of JSON fields in one column)."""
+
+    name: str
+    table: str
+    pk: str
+    column: str
+    description: str
+    kind: str = "scalar"  # "scalar" | "auth_settings" | "mcp_config" | "job" | "sso"
+    always_encrypted: bool = False  # any non-empty value is a token (nothing writes plaintext)
+    name_column: str | None = None
+    owner_column: str | None = None
+    extra_columns: tuple[str, ...] = ()
+
+    def present(self, s: Session) -> bool:
+        cols = table_columns(s, self.table)
+        needed = {self.pk, self.column, *self.extra_columns}
+        return needed <= cols
+
+    # -- reading ----------------------------------------------------------------------------
+    def _select(self, s: Session) -> str:
+        q = s.conn.dialect.identifier_preparer.quote
+        cols = [self.pk, self.column, *self.extra_columns]
+        if self.name_column:
+            cols.append(self.name_column)
+        return ", ".join(f"t.{q(c)}" for c in cols)
+
+    def rows(self, s: Session, *, batch: int = BATCH) -> Iterator[list[Row]]:
+        """Non-empty rows in primary-key order, ``batch`` at a time (keyset pagination)."""
+        from sqlalchemy import text
+
+        q = s.conn.dialect.identifier_preparer.quote
+        table, pk, col = q(self.table), q(self.pk), q(self.column)
+        owner = ""
+        join = ""
+        if self.owner_column:
+            owner = ', u.username'
+            join = f' LEFT JOIN "user" u ON u.id = t.{q(self.owner_column)}'
+        base = f"SELECT {self._select(s)}{owner} FROM {table} t{join} WHERE t.{col} IS NOT NULL"
+        last: Any = None
+        while True:
+            where = f" AND t.{pk} > :last" if last is not None else ""
+            sql = f"{base}{where} ORDER BY t.{pk} LIMIT {int(batch)}"
+            fetched = s.conn.execute(text(sql), {"last": last}).all()
+            if not fetched:
+                return
+            last = fetched[-1][0]
+            out = []
+            for r in fetched:
+                n = 2 + len(self.extra_columns)
+                extra = dict(zip(self.extra_columns, r[2:n], strict=False))
+                name = r[n] if self.name_column else None
+                who = r[-1] if self.owner_column else None
+                out.append(Row(r[0], r[1], _label(s, r[0], name, who), extra))
+            yield out
+            if len(fetched) < batch:
+                return
+
+    def count(self, s: Session) -> int:
+        from sqlalchemy import text
+
+        q = s.conn.dialect.identifier_preparer.quote
+        return int(
+            s.conn.execute(
+                text(f"SELECT COUNT(*) FROM {q(self.table)} WHERE {q(self.column)} IS NOT NULL")
+            ).scalar_one()
+        )
+
+    def cells(self, row: Row) -> list[Cell]:
+        if self.kind == "scalar":
+            return [Cell(row.raw)] if isinstance(row.raw, str) and row.raw else []
+        if self.kind == "sso":
+            return [Cell(row.raw, sso=True)] if isinstance(row.raw, str) and row.raw else []
+        obj = _load_json(row.raw)
+        row.parsed = obj
+        if not isinstance(obj, dict):
+            return []
+        found: list[Cell] = []
+        if self.kind == "auth_settings":
+            for key in MCP_AUTH_FIELDS:
+                val = obj.get(key)
+                if isinstance(val, str) and val:
+                    found.append(Cell(val, (key,)))
+        elif self.kind == "mcp_config":
+            for map_name in MCP_SECRET_MAPS:
+                values = obj.get(map_name)
+                if isinstance(values, dict):
+                    for key, val in values.items():
+                        if isinstance(val, str) and val:
+                            found.append(Cell(val, (map_name, key)))
+            args = obj.get("args")
+            for idx in header_arg_positions(args):
+                assert isinstance(args, list)
+                if isinstance(args[idx], str) and args[idx]:
+                    found.append(Cell(args[idx], ("args", idx)))
+        elif self.kind == "job":
+            val = obj.get("request_overrides")
+            if obj.get("request_overrides_format") == JOB_OVERRIDES_FORMAT and isinstance(val, str) and val:
+                found.append(Cell(val, ("request_overrides",)))
+        return found
+
+    # -- writing ----------------------------------------------------------------------------
+    def rebuild(self, row: Row, changes: dict[tuple[str | int, ...], str]) -> Any:
+        """The column's new value with ``changes`` (path -> new string) applied."""
+        if self.kind in ("scalar", "sso"):
+            return changes[()]
+        obj = deepcopy(row.parsed)
+        for path, val in changes.items():
+            target = obj
+            for step in path[:-1]:
+                target = target[step]
+            target[path[-1]] = val
+        return json.dumps(obj)
+
+    def update_sql(self, s: Session) -> str:
+        q = s.conn.dialect.identifier_preparer.quote
+        return f"UPDATE {q(self.table)} SET {q(self.column)} = :v WHERE {q(self.pk)} = :k"
+
+
+def header_arg_positions(args: Any) -> list[int]:
+    """Indexes of the values in mcp-proxy ``--headers NAME VALUE`` triples (mcp_encryption.py)."""
+    positions: list[int] = []
+    index = 0
+    while isinstance(args, list) and index + 2 < len(args):
+        if args[index] == "--headers":
+            positions.append(index + 2)
+            index += 3
+        else:
+            index += 1
+    return positions
+
+
+def _load_json(raw: Any) -> Any:
+    if isinstance(raw, (dict, list)) or raw is None:
+        return raw
+    try:
+        return json.loads(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def _label(s: Session, pk: Any, name: Any, owner: Any) -> str:
+    ident = pk.hex if hasattr(pk, "hex") and not isinstance(pk, str) else str(pk)
+    bits = [str(name)] if name else []
+    if owner:
+        bits.append(f"owner {owner}")
+    return f"{ident} ({', '.join(bits)})" if bits else ident
+
+
+STORES: tuple[Store, ...] = (
+    Store("variable.value", "variable", "id", "value", "global variables (Credential and Generic)",
+          name_column="name", owner_column="user_id", extra_columns=("type",)),
+    Store("apikey.api_key", "apikey", "id", "api_key", "Langflow API keys",
+          name_column="name", owner_column="user_id"),
+    Store("user.store_api_key", "user", "id", "store_api_key", "Langflow Store API keys",
+          name_column="username"),
+    Store("folder.auth_settings", "folder", "id", "auth_settings", "MCP project auth (api_key, oauth_client_secret)",
+          kind="auth_settings", name_column="name", owner_column="user_id"),
+    Store("deployment_provider_account.api_key", "deployment_provider_account", "id", "api_key",
+          "deployment provider credentials", name_column="name", owner_column="user_id"),
+    Store("mcp_server.config", "mcp_server", "id", "config", "MCP server env/headers",
+          kind="mcp_config", name_column="name", owner_column="user_id"),
+    Store("connection_secret.encrypted_payload", "connection_secret", "connection_id",
+          "encrypted_payload", "connection credentials", always_encrypted=True),
+    Store("connection_oauth.encrypted_verifier", "connection_oauth", "connection_id",
+          "encrypted_verifier", "OAuth consent verifiers", always_encrypted=True, owner_column="user_id"),
+    Store("trigger.signing_secret_encrypted", "trigger", "id", "signing_secret_encrypted",
+          "webhook trigger signing secrets", always_encrypted=True, name_column="name",
+          owner_column="user_id"),
+    Store("trigger_cleanup.encrypted_credential", "trigger_cleanup", "id", "encrypted_credential",
+          "trigger cleanup credential snapshots", always_encrypted=True, owner_column="user_id"),
+    Store("job.job_metadata", "job", "job_id", "job_metadata", "background job request overrides",
+          kind="job", owner_column="user_id"),
+    Store("sso_config.client_secret_encrypted", "sso_config", "id", "client_secret_encrypted",
+          "SSO client secret (AES-GCM envelope)", kind="sso", name_column="provider_name"),
+)
+
+
+def table_columns(s: Session, table: str) -> frozenset[str]:
+    cache: dict[str, frozenset[str]] = s.__dict__.setdefault("_lfadmin_columns", {})
+    if table not in cache:
+        from sqlalchemy import inspect
+
+        insp = inspect(s.conn)
+        cache[table] = (
+            frozenset(c["name"] for c in insp.get_columns(table))
+            if table in s.schema.tables
+            else frozenset()
+        )
+    return cache[table]
+
+
+def present_stores(s: Session) -> list[Store]:
+    """The stores this database has (by table and column)."""
+    return [st for st in STORES if st.present(s)]
+
+
+# -- classification -----------------------------------------------------------------------------
+
+
+def generic_plaintext(s: Session) -> bool | None:
+    """True when the release stores Generic variables in clear (1.8+), None when ambiguous."""
+    if s.schema.lo >= GENERIC_PLAINTEXT_SINCE:
+        return True
+    if s.schema.hi < GENERIC_PLAINTEXT_SINCE:
+        return False
+    return None
+
+
+def expects_encryption(s: Session, store: Store, row: Row) -> bool:
+    """Would the detected release have encrypted this value when it wrote it?"""
+    if store.name == "variable.value" and row.extra.get("type") == "Generic":
+        return generic_plaintext(s) is False
+    if store.name == "apikey.api_key":
+        return s.schema.lo >= API_KEYS_ENCRYPTED_SINCE
+    return True
+
+
+def classify(s: Session, store: Store, row: Row, cell: Cell, keys: Keyring) -> Status:
+    """Judge one value against ``keys`` (the key in effect) the way the release would read it."""
+    if cell.sso:
+        if not is_sso_envelope(cell.value):
+            return Status.PLAINTEXT
+        return Status.OK if sso_decrypt(keys.secret, cell.value) is not None else Status.UNDECRYPTABLE
+    if not (store.always_encrypted or looks_encrypted(cell.value)):
+        return Status.PLAINTEXT if expects_encryption(s, store, row) else Status.PLAIN_EXPECTED
+    opened = keys.open(cell.value)
+    if opened is None:
+        return Status.UNDECRYPTABLE
+    if (
+        store.name == "variable.value"
+        and row.extra.get("type") == "Generic"
+        and generic_plaintext(s) is True
+    ):
+        return Status.ENCRYPTED_GENERIC
+    if keys.write is not None and opened[1] is not keys.write:
+        # A short key: opens only with the other release family's derivation (CONTRACT §5.1).
+        return Status.LEGACY
+    return Status.OK
+
+
+@dataclass
+class StoreReport:
+    """Counts for one store: what ``secrets check`` prints and ``config doctor`` consumes."""
+
+    store: str
+    description: str
+    present: bool
+    rows: int = 0
+    values: int = 0
+    counts: dict[str, int] = field(default_factory=lambda: {st.value: 0 for st in Status})
+    examples: dict[str, list[str]] = field(default_factory=dict)  # status -> up to 5 row labels
+
+    @property
+    def problems(self) -> int:
+        return sum(
+            self.counts[st.value]
+            for st in (Status.UNDECRYPTABLE, Status.LEGACY, Status.PLAINTEXT, Status.ENCRYPTED_GENERIC)
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "store": self.store,
+            "description": self.description,
+            "present": self.present,
+            "rows": self.rows,
+            "values": self.values,
+            "counts": dict(self.counts),
+            "examples": {k: list(v) for k, v in self.examples.items()},
+        }
+
+
+def inventory(
+    s: Session,
+    keys: Keyring,
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[StoreReport]:
+    """Every store of CONTRACT §6, each value classified against ``keys``. Read-only.
+
+    Stores the schema does not have are listed with ``present=False`` so a report always
+    shows the whole inventory. Row labels (id, name, owner) are collected as examples for
+    every problem status, at most five per status; values and plaintexts never leave here.
+    """
+    reports: list[StoreReport] = []
+    for store in STORES:
+        rep = StoreReport(store.name, store.description, store.present(s))
+        reports.append(rep)
+        if not rep.present:
+            continue
+        total = store.count(s) if progress else 0
+        for batch in store.rows(s):
+            for row in batch:
+                rep.rows += 1
+                for cell in store.cells(row):
+                    rep.values += 1
+                    status = classify(s, store, row, cell, keys)
+                    rep.counts[status.value] += 1
+                    if status not in (Status.OK, Status.PLAIN_EXPECTED):
+                        ex = rep.examples.setdefault(status.value, [])
+                        if len(ex) < 5:
+                            where = ".".join(str(p) for p in cell.path)
+                            ex.append(row.label + (f" [{where}]" if where else ""))
+            if progress:
+                progress(store.name, rep.rows, total)
+    return reports
