@@ -174,3 +174,69 @@ def decrypt(secret: str, token: str, derivations: Iterable[Derivation] | None = 
 
 def encrypt(secret: str, plaintext: str, derivation: Derivation) -> str:
     return fernet(secret, derivation).encrypt(plaintext.encode()).decode()
+
+
+# -- fingerprints ---------------------------------------------------------------------------
+
+
+def fingerprint(value: str) -> str:
+    """First 12 hex digits of SHA-256: tells keys/values apart in output, never reveals them."""
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+# -- the SSO client-secret envelope (1.13; CONTRACT §6) ---------------------------------------
+# N:langflow/services/database/models/auth/sso_secret.py: AES-256-GCM under
+# HKDF-SHA256(ikm = the raw secret string's UTF-8 bytes, salt/info below); AAD = the header.
+# No Fernet derivation is involved: the key is the secret itself, whatever its length.
+
+SSO_HEADER = "lf-sso:v1:hkdf-sha256-v1:aes-256-gcm"
+_SSO_SALT = b"langflow/sso/client-secret/hkdf-salt/v1"
+_SSO_INFO = b"langflow/sso/client-secret/encryption"
+
+
+def is_sso_envelope(value: str | None) -> bool:
+    return bool(value) and str(value).startswith(SSO_HEADER + ":")
+
+
+def _sso_key(secret: str) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=_SSO_SALT, info=_SSO_INFO).derive(
+        secret.encode()
+    )
+
+
+def _b64u(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64u(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def sso_encrypt(secret: str, plaintext: str) -> str:
+    import os
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = os.urandom(12)
+    ct = AESGCM(_sso_key(secret)).encrypt(nonce, plaintext.encode(), SSO_HEADER.encode())
+    return f"{SSO_HEADER}:{_b64u(nonce)}:{_b64u(ct)}"
+
+
+def sso_decrypt(secret: str, envelope: str) -> str | None:
+    """The plaintext, or None when the envelope is malformed or ``secret`` does not open it."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    parts = envelope.split(":")
+    if len(parts) != 6 or ":".join(parts[:4]) != SSO_HEADER or not secret:
+        return None
+    try:
+        nonce, ct = _unb64u(parts[4]), _unb64u(parts[5])
+        if len(nonce) != 12 or len(ct) < 16:
+            return None
+        return AESGCM(_sso_key(secret)).decrypt(nonce, ct, SSO_HEADER.encode()).decode()
+    except (InvalidTag, ValueError, UnicodeDecodeError):
+        return None
