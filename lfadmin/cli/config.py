@@ -1,5 +1,192 @@
-"""``lfadmin config``: Typer only (issue #3)."""
+"""``lfadmin config``: Typer only (issue #3) - parse options, call ``lfadmin.core.doctor``, render."""
+
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
+from lfadmin import output
+from lfadmin.cli.common import STATE, common
+from lfadmin.errors import InvalidInput
+
 app = typer.Typer(help="Check Langflow's settings and database for insecure configuration.", no_args_is_help=True)
+
+FORMATS = ("table", "json", "sarif")
+SEVERITY_STYLE = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "yellow",
+    "low": "cyan",
+    "info": "dim",
+}
+
+
+@app.command()
+@common
+def doctor(
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="table (for people), json (stable schema) or sarif (2.1.0).")
+    ] = "table",
+    fail_on: Annotated[
+        str,
+        typer.Option("--fail-on", help="Exit 12 when a finding is at or above: low, medium, high, critical."),
+    ] = "high",
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option("--ignore", metavar="CHECK_ID", help="Suppress a check (repeatable).", show_default=False),
+    ] = None,
+    ignore_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--ignore-file",
+            help="Suppressions with reasons (default: ./.lfadmin-ignore when present).",
+            show_default=False,
+        ),
+    ] = None,
+    no_database: Annotated[
+        bool, typer.Option("--no-database", help="Only check the settings, even if a database URL is set.")
+    ] = False,
+    output_file: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report to this file instead of stdout.", show_default=False),
+    ] = None,
+    list_checks: Annotated[bool, typer.Option("--list-checks", help="List every check ID and exit.")] = False,
+) -> None:
+    """Check Langflow's settings (and database) for insecure configuration.
+
+    Reads the settings as `langflow run --env-file` would, for the Langflow release of the
+    database (or --langflow-version; else the newest known). Exit codes: 0 nothing at or
+    above --fail-on, 12 findings at or above it, 13 the database part could not run,
+    4 bad input.
+
+    \b
+        lfadmin config doctor --env-file /srv/langflow/.env
+        lfadmin config doctor --env-file .env --database-url "$DB" --format sarif -o doctor.sarif
+        lfadmin config doctor --env-file .env --fail-on medium --ignore LF-AUTH-006
+    """
+    from lfadmin.core import doctor as core
+
+    if list_checks:
+        _list_checks(core)
+        return
+    fmt = "json" if STATE.json and format == "table" else format
+    if fmt not in FORMATS:
+        raise InvalidInput(f"--format {format!r}: use one of {', '.join(FORMATS)}")
+    try:
+        threshold = core.Severity.parse(fail_on)
+    except ValueError:
+        raise InvalidInput(f"--fail-on {fail_on!r}: use one of low, medium, high, critical") from None
+    if threshold is core.Severity.INFO:
+        raise InvalidInput("--fail-on info: use one of low, medium, high, critical")
+    report = core.run(
+        core.Options(
+            env_file=STATE.env_file,
+            database_url=STATE.database_url,
+            langflow_version=STATE.langflow_version,
+            use_database=not no_database,
+            fail_on=threshold,
+            ignore=list(ignore or []),
+            ignore_file=ignore_file,
+        )
+    )
+    for w in report.warnings:
+        output.warn(w)
+    if fmt == "table":
+        for n in report.notes:
+            output.say(f"note: {n}")
+    if fmt == "json" or fmt == "sarif":
+        import json
+
+        data = report.to_json() if fmt == "json" else report.to_sarif()
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        if output_file is not None:
+            output_file.write_text(text, encoding="utf-8")
+            output.say(f"wrote {output_file}")
+        else:
+            output.emit_line(text.rstrip("\n"))
+    else:
+        _render(report, output_file)
+    raise typer.Exit(int(report.exit_code))
+
+
+def _list_checks(core: Any) -> None:
+    rows = [(c.id, c.severity.label, c.scope, c.title) for c in core.REGISTRY.values()]
+    if STATE.json:
+        output.emit_json([dict(zip(("id", "severity", "scope", "title"), r, strict=True)) for r in rows])
+    else:
+        output.table(["id", "severity", "scope", "title"], rows)
+
+
+def _render(report: Any, output_file: Path | None) -> None:
+    import io
+
+    from rich.console import Console
+    from rich.text import Text
+
+    buffer = io.StringIO() if output_file is not None else None
+    console = output.out_console() if buffer is None else Console(file=buffer, no_color=True, width=120)
+    head = Text("Langflow config doctor", style="bold")
+    head.append(f"  Langflow {report.langflow_version} ({report.version_source})", style="")
+    console.print(head)
+    db = report.database
+    console.print(
+        Text(
+            f"env file: {report.env_file or '(none: this shell environment)'}    database: {db.status}"
+            + (f" {db.url}" if db.url else "")
+            + (f" ({db.reason})" if db.reason and db.status == "failed" else "")
+        )
+    )
+    by_sev: dict[str, list[Any]] = {}
+    for f in report.findings:
+        by_sev.setdefault(f.severity.label, []).append(f)
+    for sev in ("critical", "high", "medium", "low", "info"):
+        items = by_sev.get(sev)
+        if not items:
+            continue
+        console.print()
+        console.print(Text(f" {sev.upper()} ({len(items)}) ", style=SEVERITY_STYLE[sev]))
+        for f in items:
+            _render_finding(console, f)
+    if report.suppressed:
+        console.print()
+        console.print(Text(f" SUPPRESSED ({len(report.suppressed)}) ", style="dim"))
+        for f in report.suppressed:
+            s = f.suppression
+            line = Text(f"  {f.id}  {f.severity.label}  {f.check.title}", style="dim")
+            line.append(f"  — {s.reason} ({s.source}" + (f", until {s.expires}" if s.expires else "") + ")")
+            console.print(line)
+    counts = report.counts()
+    console.print()
+    summary = ", ".join(f"{counts[k]} {k}" for k in ("critical", "high", "medium", "low", "info"))
+    if counts["suppressed"]:
+        summary += f", {counts['suppressed']} suppressed"
+    failing = len(report.failing())
+    verdict = (
+        f"{failing} at or above {report.fail_on.label}: exit {int(report.exit_code)}"
+        if failing
+        else f"nothing at or above {report.fail_on.label}"
+        + (f"; database part failed: exit {int(report.exit_code)}" if db.could_not_run else "")
+    )
+    console.print(Text(f"Summary: {summary}. {verdict}.", style="bold"))
+    if buffer is not None and output_file is not None:
+        output_file.write_text(buffer.getvalue(), encoding="utf-8")
+        output.say(f"wrote {output_file}")
+
+
+def _render_finding(console: Any, f: Any) -> None:
+    from rich.text import Text
+
+    line = Text("  ")
+    line.append(f.id, style=SEVERITY_STYLE[f.severity.label])
+    line.append(f"  {f.check.title}", style="bold")
+    console.print(line)
+    console.print(Text(f"      {f.message}"))
+    for ev in f.evidence:
+        console.print(Text(f"      {ev.variable} = {ev.value}   ({ev.source})", style="dim"))
+    if f.details and f.details.get("examples"):
+        for ex in f.details["examples"][:5]:
+            console.print(Text(f"      - {ex}", style="dim"))
+    if f.fix:
+        console.print(Text(f"      fix: {f.fix}", style="green"))
+    if f.hint:
+        console.print(Text(f"      {f.hint}", style="green"))
