@@ -324,7 +324,8 @@ def check() -> None:
         output.warn(f"an interrupted rotation left {report.pending_rotation}: rerun `lfadmin secrets rotate` to finish")
     if report.failed:
         raise Undecryptable(
-            f"{report.undecryptable} stored value(s) do not decrypt under the secret key in effect",
+            f"{max(report.undecryptable, report.server_unreadable)} stored value(s) do not decrypt "
+            f"under the secret key in effect for Langflow {report.release}",
             hint="find the key they were written with and run `lfadmin secrets rotate --old-key-stdin`",
         )
     if report.key.problems:

@@ -202,9 +202,13 @@ class SecretsCheck:
         return self.total(Status.UNDECRYPTABLE)
 
     @property
+    def server_unreadable(self) -> int:
+        return sum(r.server_unreadable for r in self.stores)
+
+    @property
     def failed(self) -> bool:
-        """Something does not decrypt (exit code 11)."""
-        return self.undecryptable > 0
+        """Something does not decrypt for the release (exit code 11)."""
+        return self.undecryptable > 0 or self.server_unreadable > 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -212,6 +216,7 @@ class SecretsCheck:
             "key": self.key.to_json(),
             "pending_rotation": self.pending_rotation,
             "totals": {st.value: self.total(st) for st in Status},
+            "server_unreadable": self.server_unreadable,
             "stores": [r.to_json() for r in self.stores],
         }
 
@@ -324,18 +329,14 @@ def _var_info(s: Session, row: Any, keys: Keyring) -> VariableInfo:
 
 
 def _judge_variable(s: Session, vtype: str | None, value: str, keys: Keyring) -> tuple[Status, str | None]:
+    """Status (as ``secrets check`` judges it) and the plaintext when it opens."""
+    from lfadmin.core.stores import STORES, Cell, Row, classify
+
+    status, _ = classify(s, STORES[0], Row(None, value, "", {"type": vtype}), Cell(value), keys)
     if not looks_encrypted(value):
-        if vtype == GENERIC and generic_plaintext(s) is not False:
-            return Status.PLAIN_EXPECTED, value
-        return Status.PLAINTEXT, value
-    opened = keys.open(value) if keys.usable else None
-    if opened is None:
-        return Status.UNDECRYPTABLE, None
-    if vtype == GENERIC and generic_plaintext(s) is True:
-        return Status.ENCRYPTED_GENERIC, opened[0]
-    if keys.write is not None and opened[1] is not keys.write:
-        return Status.LEGACY, opened[0]
-    return Status.OK, opened[0]
+        return status, value
+    opened = keys.open(value) if keys.usable and status is not Status.UNDECRYPTABLE else None
+    return status, opened[0] if opened else None
 
 
 def list_variables(

@@ -37,6 +37,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from lfadmin.langflow.crypto import (
+    MINIMUM_KEY_LENGTH,
     Derivation,
     candidate_derivations,
     derive_key,
@@ -156,7 +157,7 @@ class Store:
     description: str
     kind: str = "scalar"  # "scalar" | "auth_settings" | "mcp_config" | "job" | "sso"
     always_encrypted: bool = False  # any non-empty value is a token (nothing writes plaintext)
-    name_column: str | None = None
+    name_column: str | None = None  # "a|b": the first of these the table has
     owner_column: str | None = None
     extra_columns: tuple[str, ...] = ()
 
@@ -166,11 +167,17 @@ class Store:
         return needed <= cols
 
     # -- reading ----------------------------------------------------------------------------
+    def _name_column(self, s: Session) -> str | None:
+        for name in (self.name_column or "").split("|"):
+            if name and name in table_columns(s, self.table):
+                return name
+        return None
+
     def _select(self, s: Session) -> str:
         q = s.conn.dialect.identifier_preparer.quote
         cols = [self.pk, self.column, *self.extra_columns]
-        if self.name_column:
-            cols.append(self.name_column)
+        name = self._name_column(s)
+        cols.append(name if name else self.pk)
         return ", ".join(f"t.{q(c)}" for c in cols)
 
     def rows(self, s: Session, *, batch: int = BATCH) -> Iterator[list[Row]]:
@@ -197,7 +204,7 @@ class Store:
             for r in fetched:
                 n = 2 + len(self.extra_columns)
                 extra = dict(zip(self.extra_columns, r[2:n], strict=False))
-                name = r[n] if self.name_column else None
+                name = r[n] if r[n] is not r[0] and r[n] != r[0] else None
                 who = r[-1] if self.owner_column else None
                 out.append(Row(r[0], r[1], _label(s, r[0], name, who), extra))
             yield out
@@ -320,7 +327,7 @@ STORES: tuple[Store, ...] = (
     Store("job.job_metadata", "job", "job_id", "job_metadata", "background job request overrides",
           kind="job", owner_column="user_id"),
     Store("sso_config.client_secret_encrypted", "sso_config", "id", "client_secret_encrypted",
-          "SSO client secret (AES-GCM envelope)", kind="sso", name_column="provider_name"),
+          "SSO client secret (AES-GCM envelope)", kind="sso", name_column="display_name|provider_name"),
 )
 
 
@@ -364,27 +371,40 @@ def expects_encryption(s: Session, store: Store, row: Row) -> bool:
     return True
 
 
-def classify(s: Session, store: Store, row: Row, cell: Cell, keys: Keyring) -> Status:
-    """Judge one value against ``keys`` (the key in effect) the way the release would read it."""
+def classify(s: Session, store: Store, row: Row, cell: Cell, keys: Keyring) -> tuple[Status, bool]:
+    """Judge one value against ``keys`` (the key in effect): (status, does the release read it?).
+
+    ``keys`` tries every derivation; the release reads only ``schema.read_derivations``
+    (1.10.1–1.10.3: SHA-256 only for short keys; a key with a trailing newline: only 1.6–1.8's
+    always-pad derivation). A value that opens only with a derivation the release cannot use is
+    ``legacy`` for a short key (rotation heals it) and ``undecryptable`` otherwise.
+    """
     if cell.sso:
         if not is_sso_envelope(cell.value):
-            return Status.PLAINTEXT
-        return Status.OK if sso_decrypt(keys.secret, cell.value) is not None else Status.UNDECRYPTABLE
+            return Status.PLAINTEXT, True
+        ok = sso_decrypt(keys.secret, cell.value) is not None
+        return (Status.OK if ok else Status.UNDECRYPTABLE), ok
     if not (store.always_encrypted or looks_encrypted(cell.value)):
-        return Status.PLAINTEXT if expects_encryption(s, store, row) else Status.PLAIN_EXPECTED
+        status = Status.PLAINTEXT if expects_encryption(s, store, row) else Status.PLAIN_EXPECTED
+        return status, True
     opened = keys.open(cell.value)
     if opened is None:
-        return Status.UNDECRYPTABLE
+        return Status.UNDECRYPTABLE, False
+    reads = s.schema.read_derivations(keys.secret)
+    readable = opened[1] in reads
+    short = len(keys.secret) < MINIMUM_KEY_LENGTH
+    if not readable and not short:
+        return Status.UNDECRYPTABLE, False
     if (
         store.name == "variable.value"
         and row.extra.get("type") == "Generic"
         and generic_plaintext(s) is True
     ):
-        return Status.ENCRYPTED_GENERIC
+        return Status.ENCRYPTED_GENERIC, readable
     if keys.write is not None and opened[1] is not keys.write:
         # A short key: opens only with the other release family's derivation (CONTRACT §5.1).
-        return Status.LEGACY
-    return Status.OK
+        return Status.LEGACY, readable
+    return Status.OK, readable
 
 
 @dataclass
@@ -397,6 +417,7 @@ class StoreReport:
     rows: int = 0
     values: int = 0
     counts: dict[str, int] = field(default_factory=lambda: {st.value: 0 for st in Status})
+    server_unreadable: int = 0  # values the detected release itself cannot decrypt
     examples: dict[str, list[str]] = field(default_factory=dict)  # status -> up to 5 row labels
 
     @property
@@ -414,6 +435,7 @@ class StoreReport:
             "rows": self.rows,
             "values": self.values,
             "counts": dict(self.counts),
+            "server_unreadable": self.server_unreadable,
             "examples": {k: list(v) for k, v in self.examples.items()},
         }
 
@@ -442,8 +464,10 @@ def inventory(
                 rep.rows += 1
                 for cell in store.cells(row):
                     rep.values += 1
-                    status = classify(s, store, row, cell, keys)
+                    status, readable = classify(s, store, row, cell, keys)
                     rep.counts[status.value] += 1
+                    if not readable:
+                        rep.server_unreadable += 1
                     if status not in (Status.OK, Status.PLAIN_EXPECTED):
                         ex = rep.examples.setdefault(status.value, [])
                         if len(ex) < 5:
