@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,6 @@ from lfadmin.core.doctor.context import EnvContext
 from lfadmin.core.doctor.model import Evidence, Finding, Severity, register
 from lfadmin.langflow.crypto import verify_password
 from lfadmin.langflow.settings import DEFAULT_SUPERUSER, LEGACY_DEFAULT_PASSWORD
-from lfadmin.langflow.storage import utcnow
 
 if TYPE_CHECKING:
     from lfadmin.core.session import Session
@@ -218,6 +216,8 @@ def _passwords(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
     def verify(job: tuple[str, str, str | None]) -> bool:
         return verify_password(LEGACY_DEFAULT_PASSWORD if job[1] == "legacy" else str(shared), job[2])
 
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1, max(len(jobs), 1))) as pool:
         outcome = list(pool.map(verify, jobs))
     auto = ctx.auto_login()
@@ -349,6 +349,8 @@ def _key_sample(s: Session, where: str, **params: Any) -> list[str]:
 
 
 def _api_keys(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
+    from lfadmin.langflow.storage import utcnow
+
     c = s.codec
     t, f = c.boolean(True), c.boolean(False)
     cutoff = c.datetime(utcnow() - timedelta(days=UNUSED_DAYS))
