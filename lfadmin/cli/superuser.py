@@ -123,6 +123,8 @@ def superuser(
         core.check_cli_enabled(settings)
     bg = None
     if break_glass:
+        if STATE.as_user or STATE.auth_password_stdin or STATE.api_key_stdin:
+            raise InvalidInput(core.BREAK_GLASS_WITH_CREDENTIALS)
         if reason is None or not reason.strip():
             raise InvalidInput("--break-glass needs --reason TEXT (it goes to the audit trail)")
         if secret_key_file is None:

@@ -52,6 +52,9 @@ SETTING = "ENABLE_SUPERUSER_CLI"
 # transactions start with BEGIN IMMEDIATE (lfadmin.db), which already serialises them.
 _PG_LOCK_ID = 0x6C6661646D696E  # "lfadmin"
 _PROOF_SAMPLE = 50
+BREAK_GLASS_WITH_CREDENTIALS = (
+    "--break-glass replaces authentication: drop --as, --auth-password-stdin and --api-key-stdin"
+)
 
 
 def check_cli_enabled(settings: LangflowSettings) -> None:
@@ -124,9 +127,7 @@ def create_superuser(
     proof = None
     if break_glass is not None:
         if creds.username or creds.password is not None or creds.api_key is not None:
-            raise InvalidInput(
-                "--break-glass replaces authentication: drop --as and the stdin credentials"
-            )
+            raise InvalidInput(BREAK_GLASS_WITH_CREDENTIALS)
         if auto:
             raise Refused(
                 f"--break-glass is not needed: LANGFLOW_AUTO_LOGIN=True ({why}) lets anyone "

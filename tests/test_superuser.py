@@ -1,0 +1,374 @@
+"""``lfadmin superuser``: gate, first-time setup, authentication, audit trail, break-glass."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import bcrypt
+import pytest
+
+from tests.conftest import LangflowDB, Result, run
+
+NEW_PW = "Ops-pass-123"
+AUDIT = "lfadmin-audit.jsonl"
+
+
+def assert_one_error(r: Result, code: int, *fragments: str) -> None:
+    assert r.exit_code == code, r
+    assert r.stdout == "", r
+    assert r.stderr.startswith("Error: ") and r.stderr.count("\n") == 1, r
+    for f in fragments:
+        assert f in r.stderr, r
+
+
+def set_sql(db: LangflowDB, sql: str, **params: Any) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(db.url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(sql), params)
+    finally:
+        engine.dispose()
+
+
+def flag(db: LangflowDB, value: bool) -> Any:
+    return value if db.backend == "postgresql" else int(value)
+
+
+def user_row(db: LangflowDB, username: str) -> tuple[Any, ...] | None:
+    rows = db.query(
+        'SELECT id, password, is_active, is_superuser, last_login_at FROM "user" WHERE username = :u',
+        u=username,
+    )
+    return rows[0] if rows else None
+
+
+def audit_records(db: LangflowDB) -> list[dict[str, Any]]:
+    path = db.config_dir / AUDIT
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def deactivate_superusers(db: LangflowDB) -> None:
+    set_sql(db, 'UPDATE "user" SET is_active = :f WHERE is_superuser = :t', f=flag(db, False), t=flag(db, True))
+
+
+def no_auth(db: LangflowDB, **extra: str) -> dict[str, str]:
+    """Environment with AUTO_LOGIN off and no invoking superuser's credentials."""
+    return {**db.env, "LANGFLOW_AUTO_LOGIN": "False", **extra}
+
+
+def assert_created(db: LangflowDB, username: str, password: str) -> None:
+    row = user_row(db, username)
+    assert row is not None
+    assert bool(row[2]) and bool(row[3]) and row[4] is None
+    assert bcrypt.checkpw(password.encode(), row[1].encode())
+    folders = db.query("SELECT name FROM folder WHERE user_id = :u", u=row[0])
+    assert [f[0] for f in folders] == ["Starter Project"]
+
+
+AUDIT_LINE = re.compile(
+    r"AUDIT \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ superuser '(?P<user>[^']+)' created by (?P<who>\S+) "
+    r"\((?P<method>[a-z-]+): (?P<rule>.+)\); recorded in (?P<path>\S+)"
+)
+
+
+# -- creation -----------------------------------------------------------------------------------
+
+
+def test_create_authenticated_by_password(lfdb: LangflowDB) -> None:
+    r = lfdb.run("superuser", "--username", "ops", "--password-env", "OPS_PW", OPS_PW=NEW_PW)
+    assert r.exit_code == 0, r
+    assert r.stdout == ""
+    audit_line, done = r.stderr.splitlines()
+    m = AUDIT_LINE.fullmatch(audit_line)
+    assert m, audit_line
+    assert (m["user"], m["who"], m["method"]) == ("ops", "admin", "password")
+    assert m["path"] == str(lfdb.config_dir / AUDIT)
+    assert done == "Superuser 'ops' created, active, with its default project"
+    assert_created(lfdb, "ops", NEW_PW)
+    (rec,) = audit_records(lfdb)
+    assert rec["event"] == "superuser.create" and rec["result"] == "created"
+    assert (rec["username"], rec["actor"], rec["auth_method"]) == ("ops", "admin", "password")
+    assert (rec["first_setup"], rec["break_glass"], rec["reason"]) == (False, False, None)
+    assert rec["actor_id"] == str(lfdb.user("admin")["id"])
+    assert rec["langflow_release"] == ("1.6.0 – 1.6.9" if lfdb.version == "1.6.9" else "1.13.0")
+    assert "***" in rec["database"] or lfdb.backend == "sqlite"
+    assert {"time", "os_user", "host", "pid", "lfadmin_version", "auth_rule", "user_id"} <= set(rec)
+    assert (lfdb.config_dir / AUDIT).stat().st_mode & 0o777 == 0o600
+
+
+def test_create_json_with_password_stdin(lfdb: LangflowDB) -> None:
+    r = lfdb.run("superuser", "-u", "ops", "--password-stdin", "--json", input=NEW_PW + "\n")
+    assert r.exit_code == 0, r
+    data = r.json
+    assert sorted(data) == [
+        "audit_log", "auth_method", "authenticated_as", "break_glass", "created", "first_setup", "user",
+    ]
+    assert (data["created"], data["first_setup"], data["break_glass"]) == (True, False, False)
+    assert (data["authenticated_as"], data["auth_method"]) == ("admin", "password")
+    assert data["user"]["username"] == "ops" and data["user"]["is_superuser"] is True
+    assert data["audit_log"] == str(lfdb.config_dir / AUDIT)
+    assert AUDIT_LINE.fullmatch(r.stderr.strip())  # --json: the audit line is the only talk
+    assert_created(lfdb, "ops", NEW_PW)
+
+
+def test_first_time_setup_needs_no_authentication(lfdb: LangflowDB) -> None:
+    deactivate_superusers(lfdb)
+    env = no_auth(lfdb, LANGFLOW_SUPERUSER="boss", LANGFLOW_SUPERUSER_PASSWORD="Boss-pass-123")
+    r = run("superuser", env=env)
+    assert r.exit_code == 0, r
+    lines = r.stderr.splitlines()
+    assert lines[0] == "Username 'boss' from LANGFLOW_SUPERUSER (environment)"
+    assert lines[1] == "Password for 'boss' from LANGFLOW_SUPERUSER_PASSWORD (environment)"
+    m = AUDIT_LINE.fullmatch(lines[2])
+    assert m and (m["who"], m["method"]) == ("nobody", "first-setup"), lines
+    assert "first-time setup: no active superuser exists (2 inactive)" in m["rule"]
+    assert_created(lfdb, "boss", "Boss-pass-123")
+    (rec,) = audit_records(lfdb)
+    assert (rec["first_setup"], rec["actor"], rec["auth_method"]) == (True, None, "first-setup")
+
+
+def test_auto_login_needs_no_credentials_but_warns(lfdb: LangflowDB) -> None:
+    r = run(
+        "superuser", "-u", "ops", "--password-stdin", input=NEW_PW,
+        env={**lfdb.env, "LANGFLOW_AUTO_LOGIN": "true"},
+    )
+    assert r.exit_code == 0, r
+    lines = r.stderr.splitlines()
+    forced = "langflow"  # 1.6.9 forces it; 1.13 uses LANGFLOW_SUPERUSER, unset here
+    assert lines[0].startswith("Warning: LANGFLOW_AUTO_LOGIN=True (")
+    assert lines[0].endswith(
+        "): everyone is effectively a superuser, and the server forces its default account "
+        f"'{forced}' (it signs everyone in as it); 'ops''s password only matters once AUTO_LOGIN is off"
+    )
+    assert AUDIT_LINE.fullmatch(lines[1])
+    assert_created(lfdb, "ops", NEW_PW)
+
+
+# -- refusals -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("LANGFLOW_ENABLE_SUPERUSER_CLI", "False"),
+        ("LANGFLOW_ENABLE_SUPERUSER_CLI", "false"),
+        ("LANGFLOW_ENABLE_SUPERUSER_CLI", "FALSE"),
+        ("LANGFLOW_ENABLE_SUPERUSER_CLI", "0"),
+        ("LANGFLOW_ENABLE_SUPERUSER_CLI", "no"),
+        ("LANGFLOW_ENABLE_SUPERUSER_CLI", "off"),
+        ("LANGFLOW_ENABLE_SUPERUSER_CLI", "f"),
+        ("LANGFLOW_ENABLE_SUPERUSER_CLI", "N"),
+        ("langflow_enable_superuser_cli", "false"),
+    ],
+)
+def test_cli_disabled_exits_before_touching_the_database(tmp_path: Path, name: str, value: str) -> None:
+    missing = tmp_path / "no-such.db"
+    r = run(
+        "superuser", "-u", "ops", "--password-stdin", input=NEW_PW,
+        env={"LANGFLOW_DATABASE_URL": f"sqlite:///{missing}", name: value},
+    )
+    assert_one_error(r, 10, f"superuser creation via the CLI is disabled by {name} (environment)={value}")
+    assert "LANGFLOW_ENABLE_SUPERUSER_CLI=true" in r.stderr
+    assert not missing.exists()
+
+
+def test_cli_disabled_in_an_env_file(lfdb: LangflowDB, tmp_path: Path) -> None:
+    env_file = tmp_path / "server.env"
+    env_file.write_text("LANGFLOW_AUTO_LOGIN=False\nLANGFLOW_ENABLE_SUPERUSER_CLI=off\n")
+    snap = lfdb.snapshot()
+    r = lfdb.run("superuser", "-u", "ops", "--password-stdin", "--env-file", str(env_file), input=NEW_PW)
+    assert_one_error(r, 10, f"LANGFLOW_ENABLE_SUPERUSER_CLI ({env_file}:2)=off")
+    assert lfdb.snapshot() == snap
+    assert audit_records(lfdb) == []
+
+
+def test_unparsable_cli_setting(tmp_path: Path) -> None:
+    r = run("superuser", "-u", "x", env={"LANGFLOW_ENABLE_SUPERUSER_CLI": "maybe"})
+    assert_one_error(r, 4, "'maybe' is not a boolean Langflow accepts")
+
+
+@pytest.mark.parametrize(
+    ("case", "code", "fragment"),
+    [
+        ("existing-superuser", 9, "superuser 'admin' already exists; nothing was changed"),
+        ("existing-user", 9, "user 'alice' already exists and is not a superuser"),
+        ("default-name", 10, "Langflow deletes a superuser named 'langflow' that never logged in"),
+        ("wrong-password", 7, "wrong password for 'admin'"),
+        ("inactive-superuser", 7, "superuser 'root2' is inactive"),
+        ("non-superuser-key", 7, "belongs to 'alice', who is not a superuser"),
+        ("no-credentials", 7, "a superuser must authenticate"),
+        ("no-password", 4, "no password given"),
+        ("bad-username", 4, "contains control characters"),
+        ("legacy-password", 4, "refuses the legacy default password"),
+    ],
+)
+def test_refusals_leave_the_database_unchanged(lfdb: LangflowDB, case: str, code: int, fragment: str) -> None:
+    if case == "inactive-superuser":
+        set_sql(lfdb, "UPDATE \"user\" SET is_active = :f WHERE username = 'root2'", f=flag(lfdb, False))
+    if case == "legacy-password" and lfdb.version == "1.6.9":
+        pytest.skip("1.6.9 accepts the legacy default password")
+    snap = lfdb.snapshot()
+    pw = ["--password-stdin"]
+    if case == "existing-superuser":
+        r = lfdb.run("superuser", "-u", "admin", *pw, input=NEW_PW)
+    elif case == "existing-user":
+        r = lfdb.run("superuser", "-u", "alice", *pw, input=NEW_PW)
+    elif case == "default-name":
+        r = lfdb.run("superuser", "-u", "langflow", *pw, input=NEW_PW)
+    elif case == "wrong-password":
+        r = lfdb.run("superuser", "-u", "ops", "--password-env", "OPS_PW", OPS_PW=NEW_PW,
+                     LANGFLOW_SUPERUSER_PASSWORD="wrong")
+    elif case == "inactive-superuser":
+        r = lfdb.run("superuser", "-u", "ops", "--password-env", "OPS_PW", OPS_PW=NEW_PW, user="root2")
+    elif case == "non-superuser-key":
+        key = next(k["plaintext"] for k in lfdb.manifest["api_keys"] if k["name"] == "alice-key")
+        r = run("superuser", "-u", "ops", "--password-env", "OPS_PW", "--api-key-stdin", input=key,
+                env=no_auth(lfdb, OPS_PW=NEW_PW))
+        assert key not in r.stderr
+    elif case == "no-credentials":
+        r = run("superuser", "-u", "ops", "--password-env", "OPS_PW", env=no_auth(lfdb, OPS_PW=NEW_PW))
+    elif case == "no-password":
+        r = lfdb.run("superuser", "-u", "ops")
+    elif case == "bad-username":
+        r = lfdb.run("superuser", "-u", "o\tps", *pw, input=NEW_PW)
+    else:
+        r = lfdb.run("superuser", "-u", "admin2", *pw, input="langflow", LANGFLOW_SUPERUSER="admin2")
+    assert_one_error(r, code, fragment)
+    assert NEW_PW not in r.stderr
+    assert lfdb.snapshot() == snap
+    assert audit_records(lfdb) == []
+
+
+def test_existing_name_under_first_time_setup_is_still_a_conflict(lfdb: LangflowDB) -> None:
+    deactivate_superusers(lfdb)
+    snap = lfdb.snapshot()
+    r = run("superuser", "-u", "alice", "--password-stdin", input=NEW_PW, env=no_auth(lfdb))
+    assert_one_error(r, 9, "user 'alice' already exists")
+    assert lfdb.snapshot() == snap
+
+
+# -- break-glass --------------------------------------------------------------------------------
+
+
+def break_glass(
+    db: LangflowDB, tmp_path: Path, secret: str | None = None, *extra: str, cli: str | None = "true", **env: str
+) -> Result:
+    key_file = tmp_path / "secret_key"
+    key_file.write_text(db.secret_key if secret is None else secret)
+    # The operator has the key file but not LANGFLOW_SECRET_KEY, nor any superuser's password.
+    base = {k: v for k, v in no_auth(db).items() if k != "LANGFLOW_SECRET_KEY"}
+    base["RESCUE_PW"] = "Rescue-pass-123"
+    if cli is not None:
+        base["LANGFLOW_ENABLE_SUPERUSER_CLI"] = cli
+    base.update(env)
+    return run(
+        "superuser", "-u", "rescue", "--password-env", "RESCUE_PW", "--break-glass",
+        "--reason", "lost every admin password", "--secret-key-file", str(key_file), *extra,
+        env=base,
+    )
+
+
+def test_break_glass_creates_a_superuser_and_shouts(lfdb: LangflowDB, tmp_path: Path) -> None:
+    r = break_glass(lfdb, tmp_path)
+    assert r.exit_code == 0, r
+    lines = r.stderr.splitlines()
+    assert lines[0] == "BREAK-GLASS: a superuser was created without any superuser authenticating."
+    m = AUDIT_LINE.fullmatch(lines[1])
+    assert m and (m["who"], m["method"]) == ("nobody", "break-glass"), lines
+    assert "the server's secret key was presented (read from " in m["rule"]
+    assert "reason: lost every admin password" in m["rule"]
+    assert lines[2].startswith("BREAK-GLASS: review the audit trail")
+    assert_created(lfdb, "rescue", "Rescue-pass-123")
+    (rec,) = audit_records(lfdb)
+    assert (rec["break_glass"], rec["reason"], rec["auth_method"]) == (True, "lost every admin password", "break-glass")
+    assert lfdb.secret_key not in r.stdout + r.stderr + (lfdb.config_dir / AUDIT).read_text()
+
+
+@pytest.mark.parametrize(
+    ("case", "code", "fragment"),
+    [
+        ("wrong-key", 7, "decrypts none of the"),
+        ("cli-default", 10, "--break-glass requires LANGFLOW_ENABLE_SUPERUSER_CLI=true to be set explicitly"),
+        ("cli-disabled", 10, "superuser creation via the CLI is disabled"),
+        ("no-reason", 4, "--break-glass needs --reason"),
+        ("auto-login", 10, "--break-glass is not needed: LANGFLOW_AUTO_LOGIN=True"),
+        ("no-superuser", 10, "--break-glass is not needed: no active superuser exists"),
+        ("with-credentials", 4, "--break-glass replaces authentication"),
+    ],
+)
+def test_break_glass_refusals(lfdb: LangflowDB, tmp_path: Path, case: str, code: int, fragment: str) -> None:
+    if case == "no-superuser":
+        deactivate_superusers(lfdb)
+    snap = lfdb.snapshot()
+    if case == "wrong-key":
+        from cryptography.fernet import Fernet
+
+        r = break_glass(lfdb, tmp_path, Fernet.generate_key().decode())
+    elif case == "cli-default":
+        r = break_glass(lfdb, tmp_path, None, cli=None)
+    elif case == "cli-disabled":
+        r = break_glass(lfdb, tmp_path, None, cli="0")
+    elif case == "no-reason":
+        r = break_glass(lfdb, tmp_path, None, "--reason", " ")
+    elif case == "auto-login":
+        r = break_glass(lfdb, tmp_path, None, LANGFLOW_AUTO_LOGIN="1")
+    elif case == "with-credentials":
+        r = break_glass(lfdb, tmp_path, None, "--as", "admin")
+    else:
+        r = break_glass(lfdb, tmp_path)
+    assert_one_error(r, code, fragment)
+    assert lfdb.snapshot() == snap
+    records = audit_records(lfdb)
+    if case == "wrong-key":
+        (rec,) = records  # a refused key is audited too
+        assert (rec["event"], rec["result"], rec["username"]) == ("superuser.break-glass", "denied", "rescue")
+    else:
+        assert records == []
+
+
+# -- concurrency and secrecy --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_two_concurrent_creations_of_one_name(lfdb: LangflowDB, backend: str) -> None:
+    if lfdb.backend != backend or lfdb.version != "1.13.0":
+        pytest.skip("one SQLite and one PostgreSQL database are enough")
+    env = {**os.environ, **lfdb.auth_env(), "TWIN_PW": NEW_PW}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "lfadmin", "superuser", "-u", "twin", "--password-env", "TWIN_PW"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(2)
+    ]
+    results = sorted((p.wait(timeout=120), p.stderr.read()) for p in procs)  # type: ignore[union-attr]
+    assert [code for code, _ in results] == [0, 9], results
+    assert results[1][1] == "Error: superuser 'twin' already exists; nothing was changed (to change its password: lfadmin user set-password twin)\n"
+    assert len(lfdb.query('SELECT id FROM "user" WHERE username = :u', u="twin")) == 1
+    assert [r["username"] for r in audit_records(lfdb)] == ["twin"]
+
+
+def test_no_password_anywhere(lfdb: LangflowDB) -> None:
+    runs = [
+        lfdb.run("superuser", "-u", "ops", "--password-stdin", input=NEW_PW),
+        lfdb.run("superuser", "-u", "ops2", "--password-stdin", "--json", input="Second-pass-456"),
+        lfdb.run("superuser", "-u", "ops", "--password-stdin", input=NEW_PW),  # conflict
+    ]
+    assert [r.exit_code for r in runs] == [0, 0, 9]
+    everything = "".join(r.stdout + r.stderr for r in runs) + (lfdb.config_dir / AUDIT).read_text()
+    for secret in (NEW_PW, "Second-pass-456", lfdb.password("admin"), lfdb.secret_key):
+        assert secret not in everything
