@@ -107,7 +107,7 @@ def seed_all_stores(
                 "request_overrides": enc("job", overrides)}
         insert(db, "job", job_id=job_id, flow_id=flow_id, status="queued", created_timestamp=NOW,
                type="workflow", user_id=alice, job_metadata=json.dumps(meta))
-    if "sso_config" in have and sso_encrypt is not None and db.version >= "1.13":
+    if "sso_config" in have and sso_encrypt is not None and db.version.startswith("1.13"):
         plain["sso"] = "sso-client-secret"
         insert(db, "sso_config", id=uid(), slug="corp", display_name="Corp SSO", protocol="oidc",
                enabled=False, sort_order=0, client_secret_encrypted=sso_encrypt("sso-client-secret"),

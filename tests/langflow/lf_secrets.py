@@ -63,7 +63,7 @@ def main() -> int:
             else:
                 raise ValueError(f"unknown op {kind!r}")
             results.append({"ok": True, "value": out})
-        except Exception as exc:  # noqa: BLE001 - reported per op
+        except Exception as exc:
             results.append({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
     sys.stdout = real_stdout
     json.dump(results, sys.stdout)

@@ -1,0 +1,344 @@
+"""``secrets rotate``: every store re-encrypted in one transaction, key files after commit,
+bad input refused with nothing changed, the short-key path, crash consistency under SIGKILL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lfadmin.core.stores import STORES, Keyring, header_arg_positions
+from lfadmin.langflow.crypto import (
+    Derivation,
+    encrypt,
+    fingerprint,
+    is_sso_envelope,
+    looks_encrypted,
+    sso_decrypt,
+    sso_encrypt,
+)
+from tests.conftest import LangflowDB, make_db, run, run_process
+from tests.secrets_seed import execute, seed_all_stores, uid
+
+NEW = "hVf2cnW0o3H0n1y0mXq8bIh2kq2m0hQ0b3tN8q1o9lA"  # token_urlsafe(32)-shaped, nobody uses it
+
+
+def enc(db: LangflowDB, value: str, key: str | None = None) -> str:
+    deriv = Derivation.DIRECT_ALWAYS_PAD if db.version.startswith("1.6") else Derivation.DIRECT
+    return encrypt(key or db.secret_key, value, deriv)
+
+
+def all_tokens(db: LangflowDB) -> list[tuple[str, str]]:
+    """(store, stored value) of every encrypted value, read with plain SQL."""
+    out = []
+    tables = {r[0] for r in db.query(
+        "SELECT name FROM sqlite_master WHERE type='table'" if db.backend == "sqlite"
+        else "SELECT tablename FROM pg_tables WHERE schemaname='public'")}
+    for st in STORES:
+        if st.table not in tables:
+            continue
+        for (raw,) in db.query(f'SELECT "{st.column}" FROM "{st.table}" WHERE "{st.column}" IS NOT NULL'):
+            obj = raw if not isinstance(raw, str) or st.kind in ("scalar", "sso") else json.loads(raw)
+            vals: list[Any] = []
+            if st.kind in ("scalar", "sso"):
+                vals = [obj]
+            elif isinstance(obj, dict) and st.kind == "auth_settings":
+                vals = [obj.get("api_key"), obj.get("oauth_client_secret")]
+            elif isinstance(obj, dict) and st.kind == "mcp_config":
+                vals = [*(obj.get("env") or {}).values(), *(obj.get("headers") or {}).values()]
+                vals += [obj["args"][i] for i in header_arg_positions(obj.get("args"))]
+            elif isinstance(obj, dict) and st.kind == "job":
+                vals = [obj.get("request_overrides")]
+            out += [(st.name, v) for v in vals if isinstance(v, str) and (looks_encrypted(v) or is_sso_envelope(v))]
+    return out
+
+
+def opens(key: str, value: str) -> bool:
+    if is_sso_envelope(value):
+        return sso_decrypt(key, value) is not None
+    return Keyring(key).open(value) is not None
+
+
+def assert_exactly_one_key(db: LangflowDB, old: str, new: str) -> str:
+    """Every encrypted value opens with exactly one of the keys, the same one for all; return it."""
+    owners = set()
+    for store, value in all_tokens(db):
+        o, n = opens(old, value), opens(new, value)
+        assert o != n, (store, o, n)
+        owners.add(new if n else old)
+    assert len(owners) <= 1, "a mix of old and new keys"
+    return owners.pop() if owners else old
+
+
+def env_key(path: Path) -> str | None:
+    for line in path.read_text().splitlines():
+        if line.startswith("LANGFLOW_SECRET_KEY="):
+            return line.split("=", 1)[1]
+    return None
+
+
+def mode(p: Path) -> int:
+    return stat.S_IMODE(p.stat().st_mode)
+
+
+@pytest.fixture
+def envf(lfdb: LangflowDB, tmp_path: Path) -> Path:
+    p = tmp_path / "server.env"
+    p.write_text(f"# Langflow\nLANGFLOW_AUTO_LOGIN=False\nLANGFLOW_SECRET_KEY={lfdb.secret_key}\nLANGFLOW_PORT=7860\n")
+    p.chmod(0o640)
+    (lfdb.config_dir / "secret_key").write_text(lfdb.secret_key)
+    return p
+
+
+def rotate_env(lfdb: LangflowDB) -> dict[str, str]:
+    """The operator's shell: the key comes from the env file, not the process environment."""
+    return {k: v for k, v in lfdb.auth_env().items() if k != "LANGFLOW_SECRET_KEY"}
+
+
+def test_rotate_every_store(lfdb: LangflowDB, envf: Path) -> None:
+    plain = seed_all_stores(lfdb, lambda v: enc(lfdb, v), lambda v: sso_encrypt(lfdb.secret_key, v))
+    r = run("secrets", "rotate", "--new-key-stdin", "--write-env", str(envf), "--write-config-dir", "--json",
+            "--env-file", str(envf), input=NEW + "\n", env=rotate_env(lfdb))
+    assert r.exit_code == 0, r
+    receipt = r.json
+    assert receipt["old_fingerprints"] == [fingerprint(lfdb.secret_key)]
+    assert receipt["new_fingerprint"] == fingerprint(NEW)
+    assert NEW not in r.stdout + r.stderr and lfdb.secret_key not in r.stdout + r.stderr
+    for value in plain.values():
+        assert value not in r.stdout + r.stderr
+    assert "every Langflow session and JWT" in r.stderr
+    # Database: every value under the new key only.
+    assert assert_exactly_one_key(lfdb, lfdb.secret_key, NEW) == NEW
+    assert len(all_tokens(lfdb)) >= len(plain)
+    # Files: the env file changed in one line, 0600, backup 0600; config dir written.
+    text = envf.read_text()
+    assert text == f"# Langflow\nLANGFLOW_AUTO_LOGIN=False\nLANGFLOW_SECRET_KEY={NEW}\nLANGFLOW_PORT=7860\n"
+    assert mode(envf) == 0o600
+    assert (lfdb.config_dir / "secret_key").read_text() == NEW
+    for f in receipt["files"]:
+        assert f["backup"] and mode(Path(f["backup"])) == 0o600
+        assert lfdb.secret_key in Path(f["backup"]).read_text()
+    assert not (lfdb.config_dir / "secret_key.lfadmin-rotation").exists()
+    # lfadmin reads everything back under the new key (plaintexts unchanged).
+    chk = lfdb.run("secrets", "check", "--json", LANGFLOW_SECRET_KEY=NEW)
+    assert chk.exit_code == 0, chk
+    listed = {(v["owner"], v["name"]): v for v in lfdb.run("secrets", "list", "--json", LANGFLOW_SECRET_KEY=NEW).json["variables"]}
+    for var in lfdb.manifest["variables"]:
+        assert listed[(var["owner"], var["name"])]["fingerprint"] == fingerprint(var["value"])
+    # API keys still authenticate (hash or plaintext lookup; the encrypted copy re-encrypted).
+    key = next(k for k in lfdb.manifest["api_keys"] if k["owner"] == "admin")["plaintext"]
+    auth = run("user", "list", "--api-key-stdin", input=key, env={**lfdb.env, "LANGFLOW_AUTO_LOGIN": "False",
+                                                                    "LANGFLOW_SECRET_KEY": NEW})
+    assert auth.exit_code == 0, auth
+
+
+def test_rotate_twice_and_back(lfdb: LangflowDB) -> None:
+    r = lfdb.run("secrets", "rotate", "--new-key-stdin", "--json", input=NEW)
+    assert r.exit_code == 0, r
+    assert r.json["new_key"] == NEW  # no key file given: the key is handed back on stdout
+    r2 = lfdb.run("secrets", "rotate", "--new-key-stdin", "--json", input=lfdb.secret_key, LANGFLOW_SECRET_KEY=NEW)
+    assert r2.exit_code == 0, r2
+    assert assert_exactly_one_key(lfdb, NEW, lfdb.secret_key) == lfdb.secret_key
+    assert lfdb.run("secrets", "check").exit_code == 0
+
+
+def test_wrong_old_key_changes_nothing(lfdb: LangflowDB, envf: Path) -> None:
+    before = lfdb.snapshot()
+    env_before = envf.read_text()
+    wrong = "Q2hlY2tpbmcgYSB3cm9uZyBrZXkgaGVyZS4uLi4uLi4"
+    r = lfdb.run("secrets", "rotate", "--generate", "--old-key-stdin", "--write-env", str(envf),
+                 "--write-config-dir", input=wrong)
+    assert r.exit_code == 11, r
+    assert r.stderr.count("Error:") == 1 and "nothing changed" in r.stderr
+    assert lfdb.snapshot() == before
+    assert envf.read_text() == env_before
+    assert (lfdb.config_dir / "secret_key").read_text() == lfdb.secret_key
+    assert not (lfdb.config_dir / "secret_key.lfadmin-rotation").exists()
+
+
+def test_dry_run_changes_nothing(lfdb: LangflowDB) -> None:
+    before = lfdb.snapshot()
+    r = lfdb.run("secrets", "rotate", "--generate", "--dry-run", "--json")
+    assert r.exit_code == 0, r
+    assert r.json["dry_run"] is True and r.json["changed"] >= 2
+    assert "new_key" not in r.json
+    assert lfdb.snapshot() == before
+
+
+def test_skip_undecryptable(lfdb: LangflowDB) -> None:
+    alice = uid(lfdb.user("alice")["id"])
+    alien = enc(lfdb, "from-another-key", "Q2hlY2tpbmcgYSB3cm9uZyBrZXkgaGVyZS4uLi4uLi4")
+    execute(lfdb, 'UPDATE "user" SET store_api_key = :v WHERE id = :i', v=alien, i=alice)
+    before = lfdb.snapshot()
+    r = lfdb.run("secrets", "rotate", "--new-key-stdin", input=NEW)
+    assert r.exit_code == 11 and "user.store_api_key" in r.stderr, r
+    assert lfdb.snapshot() == before
+    r = lfdb.run("secrets", "rotate", "--new-key-stdin", "--skip-undecryptable", "--json", input=NEW)
+    assert r.exit_code == 0, r
+    assert r.json["undecryptable_rows"] and "user.store_api_key" in r.json["undecryptable_rows"][0]
+    (stored,) = lfdb.query('SELECT store_api_key FROM "user" WHERE id = :i',
+                           i=alice if lfdb.backend == "sqlite" else lfdb.user("alice")["id"])[0]
+    assert stored == alien
+
+
+@pytest.mark.parametrize(
+    ("stdin", "why"),
+    [
+        ("", "nothing on stdin"),
+        ("short-secret", "at least 32"),
+        ("x" * 44, "not urlsafe base64"),
+        (NEW + "\n\n", "newline"),
+        ("SAME", "equals the old one"),
+    ],
+)
+def test_bad_new_keys(lfdb: LangflowDB, envf: Path, stdin: str, why: str) -> None:
+    before, env_before = lfdb.snapshot(), envf.read_text()
+    r = lfdb.run("secrets", "rotate", "--new-key-stdin", "--write-env", str(envf),
+                 input=lfdb.secret_key if stdin == "SAME" else stdin)
+    assert r.exit_code == 4, r
+    assert r.stderr.count("\n") == 1 and why in r.stderr, r
+    assert lfdb.snapshot() == before and envf.read_text() == env_before
+
+
+def test_bad_env_files(lfdb: LangflowDB, tmp_path: Path) -> None:
+    before = lfdb.snapshot()
+    ro = tmp_path / "ro.env"
+    ro.write_text("LANGFLOW_SECRET_KEY=x\n")
+    ro.chmod(0o444)
+    dup = tmp_path / "dup.env"
+    dup.write_text("LANGFLOW_SECRET_KEY=a\nLANGFLOW_SECRET_KEY=b\n")
+    for path, why in ((ro, "read-only"), (dup, "more than once"), (tmp_path, "directory")):
+        content = path.read_text() if path.is_file() else None
+        r = lfdb.run("secrets", "rotate", "--generate", "--write-env", str(path))
+        assert r.exit_code == 4, (path, r)
+        assert r.stderr.count("\n") == 1 and why in r.stderr, r
+        if content is not None:
+            assert path.read_text() == content
+    assert lfdb.snapshot() == before
+
+
+def test_refuses_while_the_sqlite_file_is_open(sqlite_db: LangflowDB) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1]); c.execute('select 1 from user'); "
+         "print('ready', flush=True); time.sleep(60)", str(sqlite_db.path)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        before = sqlite_db.snapshot()
+        r = sqlite_db.run("secrets", "rotate", "--generate")
+        assert r.exit_code == 10, r
+        assert f"process {holder.pid}" in r.stderr and "--force" in r.stderr
+        assert sqlite_db.snapshot() == before
+        forced = sqlite_db.run("secrets", "rotate", "--new-key-stdin", "--force", input=NEW)
+        assert forced.exit_code == 0, forced
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+# -- the legacy short-key path (a database written by 1.6.9 under `short-secret`) -----------------
+
+
+@pytest.fixture
+def shortkey_db(tmp_path: Path) -> Iterator[LangflowDB]:
+    from tests.conftest import FIXTURES
+
+    if not (FIXTURES / "langflow-1.6.9-shortkey.db").exists():
+        pytest.skip("langflow-1.6.9-shortkey fixture not built")
+    yield from make_db("sqlite", "1.6.9-shortkey", tmp_path)
+
+
+def test_shortkey_check_by_release(shortkey_db: LangflowDB) -> None:
+    db = shortkey_db
+    assert db.secret_key == "short-secret"
+    r = db.run("secrets", "check", "--json")
+    assert r.exit_code == 0, r  # 1.6.9 itself reads its random.Random-derived tokens
+    assert "short" in " ".join(r.json["key"]["warnings"])
+    # The same data judged as 1.13 (reads both derivations) and 1.10.3 (SHA-256 only).
+    r = db.run("secrets", "check", "--json", "--langflow-version", "1.13.0")
+    assert r.exit_code == 0 and r.json["totals"]["legacy"] >= 2, r
+    r = db.run("secrets", "check", "--json", "--langflow-version", "1.10.3")
+    assert r.exit_code == 11 and r.json["server_unreadable"] >= 2, r
+
+
+def test_shortkey_rotation_heals(shortkey_db: LangflowDB) -> None:
+    db = shortkey_db
+    r = db.run("secrets", "rotate", "--new-key-stdin", "--json", input=NEW)
+    assert r.exit_code == 0, r
+    variables = next(s for s in r.json["stores"] if s["store"] == "variable.value")
+    assert variables["reencrypted"] + variables["healed_legacy"] == len(db.manifest["variables"])
+    chk = db.run("secrets", "check", "--json", LANGFLOW_SECRET_KEY=NEW)
+    assert chk.exit_code == 0 and chk.json["totals"]["legacy"] == 0, chk
+    listed = {v["name"]: v for v in db.run("secrets", "list", "--json", LANGFLOW_SECRET_KEY=NEW).json["variables"]}
+    for var in db.manifest["variables"]:
+        assert listed[var["name"]]["fingerprint"] == fingerprint(var["value"])
+
+
+def test_legacy_values_healed_as_113(shortkey_db: LangflowDB) -> None:
+    db = shortkey_db
+    r = db.run("secrets", "rotate", "--new-key-stdin", "--json", "--langflow-version", "1.13.0", input=NEW)
+    assert r.exit_code == 0, r
+    variables = next(s for s in r.json["stores"] if s["store"] == "variable.value")
+    # 1.13 stores Generic in clear: the 1.6-era encrypted MY_GEN becomes plaintext.
+    assert variables["generic_decrypted"] == 1
+    assert variables["healed_legacy"] == len(db.manifest["variables"]) - 1
+    (value,) = db.query("SELECT value FROM variable WHERE name = 'MY_GEN'")[0]
+    assert value == "generic-value-1"
+
+
+# -- crash consistency -----------------------------------------------------------------------------
+
+KILL_AT = ["journal-written", "mid-rewrite", "before-commit", "after-commit", "after-env-file",
+           "after-key-files"]
+
+
+def _wait_pg_idle(db: LangflowDB) -> None:
+    if db.backend != "postgresql":
+        return
+    name = db.url.rsplit("/", 1)[1]
+    for _ in range(50):
+        if not db.query("SELECT 1 FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()", d=name):
+            return
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("point", KILL_AT)
+def test_sigkill_leaves_one_key_and_rerun_completes(lfdb: LangflowDB, envf: Path, point: str) -> None:
+    seed_all_stores(lfdb, lambda v: enc(lfdb, v), lambda v: sso_encrypt(lfdb.secret_key, v))
+    env = {**rotate_env(lfdb), "LFADMIN_UNSAFE_TEST_HOOKS": "1", "LFADMIN_TEST_KILL_AT": point}
+    args = ("secrets", "rotate", "--generate", "--env-file", str(envf), "--write-env", str(envf), "--write-config-dir")
+    killed = run_process(*args, env=env)
+    assert killed.exit_code == -signal.SIGKILL, killed
+    journal = lfdb.config_dir / "secret_key.lfadmin-rotation"
+    pending = json.loads(journal.read_text())["new_key"] if journal.exists() else None
+    # The database is under exactly one key...
+    db_key = assert_exactly_one_key(lfdb, lfdb.secret_key, pending or lfdb.secret_key)
+    # ...which is the key the files give Langflow, or the journal's (recoverable by a rerun).
+    effective = env_key(envf)
+    if db_key != effective:
+        assert point == "after-commit" and db_key == pending
+    if point in ("journal-written", "mid-rewrite", "before-commit"):
+        assert db_key == lfdb.secret_key and effective == lfdb.secret_key
+    # Rerun (same command, no hook): completes.
+    _wait_pg_idle(lfdb)
+    again = run_process(*args, env=rotate_env(lfdb))
+    assert again.exit_code == 0, again
+    final = env_key(envf)
+    assert final != lfdb.secret_key
+    if pending is not None and point not in ("journal-written", "mid-rewrite", "before-commit"):
+        assert final == pending and "interrupted rotation" in again.stderr
+    assert (lfdb.config_dir / "secret_key").read_text() == final
+    assert assert_exactly_one_key(lfdb, lfdb.secret_key, final) == final
+    assert not journal.exists()
+    assert os.environ.get("LFADMIN_TEST_KILL_AT") is None
