@@ -118,8 +118,10 @@ def run_process(*args: str, input: str | None = None, env: dict[str, str] | None
 # -- databases made by Langflow -------------------------------------------------------------------
 
 
-def manifest(version: str) -> dict[str, Any]:
-    return json.loads((FIXTURES / f"langflow-{version}.json").read_text())
+def manifest(version: str, backend: str = "sqlite") -> dict[str, Any]:
+    """What Langflow put in a fixture (each backend's build has its own ids and key plaintexts)."""
+    suffix = ".pg.json" if backend == "postgresql" else ".json"
+    return json.loads((FIXTURES / f"langflow-{version}{suffix}").read_text())
 
 
 @dataclass
@@ -144,14 +146,20 @@ class LangflowDB:
     def password(self, username: str) -> str:
         return str(self.user(username)["password"])
 
+    def api_key(self, owner: str) -> str:
+        return str(next(k["plaintext"] for k in self.manifest["api_keys"] if k["owner"] == owner))
+
     def auth_env(self, username: str = "admin") -> dict[str, str]:
-        """Environment that authenticates ``username`` the way an operator's .env would."""
-        return {
-            **self.env,
-            "LANGFLOW_AUTO_LOGIN": "False",
-            "LANGFLOW_SUPERUSER": username,
-            "LANGFLOW_SUPERUSER_PASSWORD": self.password(username),
-        }
+        """Environment that authenticates ``username`` with AUTO_LOGIN off, as an operator's .env would.
+
+        ``admin`` authenticates with its Langflow API key (``LANGFLOW_API_KEY``): a hash or equality
+        lookup, so the many commands a test runs do not each pay for a bcrypt verification. Any
+        other user authenticates with its password. test_users.py covers both paths explicitly.
+        """
+        base = {**self.env, "LANGFLOW_AUTO_LOGIN": "False", "LANGFLOW_SUPERUSER": username}
+        if username == "admin":
+            return {**base, "LANGFLOW_API_KEY": self.api_key("admin")}
+        return {**base, "LANGFLOW_SUPERUSER_PASSWORD": self.password(username)}
 
     def run(self, *args: str, input: str | None = None, user: str | None = "admin", **env: str) -> Result:
         base = self.auth_env(user) if user else dict(self.env)
@@ -255,7 +263,7 @@ def _pg_template(version: str) -> str:
 
 
 def make_db(backend: str, version: str, tmp_path: Path) -> Iterator[LangflowDB]:
-    man = manifest(version)
+    man = manifest(version, backend)
     config_dir = tmp_path / "langflow-config"
     config_dir.mkdir(exist_ok=True)
     env = {"LANGFLOW_CONFIG_DIR": str(config_dir), "LANGFLOW_SECRET_KEY": str(man["secret_key"])}

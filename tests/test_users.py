@@ -341,6 +341,11 @@ def test_delete_refuses_yourself(lfdb: LangflowDB) -> None:
 # -- the invoking superuser ------------------------------------------------------------------------------
 
 
+def test_password_of_the_configured_superuser(lfdb: LangflowDB) -> None:
+    res = lfdb.run("user", "list", "--json", LANGFLOW_SUPERUSER_PASSWORD=lfdb.password("admin"))
+    assert res.exit_code == 0, res
+
+
 def test_wrong_password_is_refused(lfdb: LangflowDB) -> None:
     res = lfdb.run("user", "list", LANGFLOW_SUPERUSER_PASSWORD="wrong")
     assert res.exit_code == 7
@@ -372,14 +377,23 @@ def test_password_from_stdin_with_as(lfdb: LangflowDB) -> None:
 
 
 def test_api_key_of_a_superuser_authenticates(lfdb: LangflowDB) -> None:
-    key = next(k["plaintext"] for k in lfdb.manifest["api_keys"] if k["owner"] == "admin")
-    res = lfdb.run("user", "list", "--api-key-stdin", "--json", input=key, user=None, LANGFLOW_AUTO_LOGIN="false")
+    res = lfdb.run(
+        "user", "list", "--api-key-stdin", "--json", input=lfdb.api_key("admin"), user=None, LANGFLOW_AUTO_LOGIN="false"
+    )
     assert res.exit_code == 0, res
 
 
+def test_unknown_api_key_is_refused(lfdb: LangflowDB) -> None:
+    res = lfdb.run("user", "list", "--api-key-stdin", input="sk-" + "x" * 43, user=None, LANGFLOW_AUTO_LOGIN="false")
+    assert res.exit_code == 7
+    assert res.stderr == (
+        "Error: LANGFLOW_AUTO_LOGIN=False (set in the environment); API key from --api-key-stdin: the API key "
+        f"is not valid for Langflow {'1.6.0 – 1.6.9' if lfdb.version == '1.6.9' else '1.13.0'}\n"
+    )
+
+
 def test_api_key_of_a_regular_user_does_not(lfdb: LangflowDB) -> None:
-    key = next(k["plaintext"] for k in lfdb.manifest["api_keys"] if k["owner"] == "alice")
-    res = lfdb.run("user", "list", "--api-key-stdin", input=key, user=None, LANGFLOW_AUTO_LOGIN="false")
+    res = lfdb.run("user", "list", "--api-key-stdin", input=lfdb.api_key("alice"), user=None, LANGFLOW_AUTO_LOGIN="false")
     assert res.exit_code == 7
     assert res.stderr.endswith(
         "the API key belongs to 'alice', who is not a superuser (an API key has its owner's privileges)\n"

@@ -73,7 +73,7 @@ def _record(s: Session, row: Any) -> UserRecord:
     )
 
 
-def _exec(s: Session, sql: str, **params: Any) -> Any:
+def _exec(s: Session, sql: str, /, **params: Any) -> Any:
     from sqlalchemy import text
 
     return s.conn.execute(text(sql), params)
