@@ -36,11 +36,15 @@ class Edge:
     target: str  # the referenced table
     target_column: str
     action: str  # "delete" | "nullify"
+    implicit: bool = False  # no foreign key: the column may be VARCHAR and hold either id spelling
 
 
 class Graph:
     def __init__(self, s: Session) -> None:
+        import warnings
+
         from sqlalchemy import inspect
+        from sqlalchemy.exc import SAWarning
 
         self.s = s
         insp = inspect(s.conn)
@@ -50,7 +54,12 @@ class Graph:
             self.columns[table] = {c["name"]: bool(c.get("nullable", True)) for c in reflected}
         self.edges: dict[str, list[Edge]] = {}
         covered: set[tuple[str, str]] = set()
-        for (_, table), fks in insp.get_multi_foreign_keys().items():
+        with warnings.catch_warnings():
+            # SQLite: Langflow's migrations leave FKs in the DDL that PRAGMA foreign_key_list
+            # does not report (e.g. file.user_id); SQLAlchemy warns and we use what it found.
+            warnings.simplefilter("ignore", SAWarning)
+            all_fks = insp.get_multi_foreign_keys()
+        for (_, table), fks in all_fks.items():
             for fk in fks:
                 if len(fk["constrained_columns"]) != 1:
                     continue
@@ -71,7 +80,8 @@ class Graph:
                 target = _implicit_target(col)
                 if target is None or target not in self.tables or table == target:
                     continue
-                self._add(Edge(table, col, target, "id", self._action(table, col, fk_set_null=False)))
+                action = self._action(table, col, fk_set_null=False)
+                self._add(Edge(table, col, target, "id", action, implicit=True))
 
     def _action(self, table: str, column: str, *, fk_set_null: bool) -> str:
         nullable = self.columns.get(table, {}).get(column, True)
@@ -113,8 +123,14 @@ def run_cascade(s: Session, user_id: uuid.UUID) -> list[DeleteStep]:
         if depth > 8:
             raise RuntimeError(f"foreign-key chain too deep at {table}")
         for edge in graph.edges.get(table, []):
-            ids = f"SELECT {q(edge.target_column)} FROM {q(table)} WHERE {where}"
-            child_where = f"{q(edge.column)} IN ({ids})"
+            if edge.implicit:
+                # Compare spellings, not types: FK-less id columns may be VARCHAR holding a dashed
+                # or a 32-hex id, while the target is CHAR(32) (SQLite) or uuid (PostgreSQL).
+                ids = f"SELECT {_norm(q(edge.target_column))} FROM {q(table)} WHERE {where}"
+                child_where = f"{_norm(q(edge.column))} IN ({ids})"
+            else:
+                ids = f"SELECT {q(edge.target_column)} FROM {q(table)} WHERE {where}"
+                child_where = f"{q(edge.column)} IN ({ids})"
             if edge.table == table:
                 # Self reference (folder.parent_id): detach children inside the doomed set first.
                 n = execute(f"UPDATE {q(table)} SET {q(edge.column)} = NULL WHERE {child_where}")
@@ -134,6 +150,10 @@ def run_cascade(s: Session, user_id: uuid.UUID) -> list[DeleteStep]:
         for (table, column, action), n in counts.items()
         if n
     ]
+
+
+def _norm(column_sql: str) -> str:
+    return f"lower(replace(CAST({column_sql} AS TEXT), '-', ''))"
 
 
 def _count(counts: dict[tuple[str, str, str], int], table: str, col: str, action: str, n: int) -> None:
