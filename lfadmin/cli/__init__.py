@@ -23,7 +23,7 @@ app = typer.Typer(
     help="Administer a Langflow server through its own database (SQLite or PostgreSQL).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(users_app, name="user")
