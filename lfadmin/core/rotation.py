@@ -258,10 +258,13 @@ class _Ctx:
     progress: Progress | None
     undecryptable_rows: list[str] = field(default_factory=list)
     undecryptable_total: int = 0
+    generic_plain: bool = False  # the release stores Generic variables in clear (1.8+)
 
 
-def _rotate_cell(ctx: _Ctx, store: Store, row: Row, cell: Cell, rec: StoreReceipt) -> tuple[str | None, str | None]:
-    """(new value or None to keep, plaintext fingerprint for verification)."""
+def _rotate_cell(
+    ctx: _Ctx, store: Store, row: Row, cell: Cell, rec: StoreReceipt, want_fp: bool
+) -> tuple[str | None, str | None]:
+    """(new value or None to keep, plaintext fingerprint for verification when ``want_fp``)."""
     if cell.sso:
         if not is_sso_envelope(cell.value):
             rec.plaintext_left += 1
@@ -270,7 +273,7 @@ def _rotate_cell(ctx: _Ctx, store: Store, row: Row, cell: Cell, rec: StoreReceip
             plain = sso_decrypt(k.secret, cell.value)
             if plain is not None:
                 rec.reencrypted += 1
-                return sso_encrypt(ctx.new.secret, plain), fingerprint(plain)
+                return sso_encrypt(ctx.new.secret, plain), fingerprint(plain) if want_fp else None
         if sso_decrypt(ctx.new.secret, cell.value) is not None:
             rec.already_new += 1
             return None, None
@@ -287,7 +290,7 @@ def _rotate_cell(ctx: _Ctx, store: Store, row: Row, cell: Cell, rec: StoreReceip
         if (
             store.name == "variable.value"
             and row.extra.get("type") == "Generic"
-            and generic_plaintext(ctx.s) is True
+            and ctx.generic_plain
             and not plain.startswith("gAAAAA")
         ):
             rec.generic_decrypted += 1  # what 1.8+ would have written (CONTRACT §7)
@@ -296,7 +299,7 @@ def _rotate_cell(ctx: _Ctx, store: Store, row: Row, cell: Cell, rec: StoreReceip
             rec.healed_legacy += 1
         else:
             rec.reencrypted += 1
-        return ctx.new.seal(plain), fingerprint(plain)
+        return ctx.new.seal(plain), fingerprint(plain) if want_fp else None
     if ctx.new.open(cell.value) is not None:
         rec.already_new += 1
         return None, None
@@ -327,15 +330,16 @@ def _rewrite_store(ctx: _Ctx, store: Store, rec: StoreReceipt) -> dict[Any, dict
             rec.rows += 1
             changes: dict[tuple[Any, ...], str] = {}
             fps: dict[tuple[Any, ...], str] = {}
+            want_fp = len(sample) < SAMPLE_PER_STORE
             for cell in store.cells(row):
-                new_value, fp = _rotate_cell(ctx, store, row, cell, rec)
+                new_value, fp = _rotate_cell(ctx, store, row, cell, rec, want_fp)
                 if new_value is not None:
                     changes[cell.path] = new_value
                     if fp is not None:
                         fps[cell.path] = fp
             if changes:
                 params.append({"v": store.rebuild(row, changes), "k": row.pk})
-                if fps and (len(sample) < SAMPLE_PER_STORE or ctx.verify_all):
+                if fps and len(sample) < SAMPLE_PER_STORE:
                     sample[row.pk] = fps
         if params and not ctx.dry_run:
             s.conn.execute(update, params)
@@ -349,30 +353,58 @@ def _rewrite_store(ctx: _Ctx, store: Store, rec: StoreReceipt) -> dict[Any, dict
 
 def _verify_store(ctx: _Ctx, store: Store, rec: StoreReceipt, sample: dict[Any, dict[tuple[Any, ...], str]]) -> None:
     """Re-read rewritten rows; each value must open with the new key and match its fingerprint."""
-    from sqlalchemy import text
+    from sqlalchemy import bindparam, text
 
     s = ctx.s
     q = s.conn.dialect.identifier_preparer.quote
-    sql = text(f"SELECT {q(store.column)} FROM {q(store.table)} WHERE {q(store.pk)} = :k")
-    for pk, fps in sample.items():
-        raw = s.conn.execute(sql, {"k": pk}).scalar_one()
-        row = Row(pk, raw, "")
-        cells = {c.path: c for c in store.cells(row)}
-        for path, fp in fps.items():
-            cell = cells.get(path)
-            if cell is None:
-                raise LfadminError(f"verification failed: {store.name} row {pk} lost a value; rolled back")
-            if cell.sso:
-                plain = sso_decrypt(ctx.new.secret, cell.value)
-            else:
-                opened = ctx.new.open(cell.value)
-                plain = opened[0] if opened and opened[1] is ctx.new.write else None
-            if plain is None or fingerprint(plain) != fp:
-                raise LfadminError(
-                    f"verification failed: {store.name} row {pk} does not read back under the new "
-                    "key; rolled back, nothing changed"
-                )
-            rec.verified += 1
+    sql = text(
+        f"SELECT {q(store.pk)}, {q(store.column)} FROM {q(store.table)} WHERE {q(store.pk)} IN :ks"
+    ).bindparams(bindparam("ks", expanding=True))
+    pks = list(sample)
+    for start in range(0, len(pks), 500):
+        chunk = pks[start:start + 500]
+        found: dict[Any, Any] = dict(s.conn.execute(sql, {"ks": chunk}).all())
+        for pk in chunk:
+            row = Row(pk, found.get(pk), "")
+            cells = {c.path: c for c in store.cells(row)}
+            for path, fp in sample[pk].items():
+                cell = cells.get(path)
+                if cell is None:
+                    raise LfadminError(f"verification failed: {store.name} row {pk} lost a value; rolled back")
+                if cell.sso:
+                    plain = sso_decrypt(ctx.new.secret, cell.value)
+                else:
+                    opened = ctx.new.open(cell.value)
+                    plain = opened[0] if opened and opened[1] is ctx.new.write else None
+                if plain is None or fingerprint(plain) != fp:
+                    raise LfadminError(
+                        f"verification failed: {store.name} row {pk} does not read back under the new "
+                        "key; rolled back, nothing changed"
+                    )
+                rec.verified += 1
+    if ctx.verify_all:
+        _verify_all(ctx, store, rec)
+
+
+def _verify_all(ctx: _Ctx, store: Store, rec: StoreReceipt) -> None:
+    """Stream the store again: every value we encrypted (or found already new) opens with the
+    new key and its release derivation. Streams, so memory stays flat."""
+    opened = 0
+    for batch in store.rows(ctx.s):
+        for row in batch:
+            for cell in store.cells(row):
+                if cell.sso:
+                    opened += is_sso_envelope(cell.value) and sso_decrypt(ctx.new.secret, cell.value) is not None
+                elif store.always_encrypted or looks_encrypted(cell.value):
+                    got = ctx.new.open(cell.value)
+                    opened += got is not None and got[1] is ctx.new.write
+    expected = rec.reencrypted + rec.healed_legacy + rec.already_new
+    if opened < expected:
+        raise LfadminError(
+            f"verification failed: only {opened} of {expected} {store.name} values read back under "
+            "the new key; rolled back, nothing changed"
+        )
+    rec.verified = opened
 
 
 def probe(s: Session, keys: Keyring) -> bool | None:
@@ -466,7 +498,8 @@ def rotate(
             _write_journal(journal, new_key, receipt.old_fingerprints)
             _kill_point("journal-written")
         try:
-            ctx = _Ctx(s, old_rings, new_keys, req.verify_all, req.dry_run, req.skip_undecryptable, progress)
+            ctx = _Ctx(s, old_rings, new_keys, req.verify_all, req.dry_run, req.skip_undecryptable, progress,
+                       generic_plain=generic_plaintext(s) is True)
             samples: list[tuple[Store, StoreReceipt, dict[Any, dict[tuple[Any, ...], str]]]] = []
             for store in STORES:
                 rec = StoreReceipt(store.name, store.present(s))

@@ -1,0 +1,158 @@
+"""Benchmark ``secrets rotate``: N variables + M API keys, next to raw Fernet on the same values.
+
+    .venv/bin/python bench/bench_rotate.py                      # SQLite, 100k variables + 10k keys
+    .venv/bin/python bench/bench_rotate.py --variables 20000 --api-keys 2000
+    .venv/bin/python bench/bench_rotate.py --pg postgresql://postgres:postgres@127.0.0.1:5432/postgres
+
+Starts from the Langflow 1.13.0 fixture (a database real Langflow made), adds rows the way
+Langflow stores them (Credential variables as Fernet tokens, API keys as Fernet + SHA-256), then
+times in one process:
+
+* ``crypto``: raw Fernet decrypt (old key) + encrypt (new key) of exactly the stored values,
+* ``rotate``: lfadmin's rotation (one transaction, batches, pre-commit verification),
+
+and reports throughput, the DB overhead (rotate - crypto) relative to crypto, and peak memory
+(tracemalloc) during the rotation, which should not grow with N (streaming, keyset batches).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+FIXTURE = ROOT / "tests" / "fixtures" / "langflow-1.13.0"
+OLD = "pgKYWuLArhDvGnZTwnynNr_fKqvO8DyH-6t2iZQb8eY"  # the 1.13.0 fixture's key
+NOW = "2026-11-26 10:00:00.000000"
+
+
+def populate(url: str, n_vars: int, n_keys: int) -> None:
+    from cryptography.fernet import Fernet
+    from sqlalchemy import create_engine, text
+
+    f = Fernet(OLD + "=")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        owner = conn.execute(text("SELECT id FROM \"user\" WHERE username = 'admin'")).scalar_one()
+        batch = []
+        for i in range(n_vars):
+            token = f.encrypt(f"sk-bench-{i:08d}".encode()).decode()
+            batch.append({"i": uuid.uuid4().hex, "n": f"BENCH_{i}", "v": token, "u": owner, "c": NOW})
+            if len(batch) == 5000:
+                conn.execute(text("INSERT INTO variable (id, name, value, type, created_at, updated_at, user_id, "
+                                  "default_fields, is_environment_managed) VALUES (:i, :n, :v, 'Credential', :c, "
+                                  "NULL, :u, '[]', false)"), batch)
+                batch = []
+        if batch:
+            conn.execute(text("INSERT INTO variable (id, name, value, type, created_at, updated_at, user_id, "
+                              "default_fields, is_environment_managed) VALUES (:i, :n, :v, 'Credential', :c, "
+                              "NULL, :u, '[]', false)"), batch)
+        batch = []
+        for i in range(n_keys):
+            plain = "sk-" + secrets.token_urlsafe(32)
+            batch.append({"i": uuid.uuid4().hex, "n": f"bench-{i}", "k": f.encrypt(plain.encode()).decode(),
+                          "h": hashlib.sha256(plain.encode()).hexdigest(), "u": owner, "c": NOW})
+        if batch:
+            conn.execute(text("INSERT INTO apikey (id, name, created_at, total_uses, is_active, api_key, user_id, "
+                              "api_key_hash) VALUES (:i, :n, :c, 0, true, :k, :u, :h)"), batch)
+    engine.dispose()
+
+
+def stored_tokens(url: str) -> list[str]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        out = [r[0] for r in conn.execute(text("SELECT value FROM variable WHERE value LIKE 'gAAAAA%'"))]
+        out += [r[0] for r in conn.execute(text("SELECT api_key FROM apikey WHERE api_key LIKE 'gAAAAA%'"))]
+    engine.dispose()
+    return out
+
+
+def crypto_only(tokens: list[str], new: str) -> float:
+    from cryptography.fernet import Fernet
+
+    old_f, new_f = Fernet(OLD + "="), Fernet(new + "=")
+    t0 = time.perf_counter()
+    for tok in tokens:
+        new_f.encrypt(old_f.decrypt(tok.encode()))
+    return time.perf_counter() - t0
+
+
+def rotate(url: str, new: str, verify_all: bool) -> tuple[float, int, float]:
+    from lfadmin.core import rotation
+    from lfadmin.core.session import Target
+
+    os.environ["LANGFLOW_SECRET_KEY"] = OLD
+    os.environ["LANGFLOW_CONFIG_DIR"] = tempfile.mkdtemp(prefix="bench-cfg-")
+    tgt = Target(database_url=url)
+    req = rotation.RotationRequest(new_key=new, force=True, verify_all=verify_all)
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    receipt, _ = rotation.rotate(tgt.settings, lambda write: tgt.session(write=write), req)
+    elapsed = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return elapsed, receipt.changed, peak / 2**20
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--variables", type=int, default=100_000)
+    ap.add_argument("--api-keys", type=int, default=10_000)
+    ap.add_argument("--pg", metavar="ADMIN_URL", help="run on PostgreSQL (a scratch database is created)")
+    ap.add_argument("--verify-all", action="store_true")
+    ap.add_argument("--fixture", default=str(FIXTURE), help="path prefix of the 1.13.0 fixture (.db/.pg.sql)")
+    args = ap.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench-rotate-"))
+    if args.pg:
+        from sqlalchemy.engine import make_url
+
+        name = f"lfadmin_bench_{uuid.uuid4().hex[:8]}"
+        admin = make_url(args.pg)
+        subprocess.run(["psql", "-q", "-d", args.pg, "-c", f'CREATE DATABASE "{name}"'], check=True)
+        target = admin.set(database=name).render_as_string(hide_password=False)
+        subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", target, "-f", f"{args.fixture}.pg.sql"],
+                       check=True, capture_output=True)
+        url = target.replace("postgresql://", "postgresql+psycopg://", 1)
+    else:
+        db = work / "langflow.db"
+        shutil.copyfile(f"{args.fixture}.db", db)
+        url = f"sqlite:///{db}"
+    try:
+        t0 = time.perf_counter()
+        populate(url, args.variables, args.api_keys)
+        print(f"populated {args.variables} variables + {args.api_keys} API keys in {time.perf_counter() - t0:.1f} s")
+        new = secrets.token_urlsafe(32)
+        tokens = stored_tokens(url)
+        crypto = crypto_only(tokens, new)
+        del tokens
+        elapsed, changed, peak = rotate(url, new, args.verify_all)
+        backend = "postgresql" if args.pg else "sqlite"
+        print(f"backend            {backend}")
+        print(f"values rotated     {changed}")
+        print(f"raw Fernet         {crypto:.2f} s  ({changed / crypto:,.0f} values/s decrypt+encrypt)")
+        print(f"lfadmin rotate     {elapsed:.2f} s  ({changed / elapsed:,.0f} values/s, incl. verification)")
+        print(f"DB overhead        {elapsed - crypto:.2f} s  ({(elapsed - crypto) / crypto:.2f}x the crypto)")
+        print(f"peak traced memory {peak:.1f} MiB")
+    finally:
+        if args.pg:
+            subprocess.run(["psql", "-q", "-d", args.pg, "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'])
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
