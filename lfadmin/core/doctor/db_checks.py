@@ -20,10 +20,12 @@ from lfadmin.langflow.crypto import verify_password
 from lfadmin.langflow.settings import DEFAULT_SUPERUSER, LEGACY_DEFAULT_PASSWORD
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor, Future
+
     from lfadmin.core.session import Session
 
 C, H, M, L, INFO = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
-MAX_BCRYPT = 24
+MAX_BCRYPT = 16
 MAX_CANDIDATES = 200
 UNUSED_DAYS = 90
 SAMPLE = 10
@@ -172,25 +174,38 @@ def _db(variable: str, value: str) -> Evidence:
 
 
 def run(s: Session, ctx: EnvContext) -> DbResult:
+    from concurrent.futures import ThreadPoolExecutor
+
     res = DbResult([], {}, [])
     t = s.codec.boolean(True)
     res.facts["active_non_superusers"] = int(
         _exec(s, 'SELECT COUNT(*) FROM "user" WHERE is_active = :t AND is_superuser <> :t', t=t).scalar_one()
     )
-    for part in (_passwords, _superusers, _default_user, _api_keys, _secrets, _flows, _twins, _orphans):
-        res.findings.extend(part(s, ctx, res))
+    # bcrypt releases the GIL: the password checks run in threads while the queries run here.
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        pending = _password_jobs(s, ctx, res, pool)
+        for part in (_superusers, _default_user, _api_keys, _secrets, _flows, _twins, _orphans):
+            res.findings.extend(part(s, ctx, res))
+        res.findings.extend(_password_findings(ctx, pending))
     return res
 
 
 # -- users ------------------------------------------------------------------------------------
 
 
-def _passwords(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
+@dataclass
+class _Pending:
+    jobs: list[tuple[str, str]]  # (username, "legacy" | "shared")
+    outcome: dict[tuple[str, str], Future[bool]]  # (hash, which) -> verification
+    hashes: dict[str, str]  # username -> hash
+
+
+def _password_jobs(s: Session, ctx: EnvContext, res: DbResult, pool: Executor) -> _Pending:
     c = s.codec
     configured = str(ctx.value("SUPERUSER"))
     rows = _exec(
         s,
-        'SELECT username, is_active, is_superuser, password FROM "user" '
+        'SELECT username, password FROM "user" '
         "WHERE is_active = :t AND (is_superuser = :t OR lower(username) = :lf OR username = :su) "
         "ORDER BY username",
         t=c.boolean(True),
@@ -199,30 +214,34 @@ def _passwords(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
     ).fetchmany(MAX_CANDIDATES)
     pw = ctx.get("SUPERUSER_PASSWORD")
     shared = pw.value if not pw.is_default and pw.value not in ("", LEGACY_DEFAULT_PASSWORD) else None
-    # Priority: the configured superuser, langflow, then the other superusers.
+    # Priority: `langflow` on every candidate first (critical), then the shared password; the
+    # configured superuser, then users named langflow, then the other superusers.
     rows.sort(key=lambda r: (r[0] != configured, r[0].lower() != DEFAULT_SUPERUSER, r[0]))
-    jobs: list[tuple[str, str, str | None]] = []  # (username, which, hash)
-    for r in rows:
-        jobs.append((r[0], "legacy", r[3]))
-        if shared is not None and r[0] != configured:
-            jobs.append((r[0], "shared", r[3]))
+    jobs = [(r[0], "legacy") for r in rows]
+    if shared is not None:
+        jobs += [(r[0], "shared") for r in rows if r[0] != configured]
     if len(jobs) > MAX_BCRYPT:
         res.notes.append(
             f"password checks limited to {MAX_BCRYPT} bcrypt verifications "
             f"({len(jobs)} candidates: {len(rows)} privileged users)"
         )
         jobs = jobs[:MAX_BCRYPT]
+    hashes = {r[0]: r[1] for r in rows}
+    outcome: dict[tuple[str, str], Future[bool]] = {}
+    for name, which in jobs:
+        key = (hashes[name], which)
+        if key not in outcome:  # the same hash verified once (copied accounts share hashes)
+            password = LEGACY_DEFAULT_PASSWORD if which == "legacy" else str(shared)
+            outcome[key] = pool.submit(verify_password, password, hashes[name])
+    return _Pending(jobs, outcome, hashes)
 
-    def verify(job: tuple[str, str, str | None]) -> bool:
-        return verify_password(LEGACY_DEFAULT_PASSWORD if job[1] == "legacy" else str(shared), job[2])
 
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1, max(len(jobs), 1))) as pool:
-        outcome = list(pool.map(verify, jobs))
+def _password_findings(ctx: EnvContext, pending: _Pending) -> Iterator[Finding]:
     auto = ctx.auto_login()
-    for (name, which, _), hit in zip(jobs, outcome, strict=True):
-        if not hit:
+    configured = str(ctx.value("SUPERUSER"))
+    pw = ctx.get("SUPERUSER_PASSWORD")
+    for name, which in pending.jobs:
+        if not pending.outcome[(pending.hashes[name], which)].result():
             continue
         if which == "legacy":
             yield Finding(
