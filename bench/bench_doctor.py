@@ -51,8 +51,16 @@ def populate(db: Path, rows: int, secret: str) -> None:
         'INSERT INTO "user" (id, username, password, is_active, is_superuser, create_at, updated_at, last_login_at) '
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            (uid, f"user{i:06d}", su_pw[i] if i < 10 else pw, int(i % 7 != 0 or i < 10), int(i < 10), (now - timedelta(days=i % 400)).strftime(FMT),
-             now.strftime(FMT), None if i % 3 else now.strftime(FMT))
+            (
+                uid,
+                f"user{i:06d}",
+                su_pw[i] if i < 10 else pw,
+                int(i % 7 != 0 or i < 10),
+                int(i < 10),
+                (now - timedelta(days=i % 400)).strftime(FMT),
+                now.strftime(FMT),
+                None if i % 3 else now.strftime(FMT),
+            )
             for i, uid in enumerate(user_ids)
         ),
     )
@@ -113,8 +121,10 @@ def main() -> None:
         shutil.copyfile(fixture, db)
         started = time.perf_counter()
         populate(db, args.rows, secret)
-        print(f"populated {args.rows} users + {args.rows} API keys into a copy of {fixture.name} "
-              f"in {time.perf_counter() - started:.1f} s")
+        print(
+            f"populated {args.rows} users + {args.rows} API keys into a copy of {fixture.name} "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
         cfg = tmp / "cfg"
         cfg.mkdir()
         env = tmp / ".env"
