@@ -354,3 +354,19 @@ def _best(fn: Any, runs: int = 3) -> float:
         fn()
         times.append(time.perf_counter() - started)
     return min(times)
+
+
+# -- docs -------------------------------------------------------------------------------------
+
+
+def test_docs_list_every_check_as_registered() -> None:
+    """docs/doctor.md's check table is generated from the registry; regenerate it when this fails."""
+    from lfadmin.core.doctor import checks
+
+    text = (ROOT / "docs" / "doctor.md").read_text()
+    start = text.index("<!-- checks:start")
+    body = text[text.index("\n", start) + 1 : text.index("<!-- checks:end -->")].rstrip("\n")
+    rows = ["| ID | default severity | what it flags | source |", "|---|---|---|---|"]
+    for c in checks():
+        rows.append(f"| `{c.id}` | {c.severity.label} | **{c.title}.** {c.help} | {'; '.join(c.references)} |")
+    assert body == "\n".join(rows)

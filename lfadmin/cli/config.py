@@ -110,7 +110,7 @@ def doctor(
 
 
 def _list_checks(core: Any) -> None:
-    rows = [(c.id, c.severity.label, c.scope, c.title) for c in core.REGISTRY.values()]
+    rows = [(c.id, c.severity.label, c.scope, c.title) for c in core.checks()]
     if STATE.json:
         output.emit_json([dict(zip(("id", "severity", "scope", "title"), r, strict=True)) for r in rows])
     else:

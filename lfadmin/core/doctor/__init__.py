@@ -16,14 +16,14 @@ from pathlib import Path
 from lfadmin.core.doctor import db_checks as _db_checks
 from lfadmin.core.doctor.context import NEWEST, EnvContext
 from lfadmin.core.doctor.env_checks import ENV_CHECKS
-from lfadmin.core.doctor.model import REGISTRY, Check, Finding, Severity
+from lfadmin.core.doctor.model import REGISTRY, Check, Finding, Severity, checks
 from lfadmin.core.doctor.report import DatabasePart, Report
 from lfadmin.core.doctor.suppress import DEFAULT_FILE
 from lfadmin.core.doctor.suppress import load as load_suppressions
 from lfadmin.errors import LfadminError
 from lfadmin.langflow.env import Environment
 
-__all__ = ["REGISTRY", "Check", "Finding", "Options", "Report", "Severity", "run"]
+__all__ = ["REGISTRY", "Check", "Finding", "Options", "Report", "Severity", "checks", "run"]
 
 
 @dataclass

@@ -114,6 +114,11 @@ class Suppression:
 
 REGISTRY: dict[str, Check] = {}
 
+
+def checks() -> list[Check]:
+    """Every check in a stable order: settings checks, then database checks, each by ID."""
+    return sorted(REGISTRY.values(), key=lambda c: (c.scope != "env", c.id))
+
 CheckFn = Callable[..., Any]
 
 

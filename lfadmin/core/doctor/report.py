@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from lfadmin import __version__
-from lfadmin.core.doctor.model import REGISTRY, Check, Finding, Severity
+from lfadmin.core.doctor.model import Check, Finding, Severity, checks
 from lfadmin.errors import ExitCode
 
 JSON_SCHEMA_VERSION = 1
@@ -43,7 +43,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
     def sort(self) -> None:
-        order = list(REGISTRY)
+        order = [c.id for c in checks()]
 
         def key(f: Finding) -> tuple[int, int]:
             return (-int(f.severity), order.index(f.check.id))
@@ -92,7 +92,7 @@ class Report:
     # -- SARIF 2.1.0 --------------------------------------------------------------------------
     def to_sarif(self, base: Path | None = None) -> dict[str, Any]:
         base = base or Path.cwd()
-        rules = list(REGISTRY.values())
+        rules = checks()
         index = {c.id: i for i, c in enumerate(rules)}
         results = [self._sarif_result(f, index[f.check.id], base) for f in self.findings]
         results += [self._sarif_result(f, index[f.check.id], base) for f in self.suppressed]
