@@ -8,7 +8,6 @@ circumstances call for it (e.g. AUTO_LOGIN is critical off-loopback, high on loo
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -118,8 +117,6 @@ REGISTRY: dict[str, Check] = {}
 def checks() -> list[Check]:
     """Every check in a stable order: settings checks, then database checks, each by ID."""
     return sorted(REGISTRY.values(), key=lambda c: (c.scope != "env", c.id))
-
-CheckFn = Callable[..., Any]
 
 
 def register(
