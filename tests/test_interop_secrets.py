@@ -103,7 +103,12 @@ def _rotate_and_check(db: LangflowDB, *extra: str) -> None:
     results = lf_check(db, checks, NEW)
     n = len(db.manifest["variables"])
     for v, res in zip(db.manifest["variables"], results[:n], strict=True):
-        assert res["ok"] and res["result"] == "ok", (v["name"], res)
+        assert res["ok"] and res["fernet_decrypts"] is not False, (v["name"], res)
+        if v["value"] == "":
+            # 1.13's agentic variables hold an encrypted "": its get_variable raises on "" by design
+            # (CONTRACT §5.2); Langflow's own Fernet opening it (above) is the check.
+            continue
+        assert res["result"] == "ok", (v["name"], res)
         if v["type"] == "Credential" or _venv_version(db) == "1.6.9":
             assert res["value"] == v["value"], (v["name"], res)
     for k, res in zip(db.manifest["api_keys"], results[n:-1], strict=True):

@@ -342,3 +342,16 @@ def test_sigkill_leaves_one_key_and_rerun_completes(lfdb: LangflowDB, envf: Path
     assert assert_exactly_one_key(lfdb, lfdb.secret_key, final) == final
     assert not journal.exists()
     assert os.environ.get("LFADMIN_TEST_KILL_AT") is None
+
+
+def test_old_and_new_key_on_stdin(lfdb: LangflowDB) -> None:
+    env = {k: v for k, v in lfdb.env.items() if k != "LANGFLOW_SECRET_KEY"}
+    r = run("secrets", "rotate", "--old-key-stdin", "--new-key-stdin", "--json",
+            input=f"{lfdb.secret_key}\n{NEW}\n", env={**lfdb.auth_env(), **env, "LANGFLOW_SECRET_KEY": NEW})
+    # the key "in effect" (NEW here, e.g. already edited into .env) is not what the data uses:
+    # the old key from stdin is.
+    assert r.exit_code == 0, r
+    assert r.json["old_fingerprints"] == [fingerprint(lfdb.secret_key)]
+    assert assert_exactly_one_key(lfdb, lfdb.secret_key, NEW) == NEW
+    bad = lfdb.run("secrets", "rotate", "--old-key-stdin", "--new-key-stdin", input="only-one-line")
+    assert bad.exit_code == 4 and bad.stderr.count("\n") == 1
