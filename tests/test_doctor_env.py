@@ -107,6 +107,8 @@ CASES = [
     ("LF-EXEC-001", "1.13.0", "LANGFLOW_NEW_USER_IS_ACTIVE=true", "high", 1, "LANGFLOW_ALLOW_CUSTOM_COMPONENTS=false"),
     ("LF-EXEC-002", "1.10.3", "", "medium", None, "LANGFLOW_RESTRICT_LOCAL_FILE_ACCESS=true"),
     ("LF-EXEC-003", "1.13.0", "LANGFLOW_SSRF_PROTECTION_ENABLED=false", "medium", NEXT, ""),
+    ("LF-EXEC-003", "1.13.0", "LANGFLOW_SSRF_ALLOWED_HOSTS=api.internal, 10.0.0.0/8", "medium", NEXT,
+     "LANGFLOW_SSRF_ALLOWED_HOSTS=api.internal,10.1.2.3"),
     ("LF-EXEC-004", "1.13.0", "", "low", None, "LANGFLOW_FALLBACK_TO_ENV_VAR=false"),
     ("LF-NET-001", "1.13.0", "LANGFLOW_RATE_LIMIT_ENABLED=false", "medium", NEXT, ""),
     ("LF-NET-002", "1.13.0", "LANGFLOW_RATE_LIMIT_TRUST_PROXY=true", "low", NEXT, ""),
@@ -138,7 +140,9 @@ def test_check(tmp_path: Path, check_id: str, version: str, trigger: str, severi
         assert not found(res, check_id), found(res, check_id)
 
 
-def test_secret_key_file_checks(tmp_path: Path) -> None:
+def test_secret_key_file_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lfadmin.core.doctor import env_checks
+
     cfg = tmp_path / "cfg"
     cfg.mkdir()
     no_key = BASE.replace(f"LANGFLOW_SECRET_KEY={KEY}\n", "") + f"LANGFLOW_CONFIG_DIR={cfg}\n"
@@ -146,7 +150,10 @@ def test_secret_key_file_checks(tmp_path: Path) -> None:
     (cfg / "secret_key").chmod(0o600)
     res = doctor(tmp_path, no_key)
     assert [f["severity"] for f in found(res, "LF-SECRET-004")] == ["high"]
-    assert [f["severity"] for f in found(res, "LF-SECRET-001")] == ["low"]  # explicit config dir
+    (unpinned,) = found(res, "LF-SECRET-001")  # a config dir under /tmp does not survive
+    assert unpinned["severity"] == "medium" and "(a temporary directory)" in unpinned["message"]
+    monkeypatch.setattr(env_checks, "EPHEMERAL_DIRS", ("/nowhere/",))
+    assert [f["severity"] for f in found(doctor(tmp_path, no_key), "LF-SECRET-001")] == ["low"]  # explicit dir
     assert not found(res, "LF-SECRET-003")
     assert [f["severity"] for f in found(doctor(tmp_path, no_key, version="1.6.9"), "LF-SECRET-004")] == ["low"]
     # the file and the variable disagree

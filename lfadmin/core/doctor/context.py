@@ -91,6 +91,7 @@ SPECS: dict[str, Spec] = {
     "CUSTOM_COMPONENT_ADMIN_ONLY": Spec(_B, (ABSENT, False, False)),
     "RESTRICT_LOCAL_FILE_ACCESS": Spec(_B, (ABSENT, False, True)),
     "SSRF_PROTECTION_ENABLED": Spec(_B, (ABSENT, True, True)),
+    "SSRF_ALLOWED_HOSTS": Spec("list", (ABSENT, [], [])),
     "CONNECTOR_SSRF_VALIDATION_ENABLED": Spec(_B, (ABSENT, True, True)),
     "RATE_LIMIT_ENABLED": Spec(_B, (ABSENT, True, True)),
     "RATE_LIMIT_TRUST_PROXY": Spec(_B, (ABSENT, False, False)),
@@ -272,6 +273,8 @@ class EnvContext:
             return False, None, f"{raw!r} is not one of HS256, RS256, RS512"
         if kind == "origins":
             return True, parse_origins(raw, self.tier), ""
+        if kind == "list":  # list[str] fields: comma split, no strip, no JSON (§1.7)
+            return True, raw.split(","), ""
         if kind == "corslist":
             try:
                 decoded = json.loads(raw)

@@ -599,6 +599,9 @@ SECRET_DISAGREE = register(
 )
 
 
+EPHEMERAL_DIRS = ("/tmp/", "/var/tmp/", "/dev/shm/")  # noqa: S108 - where a config dir does not survive
+
+
 def _fernet_ok(secret: str, tier_: int) -> bool:
     """What ``Fernet(key)`` accepts: urlsafe base64 decoding to exactly 32 bytes."""
     derivation = Derivation.DIRECT_ALWAYS_PAD if tier_ == 0 else Derivation.DIRECT
@@ -632,12 +635,13 @@ def secret_key(ctx: EnvContext) -> Iterator[Finding]:
             )
     elif file_key is not None:
         key, ev = file_key, [Evidence(str(path), mask(file_key), str(path))]
-        explicit = config_origin.kind != "default"
+        ephemeral = str(config_dir).startswith(EPHEMERAL_DIRS)
+        explicit = config_origin.kind != "default" and not ephemeral
         yield Finding(
             SECRET_UNPINNED,
             L if explicit else M,
             f"LANGFLOW_SECRET_KEY is not set: the key lives only in {path}"
-            + ("" if explicit else " (Langflow's default cache directory)")
+            + (" (a temporary directory)" if ephemeral else "" if explicit else " (Langflow's default cache directory)")
             + "; another replica or a fresh config dir would generate a different key",
             [s.evidence(), Evidence("LANGFLOW_CONFIG_DIR", str(config_dir), str(config_origin))],
             fix="LANGFLOW_SECRET_KEY=<the contents of that file>",
@@ -837,9 +841,10 @@ EXEC_FILES = register(
 EXEC_SSRF = register(
     "LF-EXEC-003",
     M,
-    "SSRF protection is off",
-    """LANGFLOW_SSRF_PROTECTION_ENABLED / LANGFLOW_CONNECTOR_SSRF_VALIDATION_ENABLED false let
-    flows make requests to internal addresses (cloud metadata, databases).""",
+    "SSRF protection is off or bypassed",
+    """LANGFLOW_SSRF_PROTECTION_ENABLED / LANGFLOW_CONNECTOR_SSRF_VALIDATION_ENABLED false, or
+    very broad LANGFLOW_SSRF_ALLOWED_HOSTS (`*`, 0.0.0.0/0, a /8), let flows make requests to
+    internal addresses (cloud metadata, databases).""",
     references=("SETTINGS.md §9.2 D20",),
 )
 EXEC_ENV_FALLBACK = register(
@@ -945,6 +950,16 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
                     fix=f"LANGFLOW_{name}=true",
                     hint=_fix_hint(s, f"LANGFLOW_{name}=true"),
                 )
+        s = ctx.get("SSRF_ALLOWED_HOSTS")
+        broad = [h.strip() for h in s.value or [] if _broad_network(h.strip())]
+        if broad:
+            yield Finding(
+                EXEC_SSRF,
+                M,
+                f"LANGFLOW_SSRF_ALLOWED_HOSTS exempts very broad ranges from SSRF protection: {', '.join(broad)}",
+                [s.evidence()],
+                hint="allow single hosts or small ranges only (never 0.0.0.0/0, a /8 or the metadata address)",
+            )
         s = ctx.get("RATE_LIMIT_ENABLED")
         if not s.value:
             yield Finding(
@@ -1005,6 +1020,18 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
             fix="LANGFLOW_REMOVE_API_KEYS=true",
             hint=_fix_hint(s, "LANGFLOW_REMOVE_API_KEYS=true") + "; store provider keys as global variables instead",
         )
+
+
+def _broad_network(host: str) -> bool:
+    import ipaddress
+
+    if host in ("*", "0.0.0.0", "::"):  # noqa: S104 - values we flag, not bind to
+        return True
+    try:
+        net = ipaddress.ip_network(host, strict=False)
+    except ValueError:
+        return False
+    return net.prefixlen <= (8 if net.version == 4 else 32)
 
 
 # -- the environment itself -------------------------------------------------------------------
