@@ -328,16 +328,19 @@ def test_env_only_is_fast_and_light(tmp_path: Path) -> None:
     """Well under a second on an env file alone, without importing SQLAlchemy."""
     env = write_env(tmp_path, RISKY)
     code = (
-        "import sys, time; t = time.perf_counter()\n"
+        "import sys, time, pathlib; t = time.perf_counter()\n"
         "from lfadmin.core.doctor import Options, run\n"
-        f"r = run(Options(env_file=__import__('pathlib').Path({str(env)!r})))\n"
-        "print(time.perf_counter() - t, 'sqlalchemy' in sys.modules, len(r.findings))\n"
+        f"env = pathlib.Path({str(env)!r})\n"
+        "r = run(Options(env_file=env)); cold = time.perf_counter() - t; t = time.perf_counter()\n"
+        "run(Options(env_file=env)); warm = time.perf_counter() - t\n"
+        "print(cold, warm, 'sqlalchemy' in sys.modules, len(r.findings))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
-    seconds, imported, n = out.stdout.split()
+    cold, warm, imported, n = out.stdout.split()
     assert imported == "False"
     assert int(n) > 5
-    assert float(seconds) < 0.5
+    assert float(cold) < 1.0  # importing lfadmin's core and reading the file included
+    assert float(warm) < 0.2  # the checks themselves
     # The whole command as a process, against the same process listing the checks (same imports
     # and Typer start-up, no settings read): the difference is the doctor's own work. Best of
     # three, so a loaded machine does not make the test flaky. SQLAlchemy stays unimported.
