@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -15,12 +16,17 @@ _stdout: Console | None = None
 quiet = False
 
 
+def _color_system() -> Literal["auto"] | None:
+    """NO_COLOR (no-color.org) means no escape codes at all: rich's own handling keeps bold and dim."""
+    return None if os.environ.get("NO_COLOR") else "auto"
+
+
 def err_console() -> Console:
     global _stderr
     if _stderr is None:
         from rich.console import Console
 
-        _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+        _stderr = Console(stderr=True, highlight=False, soft_wrap=True, color_system=_color_system())
     return _stderr
 
 
@@ -29,7 +35,7 @@ def out_console() -> Console:
     if _stdout is None:
         from rich.console import Console
 
-        _stdout = Console(highlight=False)
+        _stdout = Console(highlight=False, color_system=_color_system())
     return _stdout
 
 

@@ -35,11 +35,13 @@ app.add_typer(secrets_app, name="secrets")
 app.add_typer(config_app, name="config")
 
 
+def _version_line() -> str:
+    return f"lfadmin {__version__} (Python {sys.version.split()[0]}, {sys.executable})"
+
+
 def _version(value: bool) -> None:
     if value:
-        output.emit_line(
-            f"lfadmin {__version__} (Python {sys.version.split()[0]}, {sys.executable})"
-        )
+        output.emit_line(_version_line())
         raise typer.Exit()
 
 
@@ -95,10 +97,14 @@ def info() -> None:
 def main() -> None:
     from lfadmin.errors import ExitCode, LfadminError
 
+    if sys.argv[1:] == ["--version"]:  # the usual case, without building every command's parser
+        output.emit_line(_version_line())
+        return
     common.reset()
     common.reset_stdin()
     try:
-        app()
+        with common.no_color_for_typer():
+            app()
     except LfadminError as exc:
         if STATE.debug:
             raise

@@ -8,6 +8,7 @@ No ``from __future__ import annotations`` here: Typer reads these annotations at
 
 import functools
 import inspect
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -80,7 +81,9 @@ ForceOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.", rich_help_panel=PANEL)]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only data and errors; no chatter.", rich_help_panel=PANEL)]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Only data and errors; no chatter.", rich_help_panel=PANEL)
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.", rich_help_panel=PANEL)]
 AsOpt = Annotated[
     str | None,
@@ -147,6 +150,24 @@ def common(func: F) -> F:
 
     wrapper.__signature__ = sig.replace(parameters=[*sig.parameters.values(), *extra])  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def no_color_for_typer() -> Iterator[None]:
+    """Under NO_COLOR, Typer's help and usage errors carry no escape codes at all.
+
+    Typer forces a terminal when GITHUB_ACTIONS, FORCE_COLOR or PY_COLORS is set, and rich's own
+    NO_COLOR keeps bold and dim; Typer reads _TYPER_FORCE_DISABLE_TERMINAL when it first renders.
+    (lfadmin's own consoles: ``output._color_system``.)
+    """
+    if not os.environ.get("NO_COLOR") or "_TYPER_FORCE_DISABLE_TERMINAL" in os.environ:
+        yield
+        return
+    os.environ["_TYPER_FORCE_DISABLE_TERMINAL"] = "1"
+    try:
+        yield
+    finally:
+        os.environ.pop("_TYPER_FORCE_DISABLE_TERMINAL", None)
 
 
 def reset() -> None:
