@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 LANGFLOW_VERSIONS ?= 1.6.9 1.13.0
+# Two workers: these machines have two cores, and half the suite waits on bcrypt or Langflow.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: install dev langflow lint test bench clean
 
@@ -25,7 +27,7 @@ lint: dev
 	$(BIN)/mypy
 
 test: dev langflow lint
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: dev
 	$(BIN)/python bench/bench_startup.py

@@ -246,18 +246,26 @@ def _pg_template(version: str) -> str:
     name = f"lfadmin_tpl_{version.replace('.', '_')}_{digest}"
     import psycopg
 
+    # pytest-xdist workers may race to build the same template: serialise on an advisory lock.
     with psycopg.connect(_pg_admin_url(), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-    if not exists:
-        _pg_execute(f'CREATE DATABASE "{name}"')
-        proc = subprocess.run(
-            ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", _pg_admin_url(name), "-f", str(dump)],
-            capture_output=True,
-            text=True,
-        )
-        if proc.returncode != 0:
-            _pg_execute(f'DROP DATABASE IF EXISTS "{name}"')
-            pytest.fail(f"loading {dump} failed: {proc.stderr[-2000:]}")
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (name,))
+        try:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            if not exists:
+                building = name + "_building"
+                conn.execute(f'DROP DATABASE IF EXISTS "{building}"')
+                conn.execute(f'CREATE DATABASE "{building}"')
+                proc = subprocess.run(
+                    ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", _pg_admin_url(building), "-f", str(dump)],
+                    capture_output=True,
+                    text=True,
+                )
+                if proc.returncode != 0:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{building}"')
+                    pytest.fail(f"loading {dump} failed: {proc.stderr[-2000:]}")
+                conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (name,))
     _PG_TEMPLATES[version] = name
     return name
 
