@@ -334,17 +334,16 @@ def superuser_password(ctx: EnvContext) -> Iterator[Finding]:
     user = ctx.get("SUPERUSER")
     value = pw.value or ""
     if value in ("", "langflow"):
-        what = (
-            "is not set"
-            if value == "" and pw.is_default
-            else ("is empty" if value == "" else "is the legacy default `langflow`")
-        )
+        if pw.is_default:
+            what = "is not set" + (" (1.6 then uses `langflow`)" if ctx.tier == 0 else "")
+        else:
+            what = "is empty" if value == "" else "is the legacy default `langflow`"
         if ctx.tier == 0:
             yield Finding(
                 AUTH_DEFAULT_CREDS,
                 C,
                 f"AUTO_LOGIN is off and LANGFLOW_SUPERUSER_PASSWORD {what}: Langflow 1.6 creates or keeps "
-                f"the superuser {user.value if value else 'langflow'!r} with the password `langflow` at every start",
+                f"the superuser {user.value!r} with the password `langflow` at every start",
                 [ctx.get("AUTO_LOGIN").evidence(), pw.evidence(), user.evidence()],
                 fix="LANGFLOW_SUPERUSER_PASSWORD=<a long random password>",
                 hint="set LANGFLOW_SUPERUSER and LANGFLOW_SUPERUSER_PASSWORD (e.g. `openssl rand -base64 24`) "
