@@ -13,7 +13,9 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -160,3 +162,129 @@ def test_zsh_and_fish_completion_callbacks(shell: str, lfadmin_on_path: dict[str
     assert proc.returncode == 0, proc.stderr
     for name in ("generate", "rotate", "scan-flows"):
         assert name in proc.stdout
+
+
+# -- docs/json.md: every documented --json shape is what the command prints ---------------------
+
+
+@dataclass
+class JsonCase:
+    """How to make one command print its JSON on a fresh copy of the Langflow 1.13.0 database."""
+
+    args: list[str]
+    stdin: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    codes: tuple[int, ...] = (0,)
+    manifest: bool = False  # write {tmp}/users.json: the export, with alice disabled
+
+
+JSON_CASES = {
+    "lfadmin info --json": JsonCase(["info", "--json"]),
+    "lfadmin user list --json": JsonCase(["user", "list", "--json"]),
+    "lfadmin user show NAME --json": JsonCase(["user", "show", "alice", "--json"]),
+    "lfadmin user create NAME --json": JsonCase(
+        ["user", "create", "dora", "--password-env", "DORA_PW", "--json"], env={"DORA_PW": "Dora-pw-2026-long"}
+    ),
+    "lfadmin user activate|deactivate|promote|demote NAME --json": JsonCase(["user", "deactivate", "alice", "--json"]),
+    "lfadmin user set-password NAME --json": JsonCase(
+        ["user", "set-password", "alice", "--password-env", "PW", "--json"], env={"PW": "Alice-pw-2026-long"}
+    ),
+    "lfadmin user delete NAME --json": JsonCase(["user", "delete", "carol", "--yes", "--json"]),
+    "lfadmin user export": JsonCase(["user", "export"]),
+    "lfadmin user diff FILE --json": JsonCase(["user", "diff", "{tmp}/users.json", "--json"], codes=(3,), manifest=True),
+    "lfadmin user apply FILE --json": JsonCase(["user", "apply", "{tmp}/users.json", "--json"], manifest=True),
+    "lfadmin api-key create --json": JsonCase(["api-key", "create", "--name", "ci", "--expires-in", "30d", "--json"]),
+    "lfadmin api-key list --json": JsonCase(["api-key", "list", "--all", "--json"]),
+    "lfadmin api-key revoke KEY --json": JsonCase(["api-key", "revoke", "alice-key", "--user", "alice", "--json"]),
+    "lfadmin api-key prune --json": JsonCase(["api-key", "prune", "--unused-for", "1s", "--dry-run", "--json"]),
+    "lfadmin api-key encrypt-legacy --json": JsonCase(["api-key", "encrypt-legacy", "--dry-run", "--json"]),
+    "lfadmin superuser --json": JsonCase(
+        ["superuser", "--username", "ops", "--password-env", "PW", "--json"], env={"PW": "Ops-pw-2026-long"}
+    ),
+    "lfadmin secrets list --json": JsonCase(["secrets", "list", "--json"]),
+    "lfadmin secrets set NAME --json": JsonCase(
+        ["secrets", "set", "NEW_KEY", "--user", "alice", "--value-stdin", "--json"], stdin="s3cret-value"
+    ),
+    "lfadmin secrets show NAME --json": JsonCase(["secrets", "show", "ADMIN_CRED", "--user", "admin", "--json"]),
+    "lfadmin secrets delete NAME --json": JsonCase(["secrets", "delete", "ADMIN_CRED", "--user", "admin", "--json"]),
+    "lfadmin secrets generate --write-env FILE --json": JsonCase(
+        ["secrets", "generate", "--write-env", "{tmp}/new.env", "--json"]
+    ),
+    "lfadmin secrets check --json": JsonCase(["secrets", "check", "--json"]),
+    "lfadmin secrets rotate --json": JsonCase(["secrets", "rotate", "--generate", "--dry-run", "--json"]),
+    "lfadmin secrets scan-flows --json": JsonCase(["secrets", "scan-flows", "--json"]),
+    "lfadmin config doctor --json": JsonCase(["config", "doctor", "--json"], codes=(0, 12)),
+    "lfadmin config doctor --list-checks --json": JsonCase(["config", "doctor", "--list-checks", "--json"]),
+}
+
+
+def run_json_case(case: JsonCase, tmp_path: Path) -> Any:
+    from tests.conftest import make_db
+
+    gen = make_db("sqlite", "1.13.0", tmp_path)
+    db = next(gen)
+    try:
+        if case.manifest:
+            doc = json.loads(db.run("user", "export").stdout)
+            users = doc["users"] if isinstance(doc, dict) and "users" in doc else doc
+            next(u for u in users if u["username"] == "alice")["state"] = "disabled"
+            (tmp_path / "users.json").write_text(json.dumps(doc))
+        args = [a.replace("{tmp}", str(tmp_path)) for a in case.args]
+        result = db.run(*args, input=case.stdin, **case.env)
+        assert result.exit_code in case.codes, result
+        return json.loads(result.stdout)
+    finally:
+        gen.close()
+
+
+def documented_json() -> dict[str, Any]:
+    """``### `title` `` headings of docs/json.md, each with the first json block under it."""
+    text = (ROOT / "docs" / "json.md").read_text(encoding="utf-8")
+    found = {}
+    for m in re.finditer(r"^### `([^`]+)`\n(.*?)^```json\n(.*?)^```", text, re.M | re.S):
+        found[m.group(1)] = json.loads(m.group(3))
+    return found
+
+
+def shape_diff(doc: Any, actual: Any, where: str = "$") -> list[str]:
+    """Where ``actual`` has other keys than the documented example (``{}``, ``[]``, null: any)."""
+    if doc is None or doc == {} or doc == []:
+        return []
+    if isinstance(doc, dict):
+        if not isinstance(actual, dict):
+            return [f"{where}: documented an object, got {type(actual).__name__}"]
+        problems = [f"{where}.{k}: not documented" for k in sorted(set(actual) - set(doc))]
+        problems += [f"{where}.{k}: documented, missing" for k in sorted(set(doc) - set(actual))]
+        for k in sorted(set(doc) & set(actual)):
+            problems += shape_diff(doc[k], actual[k], f"{where}.{k}")
+        return problems
+    if isinstance(doc, list):
+        if not isinstance(actual, list):
+            return [f"{where}: documented a list, got {type(actual).__name__}"]
+        return [p for i, item in enumerate(actual) for p in shape_diff(doc[0], item, f"{where}[{i}]")]
+    if isinstance(actual, (dict, list)):
+        return [f"{where}: documented a scalar, got {type(actual).__name__}"]
+    return []
+
+
+def test_json_doc_covers_every_command() -> None:
+    documented = documented_json()
+    assert sorted(documented) == sorted(JSON_CASES)
+    for path in PATHS:
+        if not path or (path[0] in {"user", "api-key", "secrets", "config"} and len(path) == 1):
+            continue  # the root and the groups print no JSON
+        assert any(
+            t.split()[1 : len(path)] == path[:-1] and path[-1] in t.split()[len(path)].split("|") for t in JSON_CASES
+        ), f"docs/json.md has no section for lfadmin {' '.join(path)}"
+
+
+def test_the_shape_check() -> None:
+    assert shape_diff({"a": [{"b": 1}], "c": {}}, {"a": [{"b": 2}, {"b": None}], "c": {"x": 1}}) == []
+    assert shape_diff({"a": [{"b": 1}]}, {"a": [{"b": 1, "z": 0}], "y": 1}) == ["$.y: not documented", "$.a[0].z: not documented"]
+    assert shape_diff({"a": 1, "b": 2}, {"a": 1}) == ["$.b: documented, missing"]
+
+
+@pytest.mark.parametrize("title", list(JSON_CASES))
+def test_json_output_matches_docs(title: str, tmp_path: Path) -> None:
+    actual = run_json_case(JSON_CASES[title], tmp_path)
+    assert shape_diff(documented_json()[title], actual) == []
