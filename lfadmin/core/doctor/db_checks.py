@@ -436,21 +436,25 @@ def _api_keys(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
 
 
 def _secrets(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
-    if s.settings.secret_key() is None:
+    key = s.settings.secret_key()
+    if key is None:
         res.notes.append("stored secrets not checked: no secret key (LF-SECRET-001)")
         return
-    from lfadmin.core import secrets as secrets_core  # `lfadmin secrets check`
+    # `lfadmin secrets check`'s inventory (every store of CONTRACT §6, judged as the release
+    # reads it), with a keyring that verifies tokens instead of decrypting them (keyring.py).
+    from lfadmin.core.doctor.keyring import VerifyingKeyring
+    from lfadmin.core.stores import inventory
 
-    report = secrets_core.check(s)
-    bad = report.undecryptable
+    reports = inventory(s, VerifyingKeyring(key.value, s.schema.encrypt_derivation(key.value)))
+    stores = {r.store: r.counts["undecryptable"] for r in reports if r.counts.get("undecryptable")}
+    bad = sum(stores.values())
     if not bad:
         return
-    stores = {r.store: r.counts["undecryptable"] for r in report.stores if r.counts.get("undecryptable")}
-    examples = [e for r in report.stores for e in r.examples.get("undecryptable", [])][:SAMPLE]
+    examples = [e for r in reports for e in r.examples.get("undecryptable", [])][:SAMPLE]
     yield Finding(
         DB_UNDECRYPTABLE,
         H,
-        f"{bad} stored value(s) do not decrypt under the secret key in effect ({report.key.source}): "
+        f"{bad} stored value(s) do not decrypt under the secret key in effect ({key.source}): "
         + ", ".join(f"{k} {v}" for k, v in stores.items()),
         [_db(k, f"{v} undecryptable") for k, v in stores.items()],
         details={"count": bad, "stores": stores, "examples": examples},
