@@ -288,3 +288,65 @@ def test_the_shape_check() -> None:
 def test_json_output_matches_docs(title: str, tmp_path: Path) -> None:
     actual = run_json_case(JSON_CASES[title], tmp_path)
     assert shape_diff(documented_json()[title], actual) == []
+
+
+# -- the hand-written examples use options that exist -------------------------------------------
+
+
+def _doc_commands(path: Path) -> list[list[str]]:
+    """``lfadmin ...`` command lines in a markdown file's code blocks and inline code."""
+    text = path.read_text(encoding="utf-8")
+    if START_MARK in text:  # the generated reference is checked by gen_docs --check
+        head, rest = text.split(START_MARK, 1)
+        text = head + rest.split(END_MARK, 1)[1]
+    text = re.sub(r"\\\n\s*", " ", text)  # shell line continuations
+    chunks = re.findall(r"```[a-z]*\n(.*?)```", text, re.S) + re.findall(r"`([^`\n]*lfadmin [^`\n]*)`", text)
+    return [words for chunk in chunks for words in invocations(chunk)]
+
+
+START_MARK, END_MARK = "<!-- commands:start -->", "<!-- commands:end -->"
+DOCS = ["README.md", "docs/ci.md", "docs/json.md"]
+
+
+def doc_problems(path: Path, helps: dict[str, str]) -> list[str]:
+    by_length = sorted(PATHS, key=len, reverse=True)
+    problems = []
+    commands = _doc_commands(path)
+    if not commands:
+        return [f"no lfadmin examples found in {path}"]
+    for words in commands:
+        words = [w.strip("\"'`,;)") for w in words]
+        if len(words) > 1 and (words[1] in {">", ">>", "<", "|"} or words[1].isupper()):
+            continue  # `lfadmin > file`, or a placeholder such as `lfadmin COMMAND --help`
+        cmd = next(p for p in by_length if _runs(words, p))
+        if any(len(q) > len(cmd) and q[: len(cmd)] == cmd for q in PATHS):  # a group: what follows it?
+            i = next((i + len(cmd) for i in range(1, len(words)) if words[i : i + len(cmd)] == cmd), 1)
+            rest = [w for w in words[i:] if not w.startswith("-")]
+            if rest and not (len(cmd) == 0 and words[1].startswith("-")) and not rest[0].isupper():
+                subs = {q[len(cmd)] for q in PATHS if len(q) == len(cmd) + 1 and q[: len(cmd)] == cmd}
+                if rest[0] != "..." and not set(rest[0].split("/")) <= subs:  # README's `user list/show/...`
+                    problems.append(f"unknown command: {' '.join(words)}")
+                continue
+        known = helps[" ".join(cmd)] + helps[""]
+        for w in words[1:]:
+            opt = w.split("=", 1)[0]
+            if re.fullmatch(r"--[a-z][a-z0-9-]*", opt) and not re.search(rf"{re.escape(opt)}(?![a-z0-9-])", known):
+                problems.append(f"lfadmin {' '.join(cmd)} has no {opt}: {' '.join(words)}")
+    return problems
+
+
+@pytest.mark.parametrize("doc", DOCS)
+def test_documented_examples_use_real_commands_and_options(doc: str, helps: dict[str, str]) -> None:
+    assert doc_problems(ROOT / doc, helps) == []
+
+
+def test_the_doc_checker(tmp_path: Path, helps: dict[str, str]) -> None:
+    doc = tmp_path / "x.md"
+    doc.write_text(
+        "```sh\nlfadmin user list --inactive --json\nlfadmin user lst\nlfadmin user list/show\n"
+        "lfadmin --env-file .env api-key create \\\n  --name ci --expires-in 1d --colour\n```\n"
+    )
+    assert doc_problems(doc, helps) == [
+        "unknown command: lfadmin user lst",
+        "lfadmin api-key create has no --colour: lfadmin --env-file .env api-key create --name ci --expires-in 1d --colour",
+    ]
