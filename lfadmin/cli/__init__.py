@@ -20,7 +20,6 @@ from lfadmin.cli.users import app as users_app
 
 app = typer.Typer(
     name="lfadmin",
-    help="Administer a Langflow server through its own database (SQLite or PostgreSQL).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=True,
@@ -53,7 +52,13 @@ def root(
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
     ] = None,
 ) -> None:
-    """Administer a Langflow server through its own database (SQLite or PostgreSQL)."""
+    """Administer a Langflow server through its own database (SQLite or PostgreSQL).
+
+    \b
+        lfadmin --env-file /srv/langflow/.env info
+        lfadmin user list --json
+        lfadmin config doctor --env-file /srv/langflow/.env
+    """
 
 
 @app.command()
