@@ -227,7 +227,7 @@ def test_bcrypt_work_is_bounded(sqlite_db: LangflowDB) -> None:
     for i in range(30):
         add_user(sqlite_db, f"su{i:02d}", f"Pass-{i}-xyz", superuser=True)
     res = doctor(sqlite_db)
-    assert any("limited to 16 bcrypt verifications" in n for n in res.json["notes"])
+    assert any("limited to 8 bcrypt verifications" in n for n in res.json["notes"])
 
 
 def test_database_file_permissions(sqlite_db: LangflowDB) -> None:
