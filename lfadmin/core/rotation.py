@@ -358,7 +358,7 @@ def _verify_store(ctx: _Ctx, store: Store, rec: StoreReceipt, sample: dict[Any, 
     s = ctx.s
     q = s.conn.dialect.identifier_preparer.quote
     sql = text(
-        f"SELECT {q(store.pk)}, {q(store.column)} FROM {q(store.table)} WHERE {q(store.pk)} IN :ks"
+        f"SELECT {store.key_sql(s)}, {q(store.column)} FROM {q(store.table)} WHERE {store.key_sql(s)} IN :ks"
     ).bindparams(bindparam("ks", expanding=True))
     pks = list(sample)
     for start in range(0, len(pks), 500):

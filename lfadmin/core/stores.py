@@ -139,7 +139,7 @@ class Cell:
 
 @dataclass
 class Row:
-    pk: Any
+    pk: Any  # the batch key (``Store.key_sql``): rowid on SQLite, the primary key on PostgreSQL
     raw: Any  # the column as the driver returned it
     label: str  # how an operator finds the row: "<id> (name, owner alice)"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -173,19 +173,28 @@ class Store:
                 return name
         return None
 
+    def key_sql(self, s: Session) -> str:
+        """The column batches are keyed on. SQLite: ``rowid`` - Langflow's ids are random UUIDs,
+        so walking the primary key visits table pages at random and, past the page cache, a
+        rotation's dirty pages spill to the WAL over and over (100k rows: 5x slower than the
+        crypto). Every Langflow table is a rowid table. PostgreSQL: the primary key."""
+        if s.backend == "sqlite":
+            return "rowid"
+        return str(s.conn.dialect.identifier_preparer.quote(self.pk))
+
     def _select(self, s: Session) -> str:
         q = s.conn.dialect.identifier_preparer.quote
         cols = [self.pk, self.column, *self.extra_columns]
         name = self._name_column(s)
         cols.append(name if name else self.pk)
-        return ", ".join(f"t.{q(c)}" for c in cols)
+        return f"t.{self.key_sql(s)}, " + ", ".join(f"t.{q(c)}" for c in cols)
 
     def rows(self, s: Session, *, batch: int = BATCH) -> Iterator[list[Row]]:
         """Non-empty rows in primary-key order, ``batch`` at a time (keyset pagination)."""
         from sqlalchemy import text
 
         q = s.conn.dialect.identifier_preparer.quote
-        table, pk, col = q(self.table), q(self.pk), q(self.column)
+        table, key, col = q(self.table), self.key_sql(s), q(self.column)
         owner = ""
         join = ""
         if self.owner_column:
@@ -194,19 +203,19 @@ class Store:
         base = f"SELECT {self._select(s)}{owner} FROM {table} t{join} WHERE t.{col} IS NOT NULL"
         last: Any = None
         while True:
-            where = f" AND t.{pk} > :last" if last is not None else ""
-            sql = f"{base}{where} ORDER BY t.{pk} LIMIT {int(batch)}"
+            where = f" AND t.{key} > :last" if last is not None else ""
+            sql = f"{base}{where} ORDER BY t.{key} LIMIT {int(batch)}"
             fetched = s.conn.execute(text(sql), {"last": last}).all()
             if not fetched:
                 return
             last = fetched[-1][0]
             out = []
-            for r in fetched:
+            for k, *r in fetched:
                 n = 2 + len(self.extra_columns)
                 extra = dict(zip(self.extra_columns, r[2:n], strict=False))
                 name = r[n] if r[n] is not r[0] and r[n] != r[0] else None
                 who = r[-1] if self.owner_column else None
-                out.append(Row(r[0], r[1], _label(s, r[0], name, who), extra))
+                out.append(Row(k, r[1], _label(s, r[0], name, who), extra))
             yield out
             if len(fetched) < batch:
                 return
@@ -269,7 +278,7 @@ class Store:
 
     def update_sql(self, s: Session) -> str:
         q = s.conn.dialect.identifier_preparer.quote
-        return f"UPDATE {q(self.table)} SET {q(self.column)} = :v WHERE {q(self.pk)} = :k"
+        return f"UPDATE {q(self.table)} SET {q(self.column)} = :v WHERE {self.key_sql(s)} = :k"
 
 
 def header_arg_positions(args: Any) -> list[int]:
