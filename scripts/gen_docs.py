@@ -48,7 +48,7 @@ def _pin_environment() -> None:
 
 
 def _cli() -> Any:
-    import typer
+    import typer  # noqa: TID251 (a script over the CLI, like lfadmin/cli)
 
     sys.path.insert(0, str(ROOT))
     from lfadmin.cli import app
