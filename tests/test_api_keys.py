@@ -8,12 +8,14 @@ import re
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import LangflowDB, Result
+from tests.conftest import LangflowDB, Result, make_db
 
 KEY_RE = re.compile(r"sk-[A-Za-z0-9_-]{43}")
 
@@ -86,9 +88,7 @@ def test_create_prints_the_key_alone_and_stores_it_as_the_release_does(lfdb: Lan
     rows = key_rows(lfdb)
     (new_id,) = set(rows) - before
     row = rows[new_id]
-    assert r.stderr == (
-        f"Created API key 'ci' ({new_id}) for 'admin'; it is shown only this once\n"
-    )
+    assert r.stderr == (f"Created API key 'ci' ({new_id}) for 'admin'; it is shown only this once\n")
     assert row[1] == "ci"
     assert str(uuid.UUID(str(row[2]))) == user_id(lfdb, "admin")
     assert (row[4], bool(row[5]), row[6]) == (0, True, None)
@@ -117,9 +117,21 @@ def test_create_json_for_another_user_with_expiry(lfdb: LangflowDB) -> None:
     rec = data["api_key"]
     assert sorted(rec) == sorted(
         [
-            "id", "name", "owner", "owner_id", "owner_active", "masked_key", "created_at",
-            "last_used_at", "total_uses", "is_active", "expires_at", "storage", "status",
-            "status_detail", "authenticates",
+            "id",
+            "name",
+            "owner",
+            "owner_id",
+            "owner_active",
+            "masked_key",
+            "created_at",
+            "last_used_at",
+            "total_uses",
+            "is_active",
+            "expires_at",
+            "storage",
+            "status",
+            "status_detail",
+            "authenticates",
         ]
     )
     assert (rec["name"], rec["owner"], rec["owner_id"]) == ("nightly", "alice", user_id(lfdb, "alice"))
@@ -136,23 +148,23 @@ def test_create_json_for_another_user_with_expiry(lfdb: LangflowDB) -> None:
         assert rec["expires_at"] is None
 
 
-@pytest.mark.parametrize(
-    ("args", "code", "fragment"),
-    [
-        (["--user", "nobody"], 8, "no user 'nobody'"),
-        (["--user", "Alice"], 8, "did you mean 'alice'?"),
-        (["--expires-at", "2020-01-01"], 4, "--expires-at '2020-01-01' is in the past"),
-        (["--expires-at", "next tuesday"], 4, "is not a date or time"),
-        (["--expires-in", "3x"], 4, "--expires-in '3x' is not a duration"),
-        (["--expires-in", "0d"], 4, "must be longer than zero"),
-        (["--expires-in", "1d", "--expires-at", "2099-01-01"], 4, "not both"),
-        (["--name", " "], 4, "--name is empty"),
-    ],
-)
-def test_create_bad_input(lfdb: LangflowDB, args: list[str], code: int, fragment: str) -> None:
+CREATE_BAD_INPUT = [
+    (["--user", "nobody"], 8, "no user 'nobody'"),
+    (["--user", "Alice"], 8, "did you mean 'alice'?"),
+    (["--expires-at", "2020-01-01"], 4, "--expires-at '2020-01-01' is in the past"),
+    (["--expires-at", "next tuesday"], 4, "is not a date or time"),
+    (["--expires-in", "3x"], 4, "--expires-in '3x' is not a duration"),
+    (["--expires-in", "0d"], 4, "must be longer than zero"),
+    (["--expires-in", "1d", "--expires-at", "2099-01-01"], 4, "not both"),
+    (["--name", " "], 4, "--name is empty"),
+]
+
+
+def test_create_bad_input(lfdb: LangflowDB) -> None:
+    # One database for all cases: each case is one in-process run, the fixture is the cost.
     snap = lfdb.snapshot()
-    r = lfdb.run("api-key", "create", *args)
-    assert_one_error(r, code, fragment)
+    for args, code, fragment in CREATE_BAD_INPUT:
+        assert_one_error(lfdb.run("api-key", "create", *args), code, fragment)
     assert lfdb.snapshot() == snap
 
 
@@ -176,29 +188,26 @@ def test_create_without_secret_key_on_an_encrypting_schema(sqlite_db: LangflowDB
     assert sqlite_db.snapshot() == snap
 
 
-@pytest.mark.parametrize("case", ["wrong-password", "inactive-superuser", "non-superuser-key"])
-def test_create_refuses_unauthenticated_invokers(lfdb: LangflowDB, case: str) -> None:
-    if case == "inactive-superuser":
-        off = False if lfdb.backend == "postgresql" else 0
-        set_sql(lfdb, 'UPDATE "user" SET is_active = :f WHERE username = :u', f=off, u="root2")
+def test_create_refuses_unauthenticated_invokers(lfdb: LangflowDB) -> None:
+    off = False if lfdb.backend == "postgresql" else 0
+    set_sql(lfdb, 'UPDATE "user" SET is_active = :f WHERE username = :u', f=off, u="root2")
     snap = lfdb.snapshot()
-    if case == "wrong-password":
-        r = lfdb.run("api-key", "create", LANGFLOW_SUPERUSER_PASSWORD="not-the-password")
-        assert_one_error(r, 7, "wrong password for 'admin'")
-    elif case == "inactive-superuser":
-        r = lfdb.run("api-key", "create", user="root2")
-        assert_one_error(r, 7, "superuser 'root2' is inactive")
-    else:
-        alice_key = manifest_key(lfdb, "alice-key")["plaintext"]
-        r = lfdb.run("api-key", "create", "--api-key-stdin", input=alice_key, user=None, LANGFLOW_AUTO_LOGIN="False")
-        assert_one_error(r, 7, "belongs to 'alice', who is not a superuser")
-        assert alice_key not in r.stderr
+    r = lfdb.run("api-key", "create", LANGFLOW_SUPERUSER_PASSWORD="not-the-password")
+    assert_one_error(r, 7, "wrong password for 'admin'")
+    r = lfdb.run("api-key", "create", user="root2")
+    assert_one_error(r, 7, "superuser 'root2' is inactive")
+    alice_key = manifest_key(lfdb, "alice-key")["plaintext"]
+    r = lfdb.run("api-key", "create", "--api-key-stdin", input=alice_key, user=None, LANGFLOW_AUTO_LOGIN="False")
+    assert_one_error(r, 7, "belongs to 'alice', who is not a superuser")
+    assert alice_key not in r.stderr
     assert lfdb.snapshot() == snap
 
 
 def test_create_authenticated_by_a_superuser_api_key(lfdb: LangflowDB) -> None:
     admin_key = manifest_key(lfdb, "admin-key")["plaintext"]
-    r = lfdb.run("api-key", "create", "--api-key-stdin", "--json", input=admin_key, user=None, LANGFLOW_AUTO_LOGIN="False")
+    r = lfdb.run(
+        "api-key", "create", "--api-key-stdin", "--json", input=admin_key, user=None, LANGFLOW_AUTO_LOGIN="False"
+    )
     assert r.exit_code == 0, r
     assert r.json["api_key"]["owner"] == "admin"
     assert admin_key not in r.stdout + r.stderr
@@ -220,37 +229,45 @@ def test_create_for_an_inactive_user_warns(lfdb: LangflowDB) -> None:
 # -- list ---------------------------------------------------------------------------------------
 
 
+def bob_key(db: LangflowDB) -> tuple[str, str]:
+    """A key of bob, who is inactive (made by lfadmin: not every fixture build has one)."""
+    r = db.run("api-key", "create", "--user", "bob", "--name", "bob-ci", "--json")
+    assert r.exit_code == 0, r
+    return r.json["key"], r.json["api_key"]["id"]
+
+
 def test_list_default_all_and_user(lfdb: LangflowDB) -> None:
+    bob_plain, _ = bob_key(lfdb)
     mine = lfdb.run("api-key", "list", "--json")
     assert mine.exit_code == 0, mine
     assert mine.json["usage_tracked"] is True
     assert [k["name"] for k in mine.json["api_keys"]] == ["admin-key"]
     everyone = lfdb.run("api-key", "list", "--all", "--json").json["api_keys"]
-    assert sorted(k["name"] for k in everyone) == ["admin-key", "alice-key", "bob-key"]
+    plaintexts = {k["name"]: k["plaintext"] for k in lfdb.manifest["api_keys"]} | {"bob-ci": bob_plain}
+    assert sorted(k["name"] for k in everyone) == sorted(plaintexts)
     by_name = {k["name"]: k for k in everyone}
-    for name in ("admin-key", "alice-key", "bob-key"):
-        plain = manifest_key(lfdb, name)["plaintext"]
+    for name, plain in plaintexts.items():
         assert by_name[name]["masked_key"] == plain[:8] + "*" * (len(plain) - 8)
     assert (by_name["admin-key"]["status"], by_name["admin-key"]["authenticates"]) == ("ok", True)
-    bob = by_name["bob-key"]
+    bob = by_name["bob-ci"]
     assert (bob["status"], bob["owner_active"], bob["authenticates"]) == ("owner inactive", False, False)
     alice = lfdb.run("api-key", "list", "--user", "alice", "--json").json["api_keys"]
     assert [k["name"] for k in alice] == ["alice-key"]
 
 
 def test_list_table(lfdb: LangflowDB) -> None:
+    set_sql(lfdb, "DELETE FROM apikey WHERE user_id = :u", u=uid(lfdb, user_id(lfdb, "bob")))
+    bob_plain, bob_id = bob_key(lfdb)
     r = lfdb.run("api-key", "list", "--all")
     assert r.exit_code == 0, r
     header = r.stdout.splitlines()[1]
     for col in ("id", "name", "owner", "key", "created", "last used", "uses", "active", "expires", "status"):
         assert col in header
-    bob = manifest_key(lfdb, "bob-key")
     assert r.stderr == (
-        f"{bob['id']}: owner inactive: its owner 'bob' is inactive; Langflow rejects the owner's keys\n"
-        "3 API keys\n"
+        f"{bob_id}: owner inactive: its owner 'bob' is inactive; Langflow rejects the owner's keys\n3 API keys\n"
     )
-    for k in lfdb.manifest["api_keys"]:
-        assert k["plaintext"] not in r.stdout
+    for plain in [bob_plain, *(k["plaintext"] for k in lfdb.manifest["api_keys"])]:
+        assert plain not in r.stdout
 
 
 def test_list_bad_input(lfdb: LangflowDB) -> None:
@@ -281,30 +298,35 @@ def test_list_statuses_expired_undecryptable_legacy(sqlite_db: LangflowDB) -> No
         return
     past = datetime.now(timezone.utc) - timedelta(days=1)
     set_sql(db, "UPDATE apikey SET expires_at = :e WHERE name = 'alice-key'", e=ts(db, past))
+    bob_key(db)
     set_sql(db, "UPDATE apikey SET is_active = 0 WHERE name = 'admin-key'")
     legacy = "sk-LEGACYLEGACYLEGACYLEGACYLEGACYLEGACYLEGACYLE"
     insert_legacy_key(db, legacy, "legacy")
-    recs = {k["name"]: k for k in db.run("api-key", "list", "--all", "--json").json["api_keys"]}
+    # admin's own key is now inactive: authenticate with the password instead.
+    pw = {"LANGFLOW_SUPERUSER_PASSWORD": db.password("admin")}
+    recs = {k["name"]: k for k in db.run("api-key", "list", "--all", "--json", **pw).json["api_keys"]}
     assert (recs["alice-key"]["status"], recs["alice-key"]["authenticates"]) == ("expired", False)
     assert (recs["admin-key"]["status"], recs["admin-key"]["authenticates"]) == ("inactive", False)
     assert (recs["legacy"]["status"], recs["legacy"]["storage"], recs["legacy"]["authenticates"]) == (
-        "legacy plaintext", "plaintext", True,
+        "legacy plaintext",
+        "plaintext",
+        True,
     )
     assert recs["legacy"]["masked_key"] == legacy[:8] + "*" * (len(legacy) - 8)
     # Another secret key: tokens no longer decrypt, yet they authenticate by hash.
     other = "x" * 10
     recs = {
         k["name"]: k
-        for k in db.run("api-key", "list", "--all", "--json", LANGFLOW_SECRET_KEY=other).json["api_keys"]
+        for k in db.run("api-key", "list", "--all", "--json", LANGFLOW_SECRET_KEY=other, **pw).json["api_keys"]
     }
-    bob = recs["bob-key"]
+    bob = recs["bob-ci"]
     assert bob["status"] == "owner inactive"
     set_sql(db, "UPDATE \"user\" SET is_active = 1 WHERE username = 'bob'")
     recs = {
         k["name"]: k
-        for k in db.run("api-key", "list", "--all", "--json", LANGFLOW_SECRET_KEY=other).json["api_keys"]
+        for k in db.run("api-key", "list", "--all", "--json", LANGFLOW_SECRET_KEY=other, **pw).json["api_keys"]
     }
-    bob = recs["bob-key"]
+    bob = recs["bob-ci"]
     assert (bob["status"], bob["authenticates"]) == ("undecryptable", True)
     assert bob["masked_key"].startswith("gAAAAA") and bob["masked_key"][8:] == "*" * (len(bob["masked_key"]) - 8)
     assert bob["status_detail"] == (
@@ -352,12 +374,8 @@ def test_revoke_bad_input(lfdb: LangflowDB) -> None:
         assert lfdb.run("api-key", "create", "--name", "twin").exit_code == 0
     snap = lfdb.snapshot()
     assert_one_error(lfdb.run("api-key", "revoke", "nope"), 8, "no API key with id or name 'nope'")
-    assert_one_error(
-        lfdb.run("api-key", "revoke", str(uuid.uuid4())), 8, "no API key with id or name"
-    )
-    assert_one_error(
-        lfdb.run("api-key", "revoke", "alice-key", "--user", "admin"), 8, "no API key of 'admin'"
-    )
+    assert_one_error(lfdb.run("api-key", "revoke", str(uuid.uuid4())), 8, "no API key with id or name")
+    assert_one_error(lfdb.run("api-key", "revoke", "alice-key", "--user", "admin"), 8, "no API key of 'admin'")
     assert_one_error(lfdb.run("api-key", "revoke", "twin"), 4, "2 API keys are named 'twin'", "revoke by id")
     assert lfdb.snapshot() == snap
 
@@ -368,19 +386,25 @@ def test_revoke_bad_input(lfdb: LangflowDB) -> None:
 def test_prune(lfdb: LangflowDB) -> None:
     old = datetime.now(timezone.utc) - timedelta(days=200)
     set_sql(lfdb, "UPDATE apikey SET created_at = :c, last_used_at = NULL WHERE name = 'alice-key'", c=ts(lfdb, old))
-    set_sql(lfdb, "UPDATE apikey SET last_used_at = :c WHERE name = 'bob-key'", c=ts(lfdb, old))
-    set_sql(lfdb, "UPDATE apikey SET created_at = :c, last_used_at = :u WHERE name = 'admin-key'",
-            c=ts(lfdb, old), u=ts(lfdb, datetime.now(timezone.utc) - timedelta(days=3)))
+    assert lfdb.run("api-key", "create", "--name", "stale").exit_code == 0
+    set_sql(lfdb, "UPDATE apikey SET last_used_at = :c WHERE name = 'stale'", c=ts(lfdb, old))
+    names = {row[1] for row in key_rows(lfdb).values()}
+    set_sql(
+        lfdb,
+        "UPDATE apikey SET created_at = :c, last_used_at = :u WHERE name = 'admin-key'",
+        c=ts(lfdb, old),
+        u=ts(lfdb, datetime.now(timezone.utc) - timedelta(days=3)),
+    )
     snap = lfdb.snapshot()
     dry = lfdb.run("api-key", "prune", "--unused-for", "90d", "--dry-run", "--json")
     assert dry.exit_code == 0, dry
-    assert sorted(k["name"] for k in dry.json["api_keys"]) == ["alice-key", "bob-key"]
+    assert sorted(k["name"] for k in dry.json["api_keys"]) == ["alice-key", "stale"]
     assert (dry.json["revoked"], dry.json["dry_run"]) == (0, True)
     assert lfdb.snapshot() == snap
     r = lfdb.run("api-key", "prune", "--unused-for", "90d")
     assert r.exit_code == 0, r
     assert r.stderr.endswith("Revoked 2 API keys unused for 90d\n")
-    assert sorted(row[1] for row in key_rows(lfdb).values()) == ["admin-key"]
+    assert {row[1] for row in key_rows(lfdb).values()} == names - {"alice-key", "stale"}
 
 
 def test_prune_bad_input_and_frozen_usage(lfdb: LangflowDB) -> None:
@@ -436,13 +460,22 @@ def test_encrypt_legacy_keeps_hashes_unique(sqlite_db: LangflowDB) -> None:
     assert "has the same hash; revoke one first" in r.stderr
 
 
-# -- concurrency and secrecy --------------------------------------------------------------------
+# -- concurrency and secrecy ----
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_twenty_concurrent_creates(lfdb: LangflowDB, backend: str) -> None:
-    if lfdb.backend != backend or lfdb.version != "1.13.0":
-        pytest.skip("one SQLite and one PostgreSQL database are enough")
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db113(request: pytest.FixtureRequest, tmp_path: Path, pg_available: bool) -> Iterator[LangflowDB]:
+    """Concurrency needs one SQLite and one PostgreSQL database, not all four."""
+    if request.param == "postgresql" and not pg_available:
+        pytest.skip("PostgreSQL not reachable (set LFADMIN_TEST_PG_URL)")
+    yield from make_db(request.param, "1.13.0", tmp_path)
+
+
+# ----------------------------------------------------------------
+
+
+def test_twenty_concurrent_creates(db113: LangflowDB) -> None:
+    lfdb = db113
     env = {**os.environ, **lfdb.auth_env()}
     procs = [
         subprocess.Popen(
@@ -479,4 +512,4 @@ def test_a_generated_key_appears_once_on_stdout_only(lfdb: LangflowDB) -> None:
     everything = "".join(r.stdout + r.stderr for r in runs)
     everything += "".join(p.read_text() for p in lfdb.config_dir.rglob("*") if p.is_file())
     assert everything.count(key) == 1 and created.stdout == key + "\n"
-    assert lfdb.password("admin") not in everything
+    assert lfdb.password("admin") not in everything and lfdb.api_key("admin") not in everything

@@ -7,13 +7,14 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import bcrypt
 import pytest
 
-from tests.conftest import LangflowDB, Result, run
+from tests.conftest import LangflowDB, Result, make_db, run
 
 NEW_PW = "Ops-pass-123"
 AUDIT = "lfadmin-audit.jsonl"
@@ -86,7 +87,16 @@ AUDIT_LINE = re.compile(
 
 
 def test_create_authenticated_by_password(lfdb: LangflowDB) -> None:
-    r = lfdb.run("superuser", "--username", "ops", "--password-env", "OPS_PW", OPS_PW=NEW_PW)
+    admin_pw = lfdb.password("admin")  # takes precedence over the fixture's LANGFLOW_API_KEY
+    r = lfdb.run(
+        "superuser",
+        "--username",
+        "ops",
+        "--password-env",
+        "OPS_PW",
+        OPS_PW=NEW_PW,
+        LANGFLOW_SUPERUSER_PASSWORD=admin_pw,
+    )
     assert r.exit_code == 0, r
     assert r.stdout == ""
     audit_line, done = r.stderr.splitlines()
@@ -112,10 +122,16 @@ def test_create_json_with_password_stdin(lfdb: LangflowDB) -> None:
     assert r.exit_code == 0, r
     data = r.json
     assert sorted(data) == [
-        "audit_log", "auth_method", "authenticated_as", "break_glass", "created", "first_setup", "user",
+        "audit_log",
+        "auth_method",
+        "authenticated_as",
+        "break_glass",
+        "created",
+        "first_setup",
+        "user",
     ]
     assert (data["created"], data["first_setup"], data["break_glass"]) == (True, False, False)
-    assert (data["authenticated_as"], data["auth_method"]) == ("admin", "password")
+    assert (data["authenticated_as"], data["auth_method"]) == ("admin", "api-key")
     assert data["user"]["username"] == "ops" and data["user"]["is_superuser"] is True
     assert data["audit_log"] == str(lfdb.config_dir / AUDIT)
     assert AUDIT_LINE.fullmatch(r.stderr.strip())  # --json: the audit line is the only talk
@@ -140,7 +156,11 @@ def test_first_time_setup_needs_no_authentication(lfdb: LangflowDB) -> None:
 
 def test_auto_login_needs_no_credentials_but_warns(lfdb: LangflowDB) -> None:
     r = run(
-        "superuser", "-u", "ops", "--password-stdin", input=NEW_PW,
+        "superuser",
+        "-u",
+        "ops",
+        "--password-stdin",
+        input=NEW_PW,
         env={**lfdb.env, "LANGFLOW_AUTO_LOGIN": "true"},
     )
     assert r.exit_code == 0, r
@@ -175,10 +195,14 @@ def test_auto_login_needs_no_credentials_but_warns(lfdb: LangflowDB) -> None:
 def test_cli_disabled_exits_before_touching_the_database(tmp_path: Path, name: str, value: str) -> None:
     missing = tmp_path / "no-such.db"
     r = run(
-        "superuser", "-u", "ops", "--password-stdin", input=NEW_PW,
+        "superuser",
+        "-u",
+        "ops",
+        "--password-stdin",
+        input=NEW_PW,
         env={"LANGFLOW_DATABASE_URL": f"sqlite:///{missing}", name: value},
     )
-    assert_one_error(r, 10, f"superuser creation via the CLI is disabled by {name} (environment)={value}")
+    assert_one_error(r, 10, f"superuser creation via the CLI is disabled: {name}={value} (set in the environment)")
     assert "LANGFLOW_ENABLE_SUPERUSER_CLI=true" in r.stderr
     assert not missing.exists()
 
@@ -188,7 +212,7 @@ def test_cli_disabled_in_an_env_file(lfdb: LangflowDB, tmp_path: Path) -> None:
     env_file.write_text("LANGFLOW_AUTO_LOGIN=False\nLANGFLOW_ENABLE_SUPERUSER_CLI=off\n")
     snap = lfdb.snapshot()
     r = lfdb.run("superuser", "-u", "ops", "--password-stdin", "--env-file", str(env_file), input=NEW_PW)
-    assert_one_error(r, 10, f"LANGFLOW_ENABLE_SUPERUSER_CLI ({env_file}:2)=off")
+    assert_one_error(r, 10, f"disabled: LANGFLOW_ENABLE_SUPERUSER_CLI=off (set in {env_file}:2) controls the")
     assert lfdb.snapshot() == snap
     assert audit_records(lfdb) == []
 
@@ -198,54 +222,77 @@ def test_unparsable_cli_setting(tmp_path: Path) -> None:
     assert_one_error(r, 4, "'maybe' is not a boolean Langflow accepts")
 
 
-@pytest.mark.parametrize(
-    ("case", "code", "fragment"),
-    [
-        ("existing-superuser", 9, "superuser 'admin' already exists; nothing was changed"),
-        ("existing-user", 9, "user 'alice' already exists and is not a superuser"),
-        ("default-name", 10, "Langflow deletes a superuser named 'langflow' that never logged in"),
-        ("wrong-password", 7, "wrong password for 'admin'"),
-        ("inactive-superuser", 7, "superuser 'root2' is inactive"),
-        ("non-superuser-key", 7, "belongs to 'alice', who is not a superuser"),
-        ("no-credentials", 7, "a superuser must authenticate"),
-        ("no-password", 4, "no password given"),
-        ("bad-username", 4, "contains control characters"),
-        ("legacy-password", 4, "refuses the legacy default password"),
-    ],
-)
-def test_refusals_leave_the_database_unchanged(lfdb: LangflowDB, case: str, code: int, fragment: str) -> None:
-    if case == "inactive-superuser":
-        set_sql(lfdb, "UPDATE \"user\" SET is_active = :f WHERE username = 'root2'", f=flag(lfdb, False))
-    if case == "legacy-password" and lfdb.version == "1.6.9":
-        pytest.skip("1.6.9 accepts the legacy default password")
+def test_refusals_leave_the_database_unchanged(lfdb: LangflowDB) -> None:
+    # All cases on one database (the fixture is the cost); root2 is made inactive up front.
+    set_sql(lfdb, "UPDATE \"user\" SET is_active = :f WHERE username = 'root2'", f=flag(lfdb, False))
     snap = lfdb.snapshot()
+    key = next(k["plaintext"] for k in lfdb.manifest["api_keys"] if k["name"] == "alice-key")
     pw = ["--password-stdin"]
-    if case == "existing-superuser":
-        r = lfdb.run("superuser", "-u", "admin", *pw, input=NEW_PW)
-    elif case == "existing-user":
-        r = lfdb.run("superuser", "-u", "alice", *pw, input=NEW_PW)
-    elif case == "default-name":
-        r = lfdb.run("superuser", "-u", "langflow", *pw, input=NEW_PW)
-    elif case == "wrong-password":
-        r = lfdb.run("superuser", "-u", "ops", "--password-env", "OPS_PW", OPS_PW=NEW_PW,
-                     LANGFLOW_SUPERUSER_PASSWORD="wrong")
-    elif case == "inactive-superuser":
-        r = lfdb.run("superuser", "-u", "ops", "--password-env", "OPS_PW", OPS_PW=NEW_PW, user="root2")
-    elif case == "non-superuser-key":
-        key = next(k["plaintext"] for k in lfdb.manifest["api_keys"] if k["name"] == "alice-key")
-        r = run("superuser", "-u", "ops", "--password-env", "OPS_PW", "--api-key-stdin", input=key,
-                env=no_auth(lfdb, OPS_PW=NEW_PW))
-        assert key not in r.stderr
-    elif case == "no-credentials":
-        r = run("superuser", "-u", "ops", "--password-env", "OPS_PW", env=no_auth(lfdb, OPS_PW=NEW_PW))
-    elif case == "no-password":
-        r = lfdb.run("superuser", "-u", "ops")
-    elif case == "bad-username":
-        r = lfdb.run("superuser", "-u", "o\tps", *pw, input=NEW_PW)
-    else:
-        r = lfdb.run("superuser", "-u", "admin2", *pw, input="langflow", LANGFLOW_SUPERUSER="admin2")
-    assert_one_error(r, code, fragment)
-    assert NEW_PW not in r.stderr
+    ops = ["-u", "ops", "--password-env", "OPS_PW"]
+    cases: list[tuple[str, Result, int, str]] = [
+        (
+            "existing superuser",
+            lfdb.run("superuser", "-u", "admin", *pw, input=NEW_PW),
+            9,
+            "superuser 'admin' already exists; nothing was changed",
+        ),
+        (
+            "existing user",
+            lfdb.run("superuser", "-u", "alice", *pw, input=NEW_PW),
+            9,
+            "user 'alice' already exists and is not a superuser",
+        ),
+        (
+            "default name",
+            lfdb.run("superuser", "-u", "langflow", *pw, input=NEW_PW),
+            10,
+            "Langflow deletes a superuser named 'langflow' that never logged in",
+        ),
+        (
+            "wrong password",
+            lfdb.run("superuser", *ops, OPS_PW=NEW_PW, LANGFLOW_SUPERUSER_PASSWORD="wrong"),
+            7,
+            "wrong password for 'admin'",
+        ),
+        (
+            "inactive superuser",
+            lfdb.run("superuser", *ops, OPS_PW=NEW_PW, user="root2"),
+            7,
+            "superuser 'root2' is inactive",
+        ),
+        (
+            "non-superuser's key",
+            run("superuser", *ops, "--api-key-stdin", input=key, env=no_auth(lfdb, OPS_PW=NEW_PW)),
+            7,
+            "belongs to 'alice', who is not a superuser",
+        ),
+        (
+            "no credentials",
+            run("superuser", *ops, env=no_auth(lfdb, OPS_PW=NEW_PW)),
+            7,
+            "a superuser must authenticate",
+        ),
+        ("no password", lfdb.run("superuser", "-u", "ops"), 4, "no password given"),
+        (
+            "control character",
+            lfdb.run("superuser", "-u", "o\tps", *pw, input=NEW_PW),
+            4,
+            "contains control characters",
+        ),
+    ]
+    if lfdb.version != "1.6.9":  # 1.6.9 accepts the legacy default password
+        cases.append(
+            (
+                "legacy password",
+                lfdb.run("superuser", "-u", "admin2", *pw, input="langflow", LANGFLOW_SUPERUSER="admin2"),
+                4,
+                "refuses the legacy default password",
+            )
+        )
+    for case, r, code, fragment in cases:
+        assert r.exit_code == code, (case, r)
+        assert_one_error(r, code, fragment)
+        assert NEW_PW not in r.stderr and key not in r.stderr, case
     assert lfdb.snapshot() == snap
     assert audit_records(lfdb) == []
 
@@ -273,8 +320,17 @@ def break_glass(
         base["LANGFLOW_ENABLE_SUPERUSER_CLI"] = cli
     base.update(env)
     return run(
-        "superuser", "-u", "rescue", "--password-env", "RESCUE_PW", "--break-glass",
-        "--reason", "lost every admin password", "--secret-key-file", str(key_file), *extra,
+        "superuser",
+        "-u",
+        "rescue",
+        "--password-env",
+        "RESCUE_PW",
+        "--break-glass",
+        "--reason",
+        "lost every admin password",
+        "--secret-key-file",
+        str(key_file),
+        *extra,
         env=base,
     )
 
@@ -295,55 +351,67 @@ def test_break_glass_creates_a_superuser_and_shouts(lfdb: LangflowDB, tmp_path: 
     assert lfdb.secret_key not in r.stdout + r.stderr + (lfdb.config_dir / AUDIT).read_text()
 
 
-@pytest.mark.parametrize(
-    ("case", "code", "fragment"),
-    [
-        ("wrong-key", 7, "decrypts none of the"),
-        ("cli-default", 10, "--break-glass requires LANGFLOW_ENABLE_SUPERUSER_CLI=true to be set explicitly"),
-        ("cli-disabled", 10, "superuser creation via the CLI is disabled"),
-        ("no-reason", 4, "--break-glass needs --reason"),
-        ("auto-login", 10, "--break-glass is not needed: LANGFLOW_AUTO_LOGIN=True"),
-        ("no-superuser", 10, "--break-glass is not needed: no active superuser exists"),
-        ("with-credentials", 4, "--break-glass replaces authentication"),
-    ],
-)
-def test_break_glass_refusals(lfdb: LangflowDB, tmp_path: Path, case: str, code: int, fragment: str) -> None:
-    if case == "no-superuser":
-        deactivate_superusers(lfdb)
+def test_break_glass_refusals(lfdb: LangflowDB, tmp_path: Path) -> None:
+    from cryptography.fernet import Fernet
+
     snap = lfdb.snapshot()
-    if case == "wrong-key":
-        from cryptography.fernet import Fernet
-
-        r = break_glass(lfdb, tmp_path, Fernet.generate_key().decode())
-    elif case == "cli-default":
-        r = break_glass(lfdb, tmp_path, None, cli=None)
-    elif case == "cli-disabled":
-        r = break_glass(lfdb, tmp_path, None, cli="0")
-    elif case == "no-reason":
-        r = break_glass(lfdb, tmp_path, None, "--reason", " ")
-    elif case == "auto-login":
-        r = break_glass(lfdb, tmp_path, None, LANGFLOW_AUTO_LOGIN="1")
-    elif case == "with-credentials":
-        r = break_glass(lfdb, tmp_path, None, "--as", "admin")
-    else:
-        r = break_glass(lfdb, tmp_path)
-    assert_one_error(r, code, fragment)
+    cases: list[tuple[str, Result, int, str]] = [
+        (
+            "cli default",
+            break_glass(lfdb, tmp_path, None, cli=None),
+            10,
+            "--break-glass requires LANGFLOW_ENABLE_SUPERUSER_CLI=true to be set explicitly",
+        ),
+        ("cli disabled", break_glass(lfdb, tmp_path, None, cli="0"), 10, "superuser creation via the CLI is disabled"),
+        ("no reason", break_glass(lfdb, tmp_path, None, "--reason", " "), 4, "--break-glass needs --reason"),
+        (
+            "auto-login",
+            break_glass(lfdb, tmp_path, None, LANGFLOW_AUTO_LOGIN="1"),
+            10,
+            "--break-glass is not needed: LANGFLOW_AUTO_LOGIN=True",
+        ),
+        (
+            "with credentials",
+            break_glass(lfdb, tmp_path, None, "--as", "admin"),
+            4,
+            "--break-glass replaces authentication",
+        ),
+    ]
+    for case, r, code, fragment in cases:
+        assert r.exit_code == code, (case, r)
+        assert_one_error(r, code, fragment)
+    assert audit_records(lfdb) == []
+    # A key that is not the server's: refused, and the attempt is audited.
+    r = break_glass(lfdb, tmp_path, Fernet.generate_key().decode())
+    assert_one_error(r, 7, "decrypts none of the")
+    (rec,) = audit_records(lfdb)
+    assert (rec["event"], rec["result"], rec["username"]) == ("superuser.break-glass", "denied", "rescue")
+    assert rec["reason"] == "lost every admin password"
     assert lfdb.snapshot() == snap
-    records = audit_records(lfdb)
-    if case == "wrong-key":
-        (rec,) = records  # a refused key is audited too
-        assert (rec["event"], rec["result"], rec["username"]) == ("superuser.break-glass", "denied", "rescue")
-    else:
-        assert records == []
+    # No active superuser: first-time setup applies, break-glass is refused as unneeded.
+    deactivate_superusers(lfdb)
+    snap = lfdb.snapshot()
+    r = break_glass(lfdb, tmp_path)
+    assert_one_error(r, 10, "--break-glass is not needed: no active superuser exists")
+    assert lfdb.snapshot() == snap
 
 
-# -- concurrency and secrecy --------------------------------------------------------------------
+# -- concurrency and secrecy ----
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_two_concurrent_creations_of_one_name(lfdb: LangflowDB, backend: str) -> None:
-    if lfdb.backend != backend or lfdb.version != "1.13.0":
-        pytest.skip("one SQLite and one PostgreSQL database are enough")
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db113(request: pytest.FixtureRequest, tmp_path: Path, pg_available: bool) -> Iterator[LangflowDB]:
+    """Concurrency needs one SQLite and one PostgreSQL database, not all four."""
+    if request.param == "postgresql" and not pg_available:
+        pytest.skip("PostgreSQL not reachable (set LFADMIN_TEST_PG_URL)")
+    yield from make_db(request.param, "1.13.0", tmp_path)
+
+
+# ----------------------------------------------------------------
+
+
+def test_two_concurrent_creations_of_one_name(db113: LangflowDB) -> None:
+    lfdb = db113
     env = {**os.environ, **lfdb.auth_env(), "TWIN_PW": NEW_PW}
     procs = [
         subprocess.Popen(
@@ -357,7 +425,10 @@ def test_two_concurrent_creations_of_one_name(lfdb: LangflowDB, backend: str) ->
     ]
     results = sorted((p.wait(timeout=120), p.stderr.read()) for p in procs)  # type: ignore[union-attr]
     assert [code for code, _ in results] == [0, 9], results
-    assert results[1][1] == "Error: superuser 'twin' already exists; nothing was changed (to change its password: lfadmin user set-password twin)\n"
+    assert (
+        results[1][1]
+        == "Error: superuser 'twin' already exists; nothing was changed (to change its password: lfadmin user set-password twin)\n"
+    )
     assert len(lfdb.query('SELECT id FROM "user" WHERE username = :u', u="twin")) == 1
     assert [r["username"] for r in audit_records(lfdb)] == ["twin"]
 
@@ -370,5 +441,5 @@ def test_no_password_anywhere(lfdb: LangflowDB) -> None:
     ]
     assert [r.exit_code for r in runs] == [0, 0, 9]
     everything = "".join(r.stdout + r.stderr for r in runs) + (lfdb.config_dir / AUDIT).read_text()
-    for secret in (NEW_PW, "Second-pass-456", lfdb.password("admin"), lfdb.secret_key):
+    for secret in (NEW_PW, "Second-pass-456", lfdb.password("admin"), lfdb.api_key("admin"), lfdb.secret_key):
         assert secret not in everything

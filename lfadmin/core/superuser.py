@@ -62,8 +62,8 @@ def check_cli_enabled(settings: LangflowSettings) -> None:
     val = settings.env.setting(SETTING)
     if val is not None and not settings.env.boolean(SETTING, True):
         raise Refused(
-            f"superuser creation via the CLI is disabled by {val.describe()}={val.raw} (it "
-            "controls the availability of the superuser command)",
+            f"superuser creation via the CLI is disabled: {val.name}={val.raw} (set in "
+            f"{val.origin.where()}) controls the availability of the superuser command",
             hint=f"set LANGFLOW_{SETTING}=true to enable it",
         )
 
@@ -73,8 +73,7 @@ def check_break_glass_allowed(settings: LangflowSettings) -> None:
     check_cli_enabled(settings)
     if settings.env.setting(SETTING) is None:
         raise Refused(
-            f"--break-glass requires LANGFLOW_{SETTING}=true to be set explicitly "
-            "(Langflow's default does not count)",
+            f"--break-glass requires LANGFLOW_{SETTING}=true to be set explicitly (Langflow's default does not count)",
             hint=f"run it as: LANGFLOW_{SETTING}=true lfadmin superuser --break-glass ...",
         )
 
@@ -130,8 +129,7 @@ def create_superuser(
             raise InvalidInput(BREAK_GLASS_WITH_CREDENTIALS)
         if auto:
             raise Refused(
-                f"--break-glass is not needed: LANGFLOW_AUTO_LOGIN=True ({why}) lets anyone "
-                "create a superuser"
+                f"--break-glass is not needed: LANGFLOW_AUTO_LOGIN=True ({why}) lets anyone create a superuser"
             )
         if active == 0:
             raise Refused(
@@ -169,8 +167,7 @@ def create_superuser(
         except AuthFailed as exc:
             if exc.hint is None:
                 exc.hint = (
-                    "an existing superuser must authenticate: --as NAME with "
-                    "--auth-password-stdin, or --api-key-stdin"
+                    "an existing superuser must authenticate: --as NAME with --auth-password-stdin, or --api-key-stdin"
                 )
             raise
     s.actor = actor
@@ -259,11 +256,7 @@ def _encrypted_samples(s: Session) -> list[tuple[str, str, str]]:
     found: list[tuple[str, str, str]] = []
     for table, column in sources:
         q = s.conn.dialect.identifier_preparer.quote(table)
-        rows = s.conn.execute(
-            text(
-                f"SELECT id, {column} FROM {q} WHERE {column} LIKE 'gAAAAA%' LIMIT {_PROOF_SAMPLE}"
-            )
-        )
+        rows = s.conn.execute(text(f"SELECT id, {column} FROM {q} WHERE {column} LIKE 'gAAAAA%' LIMIT {_PROOF_SAMPLE}"))
         found.extend((table, str(s.codec.read_uuid(r[0])), r[1]) for r in rows)
     return found
 
