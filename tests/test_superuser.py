@@ -175,6 +175,23 @@ def test_auto_login_needs_no_credentials_but_warns(lfdb: LangflowDB) -> None:
     assert_created(lfdb, "ops", NEW_PW)
 
 
+def test_audit_log_override_and_no_audit_no_superuser(sqlite_db: LangflowDB, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    snap = sqlite_db.snapshot()
+    r = sqlite_db.run(
+        "superuser", "-u", "ops", "--password-stdin", input=NEW_PW, LFADMIN_AUDIT_LOG=str(blocker / "audit.jsonl")
+    )
+    assert_one_error(r, 5, f"cannot write the audit trail {blocker / 'audit.jsonl'} (LFADMIN_AUDIT_LOG (environment))")
+    assert sqlite_db.snapshot() == snap  # rolled back: no audit record, no superuser
+    trail = tmp_path / "logs" / "lfadmin.jsonl"
+    r = sqlite_db.run("superuser", "-u", "ops", "--password-stdin", input=NEW_PW, LFADMIN_AUDIT_LOG=str(trail))
+    assert r.exit_code == 0, r
+    assert r.stderr.splitlines()[0].endswith(f"recorded in {trail}")
+    assert [json.loads(line)["username"] for line in trail.read_text().splitlines()] == ["ops"]
+    assert audit_records(sqlite_db) == []
+
+
 # -- refusals -----------------------------------------------------------------------------------
 
 
