@@ -148,6 +148,8 @@ def main() -> None:
             lambda: subprocess.run([sys.executable, "-c", "import typer, typer._adapters, rich.console"]), args.runs
         )
     print(f"database checks: {report.database.status}; {len(report.findings)} findings; notes: {report.notes}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"{os.cpu_count()} CPUs, load average {load} (other processes slow every number below)")
     print(f"{'':44} median of {args.runs}")
     print(f"{'core, env file only':44} {env_only * 1000:8.0f} ms")
     print(f"{'core, env file + database':44} {with_db * 1000:8.0f} ms")
