@@ -9,7 +9,17 @@ from lfadmin import output
 from lfadmin.cli.common import STATE, common
 from lfadmin.errors import InvalidInput
 
-app = typer.Typer(help="Check Langflow's settings and database for insecure configuration.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.callback()
+def config() -> None:
+    """Check Langflow's settings and database for insecure configuration.
+
+    \b
+        lfadmin config doctor --env-file /srv/langflow/.env
+        lfadmin config doctor --list-checks
+    """
 
 FORMATS = ("table", "json", "sarif")
 SEVERITY_STYLE = {
