@@ -365,7 +365,7 @@ def _verify_store(ctx: _Ctx, store: Store, rec: StoreReceipt, sample: dict[Any, 
         chunk = pks[start:start + 500]
         found: dict[Any, Any] = dict(s.conn.execute(sql, {"ks": chunk}).all())
         for pk in chunk:
-            row = Row(pk, found.get(pk), "")
+            row = Row(pk, found.get(pk))
             cells = {c.path: c for c in store.cells(row)}
             for path, fp in sample[pk].items():
                 cell = cells.get(path)

@@ -332,7 +332,7 @@ def _judge_variable(s: Session, vtype: str | None, value: str, keys: Keyring) ->
     """Status (as ``secrets check`` judges it) and the plaintext when it opens."""
     from lfadmin.core.stores import STORES, Cell, Row, classify
 
-    status, _ = classify(s, STORES[0], Row(None, value, "", {"type": vtype}), Cell(value), keys)
+    status, _ = classify(s, STORES[0], Row(None, value, None, {"type": vtype}), Cell(value), keys)
     if not looks_encrypted(value):
         return status, value
     opened = keys.open(value) if keys.usable and status is not Status.UNDECRYPTABLE else None

@@ -141,9 +141,16 @@ class Cell:
 class Row:
     pk: Any  # the batch key (``Store.key_sql``): rowid on SQLite, the primary key on PostgreSQL
     raw: Any  # the column as the driver returned it
-    label: str  # how an operator finds the row: "<id> (name, owner alice)"
+    ident: Any = None  # the primary key, for ``label``
     extra: dict[str, Any] = field(default_factory=dict)
     parsed: Any = None
+    name: Any = None
+    owner: Any = None
+
+    @property
+    def label(self) -> str:
+        """How an operator finds the row: ``<id> (name, owner alice)`` (built only when shown)."""
+        return _label(self.ident if self.ident is not None else self.pk, self.name, self.owner)
 
 
 @dataclass(frozen=True)
@@ -215,7 +222,7 @@ class Store:
                 extra = dict(zip(self.extra_columns, r[2:n], strict=False))
                 name = r[n] if r[n] is not r[0] and r[n] != r[0] else None
                 who = r[-1] if self.owner_column else None
-                out.append(Row(k, r[1], _label(s, r[0], name, who), extra))
+                out.append(Row(k, r[1], r[0], extra, None, name, who))
             yield out
             if len(fetched) < batch:
                 return
@@ -303,7 +310,7 @@ def _load_json(raw: Any) -> Any:
         return None
 
 
-def _label(s: Session, pk: Any, name: Any, owner: Any) -> str:
+def _label(pk: Any, name: Any, owner: Any) -> str:
     ident = pk.hex if hasattr(pk, "hex") and not isinstance(pk, str) else str(pk)
     bits = [str(name)] if name else []
     if owner:
