@@ -59,6 +59,8 @@ CASES = [
     ("LF-CONF-001", "1.13.0", "LANGFLOW_DB_CONNECTION_SETTINGS=pool_size=5", "critical", NEXT,
      'LANGFLOW_DB_CONNECTION_SETTINGS={"pool_size": 5}'),
     ("LF-CONF-001", "1.13.0", "LANGFLOW_PORT=eighty", "critical", NEXT, "LANGFLOW_PORT=8080"),
+    ("LF-CONF-001", "1.13.0", "LANGFLOW_EXTERNAL_AUTH_JWKS_URL=http://idp/jwks", "critical", NEXT,
+     "LANGFLOW_EXTERNAL_AUTH_JWKS_URL=https://idp/jwks"),
     ("LF-CONF-002", "1.13.0", "LANGFLOW_DATABASE_URL=postgres://lf:pw@db/langflow", "critical", NEXT,
      "LANGFLOW_DATABASE_URL=postgresql://lf:pw@db/langflow"),
     ("LF-CONF-003", "1.13.0", "LANGFLOW_SUPERUSER_PASSWORD=", "critical", 1, ""),

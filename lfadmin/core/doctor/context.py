@@ -72,6 +72,7 @@ SPECS: dict[str, Spec] = {
     "ENABLE_SIGNUP": Spec(_B, (ABSENT, True, True), auth=True),
     "EXTERNAL_AUTH_ENABLED": Spec(_B, (ABSENT, ABSENT, False), auth=True),
     "EXTERNAL_AUTH_TRUSTED_JWT_DECODE": Spec(_B, (ABSENT, ABSENT, False), auth=True),
+    "EXTERNAL_AUTH_JWKS_URL": Spec("https", (ABSENT, ABSENT, None), auth=True),
     # Settings (A.2)
     "HOST": Spec(_S, ("localhost", "localhost", "localhost")),
     "PORT": Spec(_I, (7860, 7860, 7860)),
@@ -273,6 +274,10 @@ class EnvContext:
             return False, None, f"{raw!r} is not one of HS256, RS256, RS512"
         if kind == "origins":
             return True, parse_origins(raw, self.tier), ""
+        if kind == "https":  # 1.13's validator: the JWKS endpoint must be https (SETTINGS.md §3)
+            if raw == "" or raw.startswith("https://"):
+                return True, raw or None, ""
+            return False, None, f"{raw[:60]!r} is not an https:// URL"
         if kind == "list":  # list[str] fields: comma split, no strip, no JSON (§1.7)
             return True, raw.split(","), ""
         if kind == "corslist":
