@@ -59,6 +59,17 @@ if ! command -v uv >/dev/null 2>&1; then
 fi
 
 mkdir -p "$ROOT"
+# Serialize concurrent builders of the same version (e.g. parallel test jobs); whoever waited
+# re-checks the marker and is done if the other process built it meanwhile.
+if command -v flock >/dev/null 2>&1; then
+    exec 9>"$ROOT/.$VERSION.lock"
+    flock 9
+    if [ -f "$MARKER" ] && [ "$(cat "$MARKER")" = "$SPEC" ] && "$VENV/bin/python" -c "" 2>/dev/null; then
+        echo "$VENV"
+        exit 0
+    fi
+fi
+
 # A venv without marker is a leftover of a failed/interrupted run: start over.
 rm -rf "$VENV"
 echo "creating $VENV (langflow-base $BASE_VERSION)" >&2

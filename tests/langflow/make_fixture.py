@@ -318,6 +318,11 @@ class Api:
         return data["access_token"]
 
 
+def add_api_key(api: Api, made: dict, token: str, owner: str, name: str) -> None:
+    key = api.call("POST", "/api/v1/api_key/", token, json={"name": name})
+    made["api_keys"].append({"id": key["id"], "name": name, "owner": owner, "plaintext": key["api_key"]})
+
+
 def populate(api: Api) -> dict:
     """Create users, keys, variables and the flow through the HTTP API; return what we made."""
     made: dict = {"users": {}, "api_keys": [], "variables": [], "flows": []}
@@ -341,9 +346,8 @@ def populate(api: Api) -> dict:
         if not active:
             api.call("PATCH", f"/api/v1/users/{user['id']}", admin_token, json={"is_active": False})
 
-    for owner, name in (("admin", "admin-key"), ("alice", "alice-key")):
-        key = api.call("POST", "/api/v1/api_key/", tokens[owner], json={"name": name})
-        made["api_keys"].append({"id": key["id"], "name": name, "owner": owner, "plaintext": key["api_key"]})
+    add_api_key(api, made, tokens["admin"], "admin", "admin-key")
+    add_api_key(api, made, tokens["alice"], "alice", "alice-key")
 
     for owner, variables in (("alice", ALICE_VARIABLES), ("admin", ADMIN_VARIABLES)):
         for name, value, vtype in variables:
@@ -377,13 +381,12 @@ def sync_url(db_url: str) -> str:
 def read_back(db_url: str, made: dict) -> dict:
     """Collect what Langflow wrote, via Langflow's ORM models and its own decrypt function."""
     import sqlalchemy as sa
-    from sqlmodel import Session, select
-
     from langflow.services.database.models.api_key.model import ApiKey
     from langflow.services.database.models.flow.model import Flow
     from langflow.services.database.models.folder.model import Folder
     from langflow.services.database.models.user.model import User
     from langflow.services.database.models.variable.model import Variable
+    from sqlmodel import Session, select
 
     decrypt = make_decrypt()
     engine = sa.create_engine(sync_url(db_url))
@@ -490,7 +493,7 @@ def make_decrypt():
             return None
         try:
             return auth_utils.decrypt_api_key(value, settings_service=settings_service)
-        except Exception as exc:  # noqa: BLE001 - recorded, not fatal
+        except Exception as exc:
             return f"<undecryptable: {type(exc).__name__}>"
 
     return decrypt
@@ -505,7 +508,7 @@ def finish_sqlite(db_url: str, *, vacuum: bool) -> None:
     try:
         if vacuum:
             conn.execute("VACUUM")
-        busy, log_frames, ckpt = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        busy, _log_frames, _checkpointed = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         if busy:
             msg = "wal_checkpoint(TRUNCATE) could not complete (database busy)"
             raise RuntimeError(msg)
