@@ -324,7 +324,7 @@ def _rewrite_store(ctx: _Ctx, store: Store, rec: StoreReceipt) -> dict[Any, dict
     total = store.count(s) if ctx.progress else 0
     update = text(store.update_sql(s))
     first_batch = True
-    for batch in store.rows(s):
+    for batch in store.rows(s, owners=False):
         params = []
         for row in batch:
             rec.rows += 1
@@ -390,7 +390,7 @@ def _verify_all(ctx: _Ctx, store: Store, rec: StoreReceipt) -> None:
     """Stream the store again: every value we encrypted (or found already new) opens with the
     new key and its release derivation. Streams, so memory stays flat."""
     opened = 0
-    for batch in store.rows(ctx.s):
+    for batch in store.rows(ctx.s, owners=False):
         for row in batch:
             for cell in store.cells(row):
                 if cell.sso:

@@ -196,15 +196,18 @@ class Store:
         cols.append(name if name else self.pk)
         return f"t.{self.key_sql(s)}, " + ", ".join(f"t.{q(c)}" for c in cols)
 
-    def rows(self, s: Session, *, batch: int = BATCH) -> Iterator[list[Row]]:
-        """Non-empty rows in primary-key order, ``batch`` at a time (keyset pagination)."""
+    def rows(self, s: Session, *, batch: int = BATCH, owners: bool = True) -> Iterator[list[Row]]:
+        """Non-empty rows in key order, ``batch`` at a time (keyset pagination).
+
+        ``owners=False`` skips the join that names each row's owner (rotation's hot loop; a
+        row's label then has its id and name only)."""
         from sqlalchemy import text
 
         q = s.conn.dialect.identifier_preparer.quote
         table, key, col = q(self.table), self.key_sql(s), q(self.column)
         owner = ""
         join = ""
-        if self.owner_column:
+        if self.owner_column and owners:
             owner = ', u.username'
             join = f' LEFT JOIN "user" u ON u.id = t.{q(self.owner_column)}'
         base = f"SELECT {self._select(s)}{owner} FROM {table} t{join} WHERE t.{col} IS NOT NULL"
@@ -221,7 +224,7 @@ class Store:
                 n = 2 + len(self.extra_columns)
                 extra = dict(zip(self.extra_columns, r[2:n], strict=False))
                 name = r[n] if r[n] is not r[0] and r[n] != r[0] else None
-                who = r[-1] if self.owner_column else None
+                who = r[-1] if self.owner_column and owners else None
                 out.append(Row(k, r[1], r[0], extra, None, name, who))
             yield out
             if len(fetched) < batch:
