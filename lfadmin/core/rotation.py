@@ -317,12 +317,10 @@ def _undecryptable(ctx: _Ctx, store: Store, row: Row, cell: Cell, rec: StoreRece
 
 def _rewrite_store(ctx: _Ctx, store: Store, rec: StoreReceipt) -> dict[Any, dict[tuple[Any, ...], str]]:
     """Rewrite one store; returns {pk: {path: plaintext fingerprint}} for the verification sample."""
-    from sqlalchemy import text
 
     s = ctx.s
     sample: dict[Any, dict[tuple[Any, ...], str]] = {}
     total = store.count(s) if ctx.progress else 0
-    update = text(store.update_sql(s))
     first_batch = True
     for batch in store.rows(s, owners=False):
         params = []
@@ -342,7 +340,7 @@ def _rewrite_store(ctx: _Ctx, store: Store, rec: StoreReceipt) -> dict[Any, dict
                 if fps and len(sample) < SAMPLE_PER_STORE:
                     sample[row.pk] = fps
         if params and not ctx.dry_run:
-            s.conn.execute(update, params)
+            store.bulk_update(s, params)
             if first_batch:
                 first_batch = False
                 _kill_point("mid-rewrite")
