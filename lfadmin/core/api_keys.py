@@ -114,9 +114,7 @@ def parse_duration(text: str, option: str) -> timedelta:
     compact = text.strip().lower().replace(" ", "")
     parts = _DURATION.findall(compact)
     if not compact or "".join(n + u for n, u in parts) != compact:
-        raise InvalidInput(
-            f"{option} {text!r} is not a duration like 90d, 12h, 2w or 1d12h (units: s, m, h, d, w)"
-        )
+        raise InvalidInput(f"{option} {text!r} is not a duration like 90d, 12h, 2w or 1d12h (units: s, m, h, d, w)")
     seconds = sum(int(n) * _UNITS[u] for n, u in parts)
     if seconds <= 0:
         raise InvalidInput(f"{option} {text!r} must be longer than zero")
@@ -133,9 +131,7 @@ def parse_time(text: str, option: str) -> datetime:
     try:
         value = datetime.fromisoformat(raw[:-1] + "+00:00" if raw[-1:] in {"Z", "z"} else raw)
     except ValueError:
-        raise InvalidInput(
-            f"{option} {text!r} is not a date or time like 2027-01-31 or 2027-01-31T18:00:00Z"
-        ) from None
+        raise InvalidInput(f"{option} {text!r} is not a date or time like 2027-01-31 or 2027-01-31T18:00:00Z") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)
@@ -244,9 +240,7 @@ def _records(s: Session, where: str = "", **params: Any) -> list[ApiKeyRecord]:
     return [_record(s, r, secret, dupes, now) for r in rows]
 
 
-def _record(
-    s: Session, row: Any, secret: SecretKey | None, dupes: set[str], now: datetime
-) -> ApiKeyRecord:
+def _record(s: Session, row: Any, secret: SecretKey | None, dupes: set[str], now: datetime) -> ApiKeyRecord:
     c, schema = s.codec, s.schema
     stored: str = row[5] or ""
     hashed: str | None = row[10]
@@ -331,9 +325,7 @@ def usage_tracking(s: Session) -> tuple[bool, str | None]:
     return True, None
 
 
-def list_keys(
-    s: Session, *, owner: str | None = None, all_users: bool = False
-) -> list[ApiKeyRecord]:
+def list_keys(s: Session, *, owner: str | None = None, all_users: bool = False) -> list[ApiKeyRecord]:
     """Keys of ``owner``, of every user (``all_users``), or of the invoking superuser."""
     if owner is not None and all_users:
         raise InvalidInput("use either --user or --all, not both")
@@ -362,9 +354,7 @@ def get_key(s: Session, ref: str, *, owner: str | None = None) -> ApiKeyRecord:
         params["u"] = s.codec.uuid(get_user(s, owner).id)
     key_id = _as_uuid(ref)
     if key_id is not None:
-        found = _records(
-            s, " WHERE " + " AND ".join([*where, "k.id = :i"]), i=s.codec.uuid(key_id), **params
-        )
+        found = _records(s, " WHERE " + " AND ".join([*where, "k.id = :i"]), i=s.codec.uuid(key_id), **params)
         if found:
             return found[0]
     found = _records(s, " WHERE " + " AND ".join([*where, "k.name = :n"]), n=ref, **params)
@@ -376,9 +366,7 @@ def get_key(s: Session, ref: str, *, owner: str | None = None) -> ApiKeyRecord:
         )
     if len(found) > 1:
         ids = ", ".join(f"{k.id} ({k.owner})" for k in found)
-        raise InvalidInput(
-            f"{len(found)} API keys{whose} are named {ref!r}: {ids}", hint="revoke by id"
-        )
+        raise InvalidInput(f"{len(found)} API keys{whose} are named {ref!r}: {ids}", hint="revoke by id")
     return found[0]
 
 
@@ -461,9 +449,7 @@ def create_key(
         if user is None:
             raise NotFound(f"the invoking superuser (id {user_id}) is not in the database")
     if not user.is_active:
-        s.warn(
-            f"{user.username!r} is inactive: Langflow rejects this key until the user is activated"
-        )
+        s.warn(f"{user.username!r} is inactive: Langflow rejects this key until the user is activated")
     secret = _secret_for_writing(s) if schema.api_keys_hashed else None
 
     for _ in range(_MAX_ATTEMPTS):
@@ -501,15 +487,12 @@ def revoke_key(s: Session, ref: str, *, owner: str | None = None) -> ApiKeyRecor
     return record
 
 
-def prune_keys(
-    s: Session, unused_for: timedelta, *, dry_run: bool = False, force: bool = False
-) -> list[ApiKeyRecord]:
+def prune_keys(s: Session, unused_for: timedelta, *, dry_run: bool = False, force: bool = False) -> list[ApiKeyRecord]:
     """Revoke keys not used (or, if never used, created) more than ``unused_for`` ago."""
     tracked, setting = usage_tracking(s)
     if not tracked and not dry_run and not force:
         raise Refused(
-            f"{setting} is true: Langflow does not record key usage, so lfadmin cannot tell "
-            "which keys are unused",
+            f"{setting} is true: Langflow does not record key usage, so lfadmin cannot tell which keys are unused",
             hint="see the candidates with --dry-run; pass --force to prune by these figures anyway",
         )
     cutoff = utcnow() - unused_for
@@ -551,9 +534,7 @@ def encrypt_legacy(s: Session, *, dry_run: bool = False) -> LegacyResult:
     done: list[ApiKeyRecord] = []
     skipped: list[tuple[ApiKeyRecord, str]] = []
     for k in legacy:
-        row = _exec(
-            s, "SELECT api_key, api_key_hash FROM apikey WHERE id = :i", i=s.codec.uuid(k.id)
-        ).one()
+        row = _exec(s, "SELECT api_key, api_key_hash FROM apikey WHERE id = :i", i=s.codec.uuid(k.id)).one()
         plaintext, stored_hash = row[0], row[1]
         digest = api_key_hash(plaintext)
         if stored_hash is not None and stored_hash != digest:
@@ -566,9 +547,7 @@ def encrypt_legacy(s: Session, *, dry_run: bool = False) -> LegacyResult:
             i=s.codec.uuid(k.id),
         ).first()
         if twin is not None:
-            skipped.append(
-                (k, f"key {s.codec.read_uuid(twin[0])} has the same hash; revoke one first")
-            )
+            skipped.append((k, f"key {s.codec.read_uuid(twin[0])} has the same hash; revoke one first"))
             continue
         if not dry_run:
             assert secret is not None
