@@ -184,17 +184,22 @@ class LangflowDB:
             if wal.exists():
                 data += wal.read_bytes()
             return hashlib.sha256(data).hexdigest()
-        tables = [
-            r[0]
-            for r in self.query(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
-            )
-        ]
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.pool import NullPool
+
         digest = hashlib.sha256()
-        for t in tables:
-            rows = self.query(f'SELECT * FROM "{t}"')
-            digest.update(t.encode())
-            digest.update(repr(sorted(map(repr, rows))).encode())
+        engine = create_engine(_sync(self.url), poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                tables = conn.execute(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+                ).scalars()
+                for t in list(tables):
+                    rows = conn.execute(text(f'SELECT * FROM "{t}"')).all()
+                    digest.update(t.encode())
+                    digest.update(repr(sorted(map(repr, rows))).encode())
+        finally:
+            engine.dispose()
         return digest.hexdigest()
 
 

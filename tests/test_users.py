@@ -129,9 +129,18 @@ def test_new_user_is_active_setting_and_override(lfdb: LangflowDB) -> None:
 def test_create_human_output(lfdb: LangflowDB) -> None:
     res = lfdb.run("user", "create", "gus", "--superuser", "--active", "--password-stdin", input="Gus-pass-123\n")
     assert (res.exit_code, res.stdout) == (0, "")
-    assert res.stderr == "Created superuser 'gus', active\n"
+    log = lfdb.config_dir / "lfadmin-audit.jsonl"
+    assert res.stderr == f"AUDIT superuser.create 'gus' by admin (api-key) -> {log}\nCreated superuser 'gus', active\n"
     row = user_row(lfdb, "gus")
     assert bcrypt.checkpw(b"Gus-pass-123", str(row["password"]).encode())  # one trailing newline dropped
+    [record] = [json.loads(line) for line in log.read_text().splitlines()]
+    assert (record["event"], record["username"], record["actor"], record["auth_method"]) == (
+        "superuser.create",
+        "gus",
+        "admin",
+        "api-key",
+    )
+    assert "Gus-pass-123" not in log.read_text()
 
 
 @pytest.mark.parametrize("name", ["o'brien\"; DROP TABLE \"user\"; --", "Zoë 🚀 δοκιμή", "%_*?"])
@@ -218,7 +227,11 @@ def test_activate_deactivate_promote_demote(lfdb: LangflowDB) -> None:
     assert res.json["changed"] is True and res.json["user"]["is_active"] is True
     res = lfdb.run("user", "activate", "bob")
     assert res.stderr == "'bob' was already active\n"
-    assert lfdb.run("user", "promote", "bob").stderr == "'bob' is now a superuser\n"
+    log = lfdb.config_dir / "lfadmin-audit.jsonl"
+    assert lfdb.run("user", "promote", "bob").stderr == (
+        f"AUDIT superuser.promote 'bob' by admin (api-key) -> {log}\n'bob' is now a superuser\n"
+    )
+    assert json.loads(log.read_text())["event"] == "superuser.promote"
     assert user_row(lfdb, "bob")["is_superuser"] in (1, True)
     assert lfdb.run("user", "demote", "bob").stderr == "'bob' is now a regular user\n"
     assert lfdb.run("user", "deactivate", "carol").stderr == "'carol' is now inactive\n"

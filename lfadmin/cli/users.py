@@ -164,6 +164,8 @@ def create(
     password = _new_password(password_stdin, password_env)
     with session(write=True) as s:
         user = users.create_user(s, username, password, superuser=superuser, active=active)
+        if superuser:
+            _audit_grant(s, "superuser.create", user)
     if STATE.json:
         output.emit_json({"user": user.to_json(), "created": True})
         return
@@ -172,11 +174,22 @@ def create(
     output.say(f"Created {kind} {user.username!r}, {state}")
 
 
+def _audit_grant(s: Any, event: str, user: Any) -> None:
+    """Superuser rights granted: the audit record is written inside the transaction."""
+    from lfadmin.core import audit
+
+    loc = audit.superuser_granted(s, event, user)
+    who = s.actor.describe() if s.actor else "unknown"
+    output.err_console().print(f"AUDIT {event} {user.username!r} by {who} -> {loc.path}", markup=False)
+
+
 def _toggle(username: str, func_name: str, value: bool, done: str) -> None:
     from lfadmin.core import users
 
     with session(write=True) as s:
         user, changed = getattr(users, func_name)(s, username, value)
+        if func_name == "set_superuser" and value and changed:
+            _audit_grant(s, "superuser.promote", user)
     if STATE.json:
         output.emit_json({"user": user.to_json(), "changed": changed})
         return

@@ -23,12 +23,16 @@ import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lfadmin import __version__
 from lfadmin.errors import ExitCode, LfadminError
 from lfadmin.langflow.settings import LangflowSettings
 from lfadmin.langflow.storage import utcnow
+
+if TYPE_CHECKING:
+    from lfadmin.core.session import Session
+    from lfadmin.core.users import UserRecord
 
 FILE_NAME = "lfadmin-audit.jsonl"
 ENV_VAR = "LFADMIN_AUDIT_LOG"
@@ -120,3 +124,21 @@ def read(path: Path) -> list[dict[str, Any]]:
     except FileNotFoundError:
         return []
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def superuser_granted(s: Session, event: str, user: UserRecord) -> Location:
+    """Audit superuser rights given outside ``lfadmin superuser`` (``user create --superuser``,
+    ``user promote``): every way to a new superuser leaves the same kind of record."""
+    actor = s.actor
+    return append(
+        s.settings,
+        event,
+        result="granted",
+        username=user.username,
+        user_id=str(user.id),
+        actor=actor.username if actor else None,
+        actor_id=str(actor.user_id) if actor and actor.user_id else None,
+        auth_method=actor.method if actor else None,
+        auth_rule=actor.rule if actor else None,
+        langflow_release=s.schema.release_label,
+    )
