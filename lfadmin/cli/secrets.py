@@ -17,10 +17,17 @@ from lfadmin import output
 from lfadmin.cli.common import STATE, common, read_stdin_secret, session, target
 from lfadmin.errors import InvalidInput, Undecryptable
 
-app = typer.Typer(
-    help="Component credentials and the secret key: generate, check, rotate, scan flows.",
-    no_args_is_help=True,
-)
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.callback()
+def secrets_group() -> None:
+    """Component credentials and the secret key: generate, check, rotate, scan flows.
+
+    \b
+        lfadmin secrets check --env-file /srv/langflow/.env
+        lfadmin secrets rotate --generate --write-env /srv/langflow/.env --write-config-dir
+    """
 
 UserOpt = Annotated[
     str | None, typer.Option("--user", help="The variable's owner (exact username).", show_default=False)
