@@ -286,14 +286,58 @@ def make_db(backend: str, version: str, tmp_path: Path) -> Iterator[LangflowDB]:
         url = f"sqlite:///{path}"
         yield LangflowDB(backend, version, url, man, config_dir, path, {**env, "LANGFLOW_DATABASE_URL": url})
         return
-    template = _pg_template(version)
-    name = f"lfadmin_t_{uuid.uuid4().hex[:12]}"
-    _pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    url = _pg_admin_url(name)
+    url = _pg_admin_url(_POOL.take(version))
+    name = url.rsplit("/", 1)[1]
     try:
         yield LangflowDB(backend, version, url, man, config_dir, None, {**env, "LANGFLOW_DATABASE_URL": url})
     finally:
         _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class _DatabasePool:
+    """Fresh copies of the template databases, each made while the previous test runs.
+
+    ``CREATE DATABASE ... TEMPLATE`` of the 1.13 schema (about a hundred tables and their
+    indexes) takes about a second; one copy a version is always being prepared in a background
+    thread, so a test rarely waits for it. Copies left over at the end are dropped.
+    """
+
+    def __init__(self) -> None:
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-prefetch")
+        self._next: dict[str, Future[str]] = {}
+
+    @staticmethod
+    def _create(version: str) -> str:
+        name = f"lfadmin_t_{uuid.uuid4().hex[:12]}"
+        _pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{_pg_template(version)}"')
+        return name
+
+    def take(self, version: str) -> str:
+        _pg_template(version)  # built (or failed) in this thread, before any prefetch
+        pending = self._next.pop(version, None)
+        name = pending.result() if pending is not None else self._create(version)
+        self._next[version] = self._executor.submit(self._create, version)
+        return name
+
+    def close(self) -> None:
+        import contextlib
+
+        for pending in self._next.values():
+            with contextlib.suppress(Exception):  # the server may be gone at exit: nothing to clean
+                _pg_execute(f'DROP DATABASE IF EXISTS "{pending.result()}" WITH (FORCE)')
+        self._next.clear()
+        self._executor.shutdown(wait=False)
+
+
+_POOL = _DatabasePool()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_prefetched_databases() -> Iterator[None]:
+    yield
+    _POOL.close()
 
 
 DB_PARAMS = [

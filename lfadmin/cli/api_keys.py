@@ -12,10 +12,17 @@ import typer
 from lfadmin import output
 from lfadmin.cli.common import STATE, common, session
 
-app = typer.Typer(
-    help="Create, list, revoke and prune Langflow API keys; encrypt legacy plaintext keys.",
-    no_args_is_help=True,
-)
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.callback()
+def api_keys_group() -> None:
+    """Create, list, revoke and prune Langflow API keys; encrypt legacy plaintext keys.
+
+    \b
+        KEY=$(lfadmin api-key create --name ci-deploy --expires-in 30d)
+        lfadmin api-key list --all
+    """
 
 UserOpt = Annotated[
     str | None,

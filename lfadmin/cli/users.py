@@ -10,10 +10,17 @@ from lfadmin import output
 from lfadmin.cli.common import STATE, common, interactive, prompt_secret, read_stdin_secret, session
 from lfadmin.errors import ExitCode, InvalidInput, Refused
 
-app = typer.Typer(
-    help="List, create, activate, promote, re-password and delete Langflow users.",
-    no_args_is_help=True,
-)
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.callback()
+def users_group() -> None:
+    """List, create, activate, promote, re-password and delete Langflow users.
+
+    \b
+        lfadmin user list
+        printf '%s' "$PW" | lfadmin user create alice --active --password-stdin
+    """
 
 Username = Annotated[str, typer.Argument(help="The username (exact, case-sensitive).", show_default=False)]
 PasswordStdin = Annotated[
