@@ -40,7 +40,7 @@ def test_diff_exits_3_and_apply_converges(lfdb: LangflowDB, tmp_path: Path) -> N
     }
     path = write(tmp_path, doc)
     before = lfdb.snapshot()
-    res = lfdb.run("user", "diff", str(path), "--json", NEWBIE_PW="Newbie-pass-1")
+    res = lfdb.run("user", "diff", str(path), "--json")  # diff needs no secrets
     assert res.exit_code == 3
     assert res.json == {
         "changes": [
@@ -49,8 +49,8 @@ def test_diff_exits_3_and_apply_converges(lfdb: LangflowDB, tmp_path: Path) -> N
             {"action": "create", "kind": "user", "name": "newbie", "changes": []},
         ]
     }
-    res = lfdb.run("user", "apply", str(path), "--dry-run", NEWBIE_PW="Newbie-pass-1")
-    assert res.exit_code == 0 and res.stderr.endswith("Dry run: nothing was changed\n")
+    res = lfdb.run("user", "apply", str(path), "--dry-run", "--json", NEWBIE_PW="Newbie-pass-1")
+    assert res.exit_code == 0 and res.json["dry_run"] is True and len(res.json["changes"]) == 3
     assert lfdb.snapshot() == before
     res = lfdb.run("user", "apply", str(path), NEWBIE_PW="Newbie-pass-1")
     assert res.exit_code == 0, res
@@ -73,7 +73,11 @@ def test_bad_manifests(sqlite_db: LangflowDB, tmp_path: Path) -> None:
     path = tmp_path / "m.json"
     path.write_text('{"apiVersion": "langflow.ai/v1",\n "kind": "AdminState", "users": [{"username": "a", "password": "x"}]}')
     res = sqlite_db.run("user", "diff", str(path))
-    assert (res.exit_code, res.stderr) == (4, f"Error: {path}: users[0]: unknown field(s) password\n")
+    assert (res.exit_code, res.stderr) == (
+        4,
+        f"Error: {path}: users[0]: unknown field(s) password (passwords never go in the file: name an "
+        "environment variable with password_env)\n",
+    )
     path.write_text("{not json")
     res = sqlite_db.run("user", "diff", str(path))
     assert res.exit_code == 4 and res.stderr.startswith(f"Error: {path}:1: not valid JSON")

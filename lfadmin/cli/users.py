@@ -347,9 +347,12 @@ def export() -> None:
     output.emit_json(doc)
 
 
-def _render_ops(ops: Any) -> None:
+def _render_ops(ops: Any, dry_run: bool | None = None) -> None:
     if STATE.json:
-        output.emit_json({"changes": [op.to_json() for op in ops]})
+        doc: dict[str, Any] = {"changes": [op.to_json() for op in ops]}
+        if dry_run is not None:
+            doc["dry_run"] = dry_run
+        output.emit_json(doc)
         return
     if not ops:
         output.say("No differences")
@@ -372,7 +375,7 @@ def diff(file: ManifestFile) -> None:
 
     desired = manifest.load(file)
     with session(write=False) as s:
-        ops = manifest.diff(s, desired)
+        ops = manifest.diff(s, desired, need_passwords=False)
     _render_ops(ops)
     if ops:
         raise typer.Exit(code=int(ExitCode.DIFFERENCES))
@@ -399,6 +402,6 @@ def apply(
         ops = manifest.diff(s, desired)
         if not dry_run:
             manifest.apply(s, ops)
-    _render_ops(ops)
+    _render_ops(ops, dry_run)
     if not STATE.json and ops:
         output.say("Dry run: nothing was changed" if dry_run else f"Applied {len(ops)} change(s)")

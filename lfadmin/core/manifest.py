@@ -89,7 +89,11 @@ def load(path: Path) -> list[DesiredUser]:
             raise InvalidInput(f"{where} must be an object")
         extra = set(item) - _USER_FIELDS
         if extra:
-            raise InvalidInput(f"{where}: unknown field(s) {', '.join(sorted(extra))}")
+            hint = "passwords never go in the file: name an environment variable with password_env"
+            raise InvalidInput(
+                f"{where}: unknown field(s) {', '.join(sorted(extra))}",
+                hint=hint if extra & {"password", "password_hash"} else None,
+            )
         name = item.get("username")
         if not isinstance(name, str) or not name:
             raise InvalidInput(f"{where}: username is required")
@@ -115,7 +119,15 @@ def load(path: Path) -> list[DesiredUser]:
     return out
 
 
-def diff(s: Session, desired: list[DesiredUser], environ: Mapping[str, str] | None = None) -> list[Operation]:
+def diff(
+    s: Session,
+    desired: list[DesiredUser],
+    environ: Mapping[str, str] | None = None,
+    *,
+    need_passwords: bool = True,
+) -> list[Operation]:
+    """What ``apply`` would do. ``need_passwords=False`` (``user diff``): a new user's
+    ``password_env`` must be named but need not be set, so a check can run without secrets."""
     environ = os.environ if environ is None else environ
     ops: list[Operation] = []
     for want in sorted(desired, key=lambda d: d.username):
@@ -123,7 +135,7 @@ def diff(s: Session, desired: list[DesiredUser], environ: Mapping[str, str] | No
         if current is None:
             if not want.password_env:
                 raise InvalidInput(f"new user {want.username!r} requires a creation-only password_env reference")
-            if not environ.get(want.password_env):
+            if need_passwords and not environ.get(want.password_env):
                 raise InvalidInput(
                     f"new user {want.username!r} requires environment variable {want.password_env!r}"
                 )
