@@ -176,6 +176,18 @@ class LangflowDB:
         finally:
             engine.dispose()
 
+    def execute(self, sql: str, **params: Any) -> None:
+        """Change the database behind lfadmin's back (to set up a case), in one committed transaction."""
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.pool import NullPool
+
+        engine = create_engine(_sync(self.url), poolclass=NullPool)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(sql), params)
+        finally:
+            engine.dispose()
+
     def snapshot(self) -> str:
         """A digest of every row of every table (byte-exact file digest on SQLite)."""
         if self.path is not None:

@@ -16,17 +16,7 @@ NOW = "2026-11-26 10:00:00.000000"
 LATER = "2030-01-01 00:00:00.000000"
 
 
-def execute(db: LangflowDB, sql: str, **params: Any) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.pool import NullPool
-
-    url = db.url.replace("postgresql://", "postgresql+psycopg://", 1)
-    engine = create_engine(url, poolclass=NullPool)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(sql), params)
-    finally:
-        engine.dispose()
+execute = LangflowDB.execute  # one helper for every test module (tests/conftest.py)
 
 
 def insert(db: LangflowDB, table: str, **cols: Any) -> None:

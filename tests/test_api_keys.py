@@ -59,17 +59,7 @@ def assert_one_error(r: Result, code: int, *fragments: str) -> None:
         assert f in r.stderr, r
 
 
-def set_sql(db: LangflowDB, sql: str, **params: Any) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.pool import NullPool
-
-    url = db.url.replace("postgresql://", "postgresql+psycopg://", 1)
-    engine = create_engine(url, poolclass=NullPool)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(sql), params)
-    finally:
-        engine.dispose()
+set_sql = LangflowDB.execute  # one helper for every test module (tests/conftest.py)
 
 
 def ts(db: LangflowDB, when: datetime) -> Any:

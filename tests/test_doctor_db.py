@@ -17,17 +17,7 @@ from conftest import LangflowDB, Result
 OTHER_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"  # valid Fernet key, not the fixture's
 
 
-def execute(db: LangflowDB, sql: str, **params: Any) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.pool import NullPool
-
-    url = db.url.replace("postgresql://", "postgresql+psycopg://", 1)
-    engine = create_engine(url, poolclass=NullPool)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(sql), params)
-    finally:
-        engine.dispose()
+execute = LangflowDB.execute  # one helper for every test module (tests/conftest.py)
 
 
 def ts(db: LangflowDB, when: datetime) -> Any:

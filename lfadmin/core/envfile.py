@@ -40,18 +40,9 @@ class Written:
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInput(f"env file {path} does not exist") from None
-    except IsADirectoryError:
-        raise InvalidInput(f"env file {path} is a directory") from None
-    except PermissionError:
-        raise InvalidInput(f"env file {path} is not readable (permission denied)") from None
-    except UnicodeDecodeError:
-        raise InvalidInput(f"env file {path} is not UTF-8 text") from None
-    except OSError as exc:
-        raise InvalidInput(f"env file {path} cannot be read: {exc.strerror}") from None
+    from lfadmin.langflow.env import read_env_text
+
+    return read_env_text(path)
 
 
 def _bindings(text: str, path: Path, name: str) -> list[tuple[int, int, str, str]]:

@@ -126,13 +126,10 @@ class Environment:
         return None if self.setting(field) is None else self.boolean(field, False)
 
 
-def read_env_file(path: Path, environ: Mapping[str, str]) -> dict[str, Value]:
-    """Parse ``path`` like ``load_dotenv(path, override=True)``; refuse what it would skip."""
-    from dotenv.parser import parse_stream
-    from dotenv.variables import parse_variables
-
+def read_env_text(path: Path) -> str:
+    """An env file's text, or one clear error saying why it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InvalidInput(f"env file {path} does not exist") from None
     except IsADirectoryError:
@@ -143,6 +140,14 @@ def read_env_file(path: Path, environ: Mapping[str, str]) -> dict[str, Value]:
         raise InvalidInput(f"env file {path} is not UTF-8 text") from None
     except OSError as exc:
         raise InvalidInput(f"env file {path} cannot be read: {exc.strerror}") from None
+
+
+def read_env_file(path: Path, environ: Mapping[str, str]) -> dict[str, Value]:
+    """Parse ``path`` like ``load_dotenv(path, override=True)``; refuse what it would skip."""
+    from dotenv.parser import parse_stream
+    from dotenv.variables import parse_variables
+
+    text = read_env_text(path)
     if "\x00" in text:
         raise InvalidInput(f"env file {path} is binary, not an env file")
 
