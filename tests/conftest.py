@@ -366,6 +366,14 @@ def lfdb(request: pytest.FixtureRequest, tmp_path: Path, pg_available: bool) -> 
     yield from make_db(backend, version, tmp_path)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db113(request: pytest.FixtureRequest, tmp_path: Path, pg_available: bool) -> Iterator[LangflowDB]:
+    """One 1.13.0 database per backend: for costly tests (concurrency) that need both, not all four."""
+    if request.param == "postgresql" and not pg_available:
+        pytest.skip("PostgreSQL not reachable (set LFADMIN_TEST_PG_URL)")
+    yield from make_db(request.param, "1.13.0", tmp_path)
+
+
 @pytest.fixture(params=[pytest.param(v, id=f"sqlite-{v}") for v in VERSIONS])
 def sqlite_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LangflowDB]:
     """SQLite only: for byte-level checks and file-level bad input."""

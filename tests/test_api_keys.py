@@ -8,14 +8,12 @@ import re
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import LangflowDB, Result, make_db
+from tests.conftest import LangflowDB, Result
 
 KEY_RE = re.compile(r"sk-[A-Za-z0-9_-]{43}")
 
@@ -451,14 +449,6 @@ def test_encrypt_legacy_keeps_hashes_unique(sqlite_db: LangflowDB) -> None:
 
 
 # -- concurrency and secrecy ----
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db113(request: pytest.FixtureRequest, tmp_path: Path, pg_available: bool) -> Iterator[LangflowDB]:
-    """Concurrency needs one SQLite and one PostgreSQL database, not all four."""
-    if request.param == "postgresql" and not pg_available:
-        pytest.skip("PostgreSQL not reachable (set LFADMIN_TEST_PG_URL)")
-    yield from make_db(request.param, "1.13.0", tmp_path)
 
 
 # ----------------------------------------------------------------

@@ -7,14 +7,13 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import bcrypt
 import pytest
 
-from tests.conftest import LangflowDB, Result, make_db, run
+from tests.conftest import LangflowDB, Result, run
 
 NEW_PW = "Ops-pass-123"
 AUDIT = "lfadmin-audit.jsonl"
@@ -414,14 +413,6 @@ def test_break_glass_refusals(lfdb: LangflowDB, tmp_path: Path) -> None:
 
 
 # -- concurrency and secrecy ----
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db113(request: pytest.FixtureRequest, tmp_path: Path, pg_available: bool) -> Iterator[LangflowDB]:
-    """Concurrency needs one SQLite and one PostgreSQL database, not all four."""
-    if request.param == "postgresql" and not pg_available:
-        pytest.skip("PostgreSQL not reachable (set LFADMIN_TEST_PG_URL)")
-    yield from make_db(request.param, "1.13.0", tmp_path)
 
 
 # ----------------------------------------------------------------
