@@ -133,7 +133,10 @@ class Database:
                 raise DatabaseUnavailable(f"{path} is a directory, not a SQLite database")
             uri = f"sqlite:///file:{path.resolve()}?mode=rw&uri=true"
             engine = create_engine(
-                uri, poolclass=NullPool, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+                uri,
+                poolclass=NullPool,
+                hide_parameters=True,  # bound values are hashes, keys, tokens: never in an error
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
             )
 
             @event.listens_for(engine, "connect")
@@ -150,6 +153,7 @@ class Database:
         return create_engine(
             self.url.url,
             poolclass=NullPool,
+            hide_parameters=True,
             connect_args={"options": "-c timezone=utc", "connect_timeout": PG_CONNECT_TIMEOUT_S},
         )
 
