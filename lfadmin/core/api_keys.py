@@ -26,7 +26,7 @@ from lfadmin.langflow.crypto import (
     looks_encrypted,
     mask_api_key,
 )
-from lfadmin.langflow.storage import utcnow
+from lfadmin.langflow.storage import iso, utcnow
 
 if TYPE_CHECKING:
     from lfadmin.langflow.settings import SecretKey
@@ -185,9 +185,6 @@ class ApiKeyRecord:
     authenticates: bool  # would the detected release accept this key today
 
     def to_json(self) -> dict[str, Any]:
-        def ts(d: datetime | None) -> str | None:
-            return d.isoformat() if d else None
-
         return {
             "id": str(self.id),
             "name": self.name,
@@ -195,11 +192,11 @@ class ApiKeyRecord:
             "owner_id": str(self.owner_id),
             "owner_active": self.owner_active,
             "masked_key": self.masked,
-            "created_at": ts(self.created_at),
-            "last_used_at": ts(self.last_used_at),
+            "created_at": iso(self.created_at),
+            "last_used_at": iso(self.last_used_at),
             "total_uses": self.total_uses,
             "is_active": self.is_active,
-            "expires_at": ts(self.expires_at),
+            "expires_at": iso(self.expires_at),
             "storage": self.storage,
             "status": self.status,
             "status_detail": self.detail,

@@ -26,7 +26,7 @@ from lfadmin.langflow.crypto import (
     fingerprint,
     looks_encrypted,
 )
-from lfadmin.langflow.storage import utcnow
+from lfadmin.langflow.storage import iso, utcnow
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -264,17 +264,14 @@ class VariableInfo:
     fingerprint: str | None  # of the plaintext, when it decrypts
 
     def to_json(self) -> dict[str, Any]:
-        def ts(d: datetime | None) -> str | None:
-            return d.isoformat() if d else None
-
         return {
             "id": str(self.id),
             "name": self.name,
             "owner": self.owner,
             "type": self.type,
             "default_fields": self.default_fields,
-            "created_at": ts(self.created_at),
-            "updated_at": ts(self.updated_at),
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
             "environment_managed": self.environment_managed,
             "status": self.status,
             "fingerprint": self.fingerprint,

@@ -11,7 +11,7 @@ from lfadmin.core.session import Session
 from lfadmin.errors import Conflict, InvalidInput, NotFound, Refused
 from lfadmin.langflow.crypto import hash_password
 from lfadmin.langflow.settings import DEFAULT_SUPERUSER
-from lfadmin.langflow.storage import utcnow
+from lfadmin.langflow.storage import iso, utcnow
 
 # ``User.optins`` default, key order as Langflow serialises it (CONTRACT §1.3).
 DEFAULT_OPTINS = {"github_starred": False, "dialog_dismissed": False, "discord_clicked": False}
@@ -32,18 +32,15 @@ class UserRecord:
     retired_at: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
-        def ts(d: datetime | None) -> str | None:
-            return d.isoformat() if d else None
-
         return {
             "id": str(self.id),
             "username": self.username,
             "is_active": self.is_active,
             "is_superuser": self.is_superuser,
-            "created_at": ts(self.created_at),
-            "updated_at": ts(self.updated_at),
-            "last_login_at": ts(self.last_login_at),
-            "retired_at": ts(self.retired_at),
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
+            "last_login_at": iso(self.last_login_at),
+            "retired_at": iso(self.retired_at),
         }
 
 

@@ -28,6 +28,11 @@ def utcnow() -> _datetime:
     return _datetime.now(timezone.utc)
 
 
+def iso(value: _datetime | None) -> str | None:
+    """A timestamp for --json output (ISO 8601, offset included), or None."""
+    return value.isoformat() if value else None
+
+
 class Codec:
     """Python values <-> the column values Langflow writes, for one backend."""
 
