@@ -396,30 +396,89 @@ def langflow_python(version: str) -> Path:
     return py
 
 
-def langflow_check(db: LangflowDB, checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Ask real Langflow (one process, many checks) about the database; see tests/langflow/README.md."""
-    py = langflow_python(db.version)
-    proc = subprocess.run(
-        [
-            str(py),
-            str(ROOT / "tests" / "langflow" / "lf_check.py"),
-            "--db-url",
-            db.url,
-            "--secret-key",
-            db.secret_key,
-            "--config-dir",
-            str(db.config_dir),
-        ],
-        input=json.dumps(checks),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={k: v for k, v in os.environ.items() if not k.upper().startswith("LANGFLOW_")},
-    )
-    if proc.returncode != 0:
-        raise AssertionError(f"lf_check failed ({proc.returncode}): {proc.stderr[-3000:]}")
-    results: list[dict[str, Any]] = json.loads(proc.stdout)
+class _LangflowServers:
+    """One ``tests/langflow/lf_server.py`` a Langflow release, for the whole session (per worker).
+
+    Langflow takes 15-25 s to import; the server pays that once, then runs each ``lf_check`` /
+    ``lf_secrets`` call in a fresh fork of its imported state (a fresh process as far as
+    Langflow's settings and services are concerned).
+    """
+
+    def __init__(self) -> None:
+        self._procs: dict[str, tuple[subprocess.Popen[str], str]] = {}
+        self._dir: str | None = None
+
+    def socket_for(self, version: str) -> str:
+        if version in self._procs:
+            proc, sock = self._procs[version]
+            if proc.poll() is None:
+                return sock
+        import tempfile
+
+        py = langflow_python(version)
+        self._dir = self._dir or tempfile.mkdtemp(prefix="lfsrv-")  # short: AF_UNIX paths are <108 bytes
+        sock = os.path.join(self._dir, f"{version}.sock")
+        proc = subprocess.Popen(
+            [str(py), str(ROOT / "tests" / "langflow" / "lf_server.py"), sock],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=_langflow_free_env(),
+        )
+        assert proc.stdout is not None
+        if proc.stdout.readline().strip() != "ready":
+            proc.kill()
+            raise AssertionError(f"lf_server for Langflow {version} did not start (exit {proc.wait()})")
+        self._procs[version] = (proc, sock)
+        return sock
+
+    def run(self, version: str, script: str, argv: list[str], stdin: str) -> dict[str, Any]:
+        from tests.langflow.lf_server import request
+
+        return request(self.socket_for(version), script, argv, _langflow_free_env(), stdin)
+
+    def close(self) -> None:
+        for proc, _sock in self._procs.values():
+            assert proc.stdin is not None
+            proc.stdin.close()  # the server exits when its stdin closes
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self._procs.clear()
+        if self._dir:
+            shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def _langflow_free_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.upper().startswith("LANGFLOW_")}
+
+
+_SERVERS = _LangflowServers()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_langflow_servers() -> Iterator[None]:
+    yield
+    _SERVERS.close()
+
+
+def langflow_script(version: str, script: str, argv: list[str], stdin: Any) -> Any:
+    """Run ``tests/langflow/<script>.py ARGV`` under real Langflow ``version``; its JSON answer."""
+    out = _SERVERS.run(version.split("-")[0], script, argv, json.dumps(stdin))  # "1.6.9-shortkey" runs on 1.6.9
+    if out["rc"] != 0:
+        raise AssertionError(f"{script} failed ({out['rc']}): {out['stderr'][-3000:]}")
+    return json.loads(out["stdout"])
+
+
+def langflow_check(db: LangflowDB, checks: list[dict[str, Any]], key: str | None = None) -> list[dict[str, Any]]:
+    """Ask real Langflow (one process, many checks) about the database; see tests/langflow/README.md.
+
+    ``key``: the secret key Langflow runs with (default: the fixture's).
+    """
+    argv = ["--db-url", db.url, "--secret-key", key or db.secret_key, "--config-dir", str(db.config_dir)]
+    results: list[dict[str, Any]] = langflow_script(db.version, "lf_check", argv, checks)
     return results
 
 
-__all__ = ["LangflowDB", "Result", "io", "langflow_check", "run", "run_process"]
+__all__ = ["LangflowDB", "Result", "io", "langflow_check", "langflow_script", "run", "run_process"]

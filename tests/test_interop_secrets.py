@@ -2,50 +2,29 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lfadmin.langflow.crypto import Derivation, encrypt, sso_encrypt
-from tests.conftest import ROOT, LangflowDB, langflow_python, make_db
+from tests.conftest import LangflowDB, langflow_script, make_db
 from tests.secrets_seed import seed_all_stores
 from tests.test_secrets_rotate import NEW, all_tokens
 
 pytestmark = pytest.mark.interop
 
 
-def _venv_version(db: LangflowDB) -> str:
-    return db.version.split("-")[0]  # "1.6.9-shortkey" runs on 1.6.9
-
-
 def lf_check(db: LangflowDB, checks: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
-    """tests/langflow/lf_check.py under ``key`` (conftest's langflow_check uses the manifest key)."""
-    py = langflow_python(_venv_version(db))
-    proc = subprocess.run(
-        [str(py), str(ROOT / "tests" / "langflow" / "lf_check.py"), "--db-url", db.url,
-         "--secret-key", key, "--config-dir", str(db.config_dir / "lf")],
-        input=json.dumps(checks), capture_output=True, text=True, timeout=600,
-        env={k: v for k, v in os.environ.items() if not k.upper().startswith("LANGFLOW_")},
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    out: list[dict[str, Any]] = json.loads(proc.stdout)
+    """tests/langflow/lf_check.py under ``key``, with a config dir of its own (lfadmin's holds key files)."""
+    argv = ["--db-url", db.url, "--secret-key", key, "--config-dir", str(db.config_dir / "lf")]
+    out: list[dict[str, Any]] = langflow_script(db.version, "lf_check", argv, checks)
     return out
 
 
 def lf_crypto(db: LangflowDB, key: str, ops: list[dict[str, str]]) -> list[dict[str, Any]]:
     """Langflow's own Fernet / SSO envelope (tests/langflow/lf_secrets.py)."""
-    py = langflow_python(_venv_version(db))
-    proc = subprocess.run(
-        [str(py), str(ROOT / "tests" / "langflow" / "lf_secrets.py"), "--secret-key", key],
-        input=json.dumps(ops), capture_output=True, text=True, timeout=300,
-        env={k: v for k, v in os.environ.items() if not k.upper().startswith("LANGFLOW_")},
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    out: list[dict[str, Any]] = json.loads(proc.stdout)
+    out: list[dict[str, Any]] = langflow_script(db.version, "lf_secrets", ["--secret-key", key], ops)
     return out
 
 
@@ -109,7 +88,7 @@ def _rotate_and_check(db: LangflowDB, *extra: str) -> None:
             # (CONTRACT §5.2); Langflow's own Fernet opening it (above) is the check.
             continue
         assert res["result"] == "ok", (v["name"], res)
-        if v["type"] == "Credential" or _venv_version(db) == "1.6.9":
+        if v["type"] == "Credential" or db.version.startswith("1.6.9"):
             assert res["value"] == v["value"], (v["name"], res)
     for k, res in zip(db.manifest["api_keys"], results[n:-1], strict=True):
         assert res["ok"] and res["result"] == "accepted", (k["name"], res)

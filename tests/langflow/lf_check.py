@@ -563,24 +563,34 @@ class Checker:
         if check.get("full_app"):
             cmd.append("--full-app")
         t0 = time.monotonic()
-        try:
-            proc = subprocess.run(
-                cmd, env=env, capture_output=True, text=True, timeout=float(check.get("timeout", 600)), check=False
-            )
-        except subprocess.TimeoutExpired:
-            return {"result": "failed", "exception": "TimeoutExpired", "message": "startup did not finish"}
-        lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+        server = os.environ.get("LF_SERVER_SOCKET")
+        if server:  # under lf_server.py: a fresh fork of the already-imported Langflow
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            from lf_server import request
+
+            env.pop("LF_SERVER_SOCKET", None)
+            answer = request(server, "lf_check", cmd[2:], env, "")
+            returncode, stdout, stderr = answer["rc"], answer["stdout"], answer["stderr"]
+        else:
+            try:
+                proc = subprocess.run(
+                    cmd, env=env, capture_output=True, text=True, timeout=float(check.get("timeout", 600)), check=False
+                )
+            except subprocess.TimeoutExpired:
+                return {"result": "failed", "exception": "TimeoutExpired", "message": "startup did not finish"}
+            returncode, stdout, stderr = proc.returncode, proc.stdout, proc.stderr
+        lines = [ln for ln in stdout.splitlines() if ln.startswith("{")]
         if not lines:
             return {
                 "result": "failed",
                 "exception": "ChildCrashed",
-                "message": f"exit code {proc.returncode}",
-                "stderr_tail": proc.stderr[-3000:],
+                "message": f"exit code {returncode}",
+                "stderr_tail": stderr[-3000:],
             }
         report = json.loads(lines[-1])
         report["seconds"] = round(time.monotonic() - t0, 1)
         if report.get("result") != "ok":
-            report["stderr_tail"] = proc.stderr[-3000:]
+            report["stderr_tail"] = stderr[-3000:]
         return report
 
 
