@@ -54,7 +54,15 @@ def error(message: str) -> None:
     err_console().print(f"Error: {message}", markup=False, style="bold red")
 
 
-def emit_json(data: Any) -> None:
+JSON_SCHEMA_VERSION = 1
+"""The version of every ``--json`` document (docs/json.md); raised only by a breaking change."""
+
+
+def emit_json(data: dict[str, Any], *, versioned: bool = True) -> None:
+    """One JSON document on stdout, ``schema_version`` first (``versioned=False``: a file format
+    of its own, like the ``user export`` manifest, which carries its own ``apiVersion``)."""
+    if versioned:
+        data = {"schema_version": JSON_SCHEMA_VERSION, **data}
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     sys.stdout.flush()
 

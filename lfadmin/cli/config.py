@@ -122,7 +122,7 @@ def doctor(
 def _list_checks(core: Any) -> None:
     rows = [(c.id, c.severity.label, c.scope, c.title) for c in core.checks()]
     if STATE.json:
-        output.emit_json([dict(zip(("id", "severity", "scope", "title"), r, strict=True)) for r in rows])
+        output.emit_json({"checks": [dict(zip(("id", "severity", "scope", "title"), r, strict=True)) for r in rows]})
     else:
         output.table(["id", "severity", "scope", "title"], rows)
 

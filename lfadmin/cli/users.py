@@ -344,7 +344,7 @@ def export() -> None:
 
     with session(write=False) as s:
         doc = manifest.export(s)
-    output.emit_json(doc)
+    output.emit_json(doc, versioned=False)
 
 
 def _render_ops(ops: Any, dry_run: bool | None = None) -> None:
