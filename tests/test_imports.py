@@ -33,7 +33,8 @@ try:
 except SystemExit as exc:
     code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
 with open(report, "w") as f:
-    json.dump({"code": code, "modules": sorted({m.split(".")[0] for m in sys.modules})}, f)
+    json.dump({"code": code, "modules": sorted({m.split(".")[0] for m in sys.modules}),
+               "cli": sorted(m for m in sys.modules if m.startswith("lfadmin.cli."))}, f)
 """
 
 CASES = {
@@ -101,3 +102,27 @@ def test_the_runner_would_notice(tmp_path: Path) -> None:
     result = json.loads(report.read_text())
     assert result["code"] == 0, proc.stderr
     assert {"sqlalchemy", "sqlite3"} <= set(result["modules"])
+    # ... and builds only the group it runs: no other group's commands are imported or parsed.
+    assert result["cli"] == ["lfadmin.cli.common", "lfadmin.cli.superuser", "lfadmin.cli.users"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "group"),
+    [
+        (["user", "list"], "user"),
+        (["users", "show", "alice"], "users"),
+        (["--env-file", "secrets", "-q", "--as", "config", "api-key", "list"], "api-key"),  # option values skipped
+        (["--env-file=x", "secrets", "check"], "secrets"),
+        (["--json", "config", "doctor"], "config"),
+        (["info"], None),
+        (["superuser"], None),
+        (["--help"], None),
+        (["--version"], None),
+        ([], None),
+        (["no-such-group"], None),  # the whole app, which says so
+    ],
+)
+def test_the_group_a_run_invokes(argv: list[str], group: str | None) -> None:
+    from lfadmin.cli import invoked_group
+
+    assert invoked_group(argv) == group

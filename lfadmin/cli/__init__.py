@@ -4,34 +4,75 @@
 exit code; anything else is a bug, reported in one line (``--debug`` shows the traceback).
 """
 
+import importlib
+import os
 import sys
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 import typer
 
 from lfadmin import __version__, output
 from lfadmin.cli import common
-from lfadmin.cli.api_keys import app as api_keys_app
 from lfadmin.cli.common import STATE
-from lfadmin.cli.config import app as config_app
-from lfadmin.cli.secrets import app as secrets_app
 from lfadmin.cli.superuser import superuser
-from lfadmin.cli.users import app as users_app
 
-app = typer.Typer(
-    name="lfadmin",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-app.add_typer(users_app, name="user")
-app.add_typer(users_app, name="users", hidden=True)
-app.add_typer(api_keys_app, name="api-key")
-app.add_typer(api_keys_app, name="api-keys", hidden=True)
-app.command("superuser")(superuser)
-app.add_typer(secrets_app, name="secrets")
-app.add_typer(config_app, name="config")
+# Command groups: name -> (module, hidden). A run builds only the group it invokes (Typer turns
+# every command of every group it holds into a parser on each run); help and completion build all.
+GROUPS: dict[str, tuple[str, bool]] = {
+    "user": ("lfadmin.cli.users", False),
+    "users": ("lfadmin.cli.users", True),
+    "api-key": ("lfadmin.cli.api_keys", False),
+    "api-keys": ("lfadmin.cli.api_keys", True),
+    "secrets": ("lfadmin.cli.secrets", False),
+    "config": ("lfadmin.cli.config", False),
+}
+_ROOT_ORDER = ["user", "users", "api-key", "api-keys", "superuser", "secrets", "config"]
+
+
+def make_app(only: str | None = None) -> typer.Typer:
+    """The ``lfadmin`` app; ``only``: the one group this run invokes (None: every group)."""
+    root = typer.Typer(
+        name="lfadmin",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    for name in _ROOT_ORDER:
+        if name == "superuser":
+            root.command("superuser")(superuser)
+        elif only is None or name == only:
+            module, hidden = GROUPS[name]
+            root.add_typer(importlib.import_module(module).app, name=name, hidden=hidden)
+    root.callback()(root_callback)
+    root.command()(info)
+    return root
+
+
+def invoked_group(argv: Sequence[str]) -> str | None:
+    """The group an argument list runs (``lfadmin --env-file X user list`` -> ``user``), if any."""
+    takes_value = set()
+    for ann, default in common.OPTIONS.values():
+        if default is None:  # not a flag (in Annotated form Typer reads the first name from `default`)
+            info = ann.__metadata__[0]
+            takes_value.update([info.default, *info.param_decls])
+    args = iter(argv)
+    for arg in args:
+        if arg in ("-h", "--help", "--version") or arg == "--":
+            return None
+        if arg.startswith("-"):
+            if arg in takes_value:
+                next(args, None)
+            continue
+        return arg if arg in GROUPS else None
+    return None
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # the whole app, for scripts/gen_docs.py and tests
+        return make_app()
+    raise AttributeError(name)
 
 
 def _version_line() -> str:
@@ -44,9 +85,8 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 @common.common
-def root(
+def root_callback(
     version: Annotated[
         bool | None,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
@@ -61,7 +101,6 @@ def root(
     """
 
 
-@app.command()
 @common.common
 def info() -> None:
     """Show the database, the Langflow release that made it, and the settings in effect.
@@ -108,8 +147,9 @@ def main() -> None:
     common.reset()
     common.reset_stdin()
     try:
+        only = None if "_LFADMIN_COMPLETE" in os.environ else invoked_group(sys.argv[1:])
         with common.no_color_for_typer():
-            app()
+            make_app(only)()
     except LfadminError as exc:
         if STATE.debug:
             raise

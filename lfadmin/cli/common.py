@@ -111,7 +111,7 @@ ApiKeyOpt = Annotated[
     ),
 ]
 
-_COMMON: dict[str, Any] = {
+OPTIONS: dict[str, Any] = {
     "env_file": (EnvFileOpt, None),
     "database_url": (DatabaseUrlOpt, None),
     "langflow_version": (VersionOpt, None),
@@ -138,13 +138,13 @@ def common(func: F) -> F:
     sig = inspect.signature(func, eval_str=True)
     extra = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann)
-        for name, (ann, default) in _COMMON.items()
+        for name, (ann, default) in OPTIONS.items()
         if name not in sig.parameters
     ]
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        ours = [name for name in list(kwargs) if name in _COMMON and name not in sig.parameters]
+        ours = [name for name in list(kwargs) if name in OPTIONS and name not in sig.parameters]
         apply(**{name: kwargs.pop(name) for name in ours})
         return func(*args, **kwargs)
 
