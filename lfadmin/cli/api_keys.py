@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from lfadmin import output
-from lfadmin.cli.common import STATE, common, session
+from lfadmin.cli.common import STATE, common, progress, session
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -202,11 +202,11 @@ def prune(
     from lfadmin.core import api_keys
 
     period = api_keys.parse_duration(unused_for, "--unused-for")
-    with session(write=True) as s:
+    with session(write=True) as s, progress("revoking") as bar:
         tracked, setting = api_keys.usage_tracking(s)
         if not tracked:
             output.warn(f"{setting} is true: last-used times are frozen, so 'unused' may be wrong")
-        keys = api_keys.prune_keys(s, period, dry_run=dry_run, force=force)
+        keys = api_keys.prune_keys(s, period, dry_run=dry_run, force=force, progress=bar)
     if STATE.json:
         output.emit_json(
             {"api_keys": [k.to_json() for k in keys], "revoked": 0 if dry_run else len(keys), "dry_run": dry_run}

@@ -177,6 +177,41 @@ def reset() -> None:
     output.quiet = False
 
 
+# -- progress ----------------------------------------------------------------------------------
+
+Progress = Callable[[str, int, int], None]
+"""``progress(what, done, total)``: the core reports long work through this (total 0: unknown)."""
+
+
+@contextmanager
+def progress(label: str) -> Iterator[Progress | None]:
+    """Progress bars on stderr for long work: on a terminal only, never under --quiet or --json.
+
+    Yields None otherwise, and the core then skips even counting its total.
+    """
+    if output.quiet or STATE.json or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=output.err_console(),
+        transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(what: str, done: int, total: int) -> None:
+            if what not in tasks:
+                tasks[what] = bar.add_task(f"{label} {what}".strip(), total=total or None)
+            bar.update(tasks[what], completed=done)
+
+        yield update
+
+
 # -- secrets from stdin and prompts -----------------------------------------------------------
 
 _stdin_used_by: str | None = None

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from lfadmin import output
-from lfadmin.cli.common import STATE, common, interactive, prompt_secret, read_stdin_secret, session
+from lfadmin.cli.common import STATE, common, interactive, progress, prompt_secret, read_stdin_secret, session
 from lfadmin.errors import ExitCode, InvalidInput, Refused
 
 app = typer.Typer(no_args_is_help=True)
@@ -294,7 +294,8 @@ def delete(
                 raise Refused("not deleting without confirmation", hint="pass --yes")
             if not typer.confirm(f"Delete {user.username!r} and all of the above?", err=True):
                 raise Refused("nothing deleted")
-        user, steps = users.delete_user(s, username, dry_run=dry_run)
+        with progress("deleting" if not dry_run else "counting") as bar:
+            user, steps = users.delete_user(s, username, dry_run=dry_run, progress=bar)
     if STATE.json:
         output.emit_json(
             {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -104,6 +105,8 @@ def _unexpired(s: Session, row: Any) -> KeyMatch | None:
 
 
 # -- durations and expiry ---------------------------------------------------------------------
+
+PRUNE_BATCH = 1000  # rows a DELETE names (SQLite allows 32766 bound values; PostgreSQL 65535)
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"(\d+)([smhdw])")
@@ -484,8 +487,18 @@ def revoke_key(s: Session, ref: str, *, owner: str | None = None) -> ApiKeyRecor
     return record
 
 
-def prune_keys(s: Session, unused_for: timedelta, *, dry_run: bool = False, force: bool = False) -> list[ApiKeyRecord]:
-    """Revoke keys not used (or, if never used, created) more than ``unused_for`` ago."""
+def prune_keys(
+    s: Session,
+    unused_for: timedelta,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[ApiKeyRecord]:
+    """Revoke keys not used (or, if never used, created) more than ``unused_for`` ago.
+
+    Deletes in batches of ``PRUNE_BATCH`` rows, reporting each batch to ``progress``.
+    """
     tracked, setting = usage_tracking(s)
     if not tracked and not dry_run and not force:
         raise Refused(
@@ -495,8 +508,14 @@ def prune_keys(s: Session, unused_for: timedelta, *, dry_run: bool = False, forc
     cutoff = utcnow() - unused_for
     stale = [k for k in _records(s) if _last_activity(k) < cutoff]
     if not dry_run:
-        for k in stale:
-            _exec(s, "DELETE FROM apikey WHERE id = :i", i=s.codec.uuid(k.id))
+        from sqlalchemy import bindparam, text
+
+        delete = text("DELETE FROM apikey WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
+        for start in range(0, len(stale), PRUNE_BATCH):
+            batch = stale[start : start + PRUNE_BATCH]
+            s.conn.execute(delete, {"ids": [s.codec.uuid(k.id) for k in batch]})
+            if progress:
+                progress("API keys", start + len(batch), len(stale))
     return stale
 
 

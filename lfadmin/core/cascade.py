@@ -11,6 +11,7 @@ columns Langflow keeps without a foreign key (CONTRACT §1.8).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -83,6 +84,15 @@ class Graph:
                 action = self._action(table, col, fk_set_null=False)
                 self._add(Edge(table, col, target, "id", action, implicit=True))
 
+    def statements(self, table: str, depth: int = 0) -> int:
+        """How many statements ``run_cascade`` runs to erase ``table`` (it recurses the same way)."""
+        if depth > 8:
+            return 0
+        return 1 + sum(
+            1 if e.table == table or e.action == "nullify" else self.statements(e.table, depth + 1)
+            for e in self.edges.get(table, [])
+        )
+
     def _action(self, table: str, column: str, *, fk_set_null: bool) -> str:
         nullable = self.columns.get(table, {}).get(column, True)
         if not nullable:
@@ -105,17 +115,26 @@ def _implicit_target(column: str) -> str | None:
     return None
 
 
-def run_cascade(s: Session, user_id: uuid.UUID) -> list[DeleteStep]:
+def run_cascade(
+    s: Session, user_id: uuid.UUID, progress: Callable[[str, int, int], None] | None = None
+) -> list[DeleteStep]:
+    """Every statement that erases the user, children first; ``progress`` hears of each one."""
     from lfadmin.core.users import DeleteStep
 
     graph = Graph(s)
     q = s.conn.dialect.identifier_preparer.quote
     counts: dict[tuple[str, str, str], int] = {}
+    total = graph.statements("user") if progress else 0
+    done = 0
 
     def execute(sql: str) -> int:
         from sqlalchemy import text
 
+        nonlocal done
         result: Any = s.conn.execute(text(sql), {"uid": s.codec.uuid(user_id)})
+        done += 1
+        if progress:
+            progress("statements", done, total)
         return int(result.rowcount or 0)
 
     def erase(table: str, where: str, via: str, depth: int) -> None:

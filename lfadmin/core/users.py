@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -327,7 +328,9 @@ class DeleteStep:
     rows: int
 
 
-def delete_user(s: Session, username: str, *, dry_run: bool = False) -> tuple[UserRecord, list[DeleteStep]]:
+def delete_user(
+    s: Session, username: str, *, dry_run: bool = False, progress: Callable[[str, int, int], None] | None = None
+) -> tuple[UserRecord, list[DeleteStep]]:
     """Delete the user and everything it owns, children before parents (CONTRACT §8.4).
 
     SQLite enforces no foreign keys in Langflow, PostgreSQL does; either way we walk every
@@ -343,11 +346,11 @@ def delete_user(s: Session, username: str, *, dry_run: bool = False) -> tuple[Us
     if dry_run:
         nested = s.conn.begin_nested()
         try:
-            steps = run_cascade(s, user.id)
+            steps = run_cascade(s, user.id, progress)
         finally:
             nested.rollback()
     else:
-        steps = run_cascade(s, user.id)
+        steps = run_cascade(s, user.id, progress)
     return user, steps
 
 

@@ -1,0 +1,69 @@
+"""Progress bars: on a terminal's stderr only, never in pipes, under --quiet or with --json (issue #5)."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import LangflowDB
+
+
+def run_on_terminal(db: LangflowDB, *args: str, stderr_tty: bool = True) -> tuple[int, str, str]:
+    """Run ``python -m lfadmin ARGS`` with stderr on a pseudo-terminal (or a pipe); stdout is a pipe."""
+    env = {**os.environ, **db.auth_env(), "COLUMNS": "120", "TERM": "xterm"}
+    if not stderr_tty:
+        proc = subprocess.run([sys.executable, "-m", "lfadmin", *args], capture_output=True, text=True, env=env,
+                              timeout=120)
+        return proc.returncode, proc.stdout, proc.stderr
+    leader, follower = pty.openpty()
+    with subprocess.Popen([sys.executable, "-m", "lfadmin", *args], stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=follower, env=env) as proc:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                data = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        out = proc.stdout.read().decode() if proc.stdout else ""
+        code = proc.wait(timeout=120)
+    os.close(leader)
+    return code, out, b"".join(chunks).decode(errors="replace")
+
+
+@pytest.mark.parametrize(
+    ("args", "bar"),
+    [
+        (["api-key", "prune", "--unused-for", "1s"], "revoking API keys"),
+        (["user", "delete", "carol", "--yes"], "deleting statements"),
+        (["user", "delete", "carol", "--dry-run"], "counting statements"),
+    ],
+    ids=["prune", "delete", "delete-dry-run"],
+)
+def test_bar_on_a_terminal_only(sqlite_db: LangflowDB, args: list[str], bar: str) -> None:
+    code, _, err = run_on_terminal(sqlite_db, *args, stderr_tty=False)
+    assert code == 0, err
+    assert bar not in err and "\x1b[" not in err  # a pipe: no bar, no cursor control
+
+
+def test_bars_shown_on_a_terminal(sqlite_db: LangflowDB) -> None:
+    code, _, err = run_on_terminal(sqlite_db, "user", "delete", "carol", "--dry-run")
+    assert code == 0, err
+    assert "counting statements" in err
+    code, out, err = run_on_terminal(sqlite_db, "user", "delete", "alice", "--yes", "--json")
+    assert code == 0 and out.startswith("{"), err
+    assert "deleting statements" not in err  # --json: no bar
+    code, _, err = run_on_terminal(sqlite_db, "user", "delete", "bob", "--yes", "--quiet")
+    assert code == 0, err
+    assert "deleting statements" not in err  # --quiet: no bar
+    code, _, err = run_on_terminal(sqlite_db, "api-key", "prune", "--unused-for", "1s")  # last: revokes admin's key
+    assert code == 0, err
+    assert "revoking API keys" in err
+    assert "Revoked" in err  # the talk survives the bar
