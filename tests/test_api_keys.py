@@ -99,7 +99,7 @@ def test_create_json_for_another_user_with_expiry(lfdb: LangflowDB) -> None:
     r = lfdb.run(*args)
     assert r.exit_code == 0, r
     data = r.json
-    assert sorted(data) == ["api_key", "key"]
+    assert sorted(data) == ["api_key", "key", "schema_version"]
     key = data["key"]
     assert KEY_RE.fullmatch(key)
     rec = data["api_key"]

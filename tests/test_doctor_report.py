@@ -141,7 +141,7 @@ def test_table_groups_by_severity(tmp_path: Path) -> None:
 
 def test_list_checks() -> None:
     res = run("--json", "config", "doctor", "--list-checks")
-    ids = [c["id"] for c in res.json]
+    ids = [c["id"] for c in res.json["checks"]]
     assert "LF-AUTH-001" in ids and "LF-DB-001" in ids and len(ids) == len(set(ids))
 
 

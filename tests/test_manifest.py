@@ -43,6 +43,7 @@ def test_diff_exits_3_and_apply_converges(lfdb: LangflowDB, tmp_path: Path) -> N
     res = lfdb.run("user", "diff", str(path), "--json")  # diff needs no secrets
     assert res.exit_code == 3
     assert res.json == {
+        "schema_version": 1,
         "changes": [
             {"action": "update", "kind": "user", "name": "bob", "changes": ["state"]},
             {"action": "update", "kind": "user", "name": "carol", "changes": ["superuser"]},

@@ -127,6 +127,7 @@ def test_create_json_with_password_stdin(lfdb: LangflowDB) -> None:
         "break_glass",
         "created",
         "first_setup",
+        "schema_version",
         "user",
     ]
     assert (data["created"], data["first_setup"], data["break_glass"]) == (True, False, False)
