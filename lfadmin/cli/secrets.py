@@ -288,8 +288,9 @@ def check() -> None:
     """Check the secret key in effect against every encrypted value in the database.
 
     Counts per store (CONTRACT §6): ok, legacy (short-key derivation), undecryptable,
-    plaintext where Langflow would encrypt, encrypted Generic variables. Exit code 11 when
-    anything does not decrypt.
+    plaintext where Langflow would encrypt, encrypted Generic variables. Also the embedding
+    keys in knowledge-base sidecars under LANGFLOW_KNOWLEDGE_BASES_DIR (default
+    ~/.langflow/knowledge_bases). Exit code 11 when anything does not decrypt.
 
     \b
         lfadmin secrets check --env-file /srv/langflow/.env
@@ -317,12 +318,18 @@ def check() -> None:
             ["store", "values", "ok", "legacy", "undecryptable", "plaintext", "enc. generic", "plain (expected)"],
             rows,
         )
-        absent = [r.store for r in report.stores if not r.present]
+        # A missing knowledge-bases directory is the usual case, not a schema's: not listed.
+        absent = [r.store for r in report.stores if not r.present and not r.store.startswith("kb_")]
         if absent:
             output.say("not in this schema: " + ", ".join(absent))
         for r in report.stores:
             for status, labels in r.examples.items():
                 output.say(f"  {r.store} {status}: " + "; ".join(labels))
+            if r.advisory and r.values:
+                output.say(
+                    f"  {r.store}: Langflow {report.release} never decrypts these legacy keys; "
+                    "counted for a downgrade only, not in the exit code"
+                )
     for p in report.key.problems:
         output.warn(f"secret key: {p}")
     for w in report.key.warnings:
@@ -384,9 +391,11 @@ def rotate(
 ) -> None:
     """Re-encrypt every stored secret under a new key in one transaction, then switch key files.
 
-    The new key is written to --write-env / --write-config-dir only after the commit (0600,
-    backups of the old ones); without either it is printed on stdout. Every session and JWT
-    dies, and every Langflow instance sharing the database needs the new key.
+    After the commit, knowledge-base sidecar keys are rewritten in place (atomic per file;
+    not on 1.13, which ignores them), then the new key is written to --write-env /
+    --write-config-dir (0600, backups of the old ones); without either it is printed on stdout.
+    An interrupted run is finished by rerunning it. Every session and JWT dies, and every
+    Langflow instance sharing the database needs the new key.
 
     \b
         lfadmin secrets rotate --generate --write-env /srv/langflow/.env --write-config-dir

@@ -14,16 +14,21 @@ Ordering (each step's crash leaves a state the next run recognises):
    rotated (a rerun after a crash between commit and key files is a no-op on the database).
    Anything that opens with neither key aborts and rolls back (unless ``--skip-undecryptable``).
 4. Before commit, re-read the rewritten rows and decrypt them with the new key only (a sample,
-   or all with ``--verify-all``), comparing plaintext fingerprints.
-5. Commit. Then the env file (it wins over the config-dir file at Langflow's start), then
-   ``<config dir>/secret_key``, each atomic with a 0600 backup of the old one. Then the journal
-   goes.
+   or all with ``--verify-all``), comparing plaintext fingerprints. The knowledge-base sidecars
+   on disk (``lfadmin.core.kb_sidecars``) are classified here too: one no key opens aborts like
+   a row does, and every file to rewrite must be writable by us without changing its owner.
+5. Commit. Then the sidecars, one by one (temp file, fsync, verify, rename: each file is old or
+   new, never half), while the key files still hold the old key. Then the env file (it wins over
+   the config-dir file at Langflow's start), then ``<config dir>/secret_key``, each atomic with a
+   0600 backup of the old one. Then the journal goes.
 
 A crash before the commit leaves the database under the old key and the key files untouched (the
 stale journal is discarded on the next run, because its key opens nothing). A crash after the
 commit leaves the database under the new key and the journal naming it: the next run (any
-``secrets rotate`` invocation) finds that the journal's key opens the database, adopts it, and
-finishes writing the key files.
+``secrets rotate`` invocation) finds that the journal's key opens the database, adopts it,
+rewrites the sidecars still under the old key (those that open with the new one are done; the
+old key is still the one in effect, because the key files come last) and finishes writing the
+key files. Files cannot join the database transaction; this order is what makes them safe.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lfadmin.core import envfile
+from lfadmin.core import envfile, kb_sidecars
 from lfadmin.core.secrets import (
     JOURNAL_NAME,
     current_file_key,
@@ -78,6 +83,7 @@ KILL_POINTS = (
     "mid-rewrite",
     "before-commit",
     "after-commit",
+    "mid-files",
     "after-env-file",
     "after-key-files",
 )
@@ -504,6 +510,20 @@ def rotate(
                 receipt.stores.append(rec)
                 if rec.present:
                     samples.append((store, rec, _rewrite_store(ctx, store, rec)))
+            kb_rec = StoreReceipt(kb_sidecars.STORE, False)
+            receipt.stores.append(kb_rec)
+            files = kb_sidecars.plan(settings, schema, old_rings, new_keys, kb_rec, dry_run=req.dry_run)
+            for label in files.undecryptable:
+                ctx.undecryptable_total += 1
+                if len(ctx.undecryptable_rows) < 50:
+                    ctx.undecryptable_rows.append(f"{kb_sidecars.STORE} {label}")
+            if files.ignored:
+                receipt.warnings.append(
+                    f"left {files.ignored} knowledge-base embedding key(s) in legacy sidecars under "
+                    f"{files.root} as they are: Langflow {schema.release_label} never decrypts them, "
+                    "and rewriting them would break its fingerprints of legacy knowledge bases; "
+                    "after a downgrade, re-enter those embedding keys"
+                )
             receipt.undecryptable_rows = ctx.undecryptable_rows
             if ctx.undecryptable_total and not req.skip_undecryptable:
                 more = ctx.undecryptable_total - len(ctx.undecryptable_rows)
@@ -527,6 +547,8 @@ def rotate(
         receipt.duration_s = time.monotonic() - started
         return receipt, new_key
     _kill_point("after-commit")
+    # The sidecars before the key files: until those change, a rerun still has the old key.
+    kb_sidecars.apply(files, old_rings, new_keys, kb_rec, after_each=lambda: _kill_point("mid-files"))
     receipt.warnings.extend(_install(settings, req, new_key, receipt, old))
     if receipt.files:
         drop_journal(journal)

@@ -19,9 +19,11 @@ trigger.signing_secret_encrypted           Fernet            –      –      �
 trigger_cleanup.encrypted_credential       Fernet            –      –      ✓
 job.job_metadata.request_overrides         Fernet in JSON    –      –      ✓
 sso_config.client_secret_encrypted         AES-GCM (HKDF)    –    plain*    ✓
+kb_embedding_metadata.api_key (on disk)    Fernet in JSON    ✓      ✓     (✓)**
 =========================================  ==============  =====  ======  =====
 
 (* written in plaintext by the 1.10.3 SSO plugin; 1.13's migration clears such values.)
+(** left in legacy sidecars; 1.13 neither writes nor decrypts it: ``lfadmin.core.kb_sidecars``.)
 Stores are found by table and column, never by release number, so a schema in between gets
 exactly the stores it has. Reading is streamed in primary-key order, ``BATCH`` rows at a time,
 so memory stays flat however many rows there are.
@@ -450,7 +452,19 @@ def classify(s: Session, store: Store, row: Row, cell: Cell, keys: Keyring) -> t
     if not (store.always_encrypted or looks_encrypted(cell.value)):
         status = Status.PLAINTEXT if expects_encryption(s, store, row) else Status.PLAIN_EXPECTED
         return status, True
-    opened = keys.open(cell.value)
+    generic = (
+        store.name == "variable.value"
+        and row.extra.get("type") == "Generic"
+        and generic_plaintext(s) is True
+    )
+    return classify_token(s, cell.value, keys, encrypted_generic=generic)
+
+
+def classify_token(
+    s: Session, token: str, keys: Keyring, *, encrypted_generic: bool = False
+) -> tuple[Status, bool]:
+    """Judge one Fernet token (see ``classify``); also used for the knowledge-base sidecars."""
+    opened = keys.open(token)
     if opened is None:
         return Status.UNDECRYPTABLE, False
     reads = s.schema.read_derivations(keys.secret)
@@ -458,11 +472,7 @@ def classify(s: Session, store: Store, row: Row, cell: Cell, keys: Keyring) -> t
     short = len(keys.secret) < MINIMUM_KEY_LENGTH
     if not readable and not short:
         return Status.UNDECRYPTABLE, False
-    if (
-        store.name == "variable.value"
-        and row.extra.get("type") == "Generic"
-        and generic_plaintext(s) is True
-    ):
+    if encrypted_generic:
         return Status.ENCRYPTED_GENERIC, readable
     if keys.write is not None and opened[1] is not keys.write:
         # A short key: opens only with the other release family's derivation (CONTRACT §5.1).
@@ -482,9 +492,14 @@ class StoreReport:
     counts: dict[str, int] = field(default_factory=lambda: {st.value: 0 for st in Status})
     server_unreadable: int = 0  # values the detected release itself cannot decrypt
     examples: dict[str, list[str]] = field(default_factory=dict)  # status -> up to 5 row labels
+    # Counted for information only: the release never decrypts this store (1.13's legacy
+    # knowledge-base sidecars), so it is left out of totals, exit codes and findings.
+    advisory: bool = False
 
     @property
     def problems(self) -> int:
+        if self.advisory:
+            return 0
         return sum(
             self.counts[st.value]
             for st in (Status.UNDECRYPTABLE, Status.LEGACY, Status.PLAINTEXT, Status.ENCRYPTED_GENERIC)
@@ -538,4 +553,8 @@ def inventory(
                             ex.append(row.label + (f" [{where}]" if where else ""))
             if progress:
                 progress(store.name, rep.rows, total)
+    # Not a table: the knowledge-base sidecars on disk (CONTRACT §6, last row).
+    from lfadmin.core import kb_sidecars
+
+    reports.append(kb_sidecars.inventory(s, keys))
     return reports

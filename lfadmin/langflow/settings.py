@@ -18,6 +18,9 @@ DEFAULT_SUPERUSER = "langflow"
 # The legacy default password: 1.6.x creates and accepts it; 1.10+ refuses it for the
 # bootstrap accounts (CONTRACT §3 "Login extras").
 LEGACY_DEFAULT_PASSWORD = "langflow"  # noqa: S105 - a known-insecure value we check for
+# ``Settings.knowledge_bases_dir`` default, identical in 1.6.9, 1.10.3 and 1.13.0
+# (``langflow/services/settings/base.py:71``, ``lfx/services/settings/groups/paths.py:13``).
+DEFAULT_KNOWLEDGE_BASES_DIR = "~/.langflow/knowledge_bases"
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,24 @@ class LangflowSettings:
         if not text:
             return None
         return SecretKey(text, str(path), Origin("file", str(path), 1), path)
+
+    # -- knowledge bases ----------------------------------------------------------------------
+    def knowledge_bases_dir(self) -> tuple[Path, Origin] | None:
+        """Where Langflow keeps knowledge bases, and where that came from; None when disabled.
+
+        ``LANGFLOW_KNOWLEDGE_BASES_DIR`` (pydantic setting: prefix, any case), else
+        ``~/.langflow/knowledge_bases``. Every release expands it with ``Path(...).expanduser()``
+        (``~`` is the home of the user Langflow runs as; lfadmin expands its own). Set to an
+        empty value, Langflow refuses every knowledge-base operation ("Knowledge bases
+        directory is not set in the settings."), so there is nothing there: None. A relative
+        value is relative to the server's working directory; lfadmin reads it from its own.
+        """
+        val = self.env.setting("KNOWLEDGE_BASES_DIR")
+        if val is None:
+            return Path(DEFAULT_KNOWLEDGE_BASES_DIR).expanduser(), DEFAULT
+        if not val.raw:
+            return None
+        return Path(val.raw).expanduser().absolute(), val.origin
 
     # -- simple settings ----------------------------------------------------------------------
     def superuser_name(self) -> Value:

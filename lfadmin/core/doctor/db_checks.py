@@ -123,7 +123,8 @@ DB_UNDECRYPTABLE = register(
     H,
     "Stored secrets do not decrypt under the current key",
     """Values Langflow encrypted with another secret key: the server reads them as blank
-    credentials (1.10+) or errors (1.6). Same inventory as `lfadmin secrets check`.""",
+    credentials (1.10+) or errors (1.6). Same inventory as `lfadmin secrets check`, knowledge-base
+    sidecar keys included (not on 1.13, which never decrypts them).""",
     scope="database",
     references=("CONTRACT.md §5", "CONTRACT.md §6"),
 )
@@ -446,11 +447,11 @@ def _secrets(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
     from lfadmin.core.stores import inventory
 
     reports = inventory(s, VerifyingKeyring(key.value, s.schema.encrypt_derivation(key.value)))
-    stores = {r.store: r.counts["undecryptable"] for r in reports if r.counts.get("undecryptable")}
+    stores = {r.store: r.counts["undecryptable"] for r in reports if r.counts.get("undecryptable") and not r.advisory}
     bad = sum(stores.values())
     if not bad:
         return
-    examples = [e for r in reports for e in r.examples.get("undecryptable", [])][:SAMPLE]
+    examples = [e for r in reports if not r.advisory for e in r.examples.get("undecryptable", [])][:SAMPLE]
     yield Finding(
         DB_UNDECRYPTABLE,
         H,
