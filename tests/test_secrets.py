@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from lfadmin.langflow.crypto import Derivation, encrypt, fingerprint, sso_encrypt
-from tests.conftest import LangflowDB
+from tests.conftest import LangflowDB, make_db
 from tests.secrets_seed import execute, seed_all_stores
 
 OTHER = "Q2hlY2tpbmcgYSB3cm9uZyBrZXkgaGVyZS4uLi4uLi4"  # 43 chars, a valid key nobody used
@@ -98,6 +99,9 @@ def test_check_flags_legacy_generic_on_113(lfdb: LangflowDB) -> None:
     gen = next(v for v in r.json["variables"] if v["name"] == "MY_GEN")
     assert gen["status"] == "encrypted-generic"
     assert gen["fingerprint"] == fingerprint("generic-value-1")
+    r = lfdb.run("secrets", "show", "MY_GEN", "--user", "alice", "--reveal")
+    assert (r.exit_code, r.stdout) == (0, "generic-value-1\n"), r
+    assert "Warning: variable 'MY_GEN' is encrypted-generic: a Generic variable still encrypted from " in r.stderr
 
 
 # -- variables ------------------------------------------------------------------------------------
@@ -185,3 +189,13 @@ def test_reveal_undecryptable_is_11(lfdb: LangflowDB) -> None:
     r = lfdb.run("secrets", "show", "ADMIN_CRED", "--user", "admin", "--reveal", LANGFLOW_SECRET_KEY=OTHER)
     assert r.exit_code == 11, r
     assert r.stdout == ""
+
+
+def test_reveal_warns_when_the_value_is_not_as_langflow_reads_it(tmp_path: Path) -> None:
+    """A short key's value under the other derivation family: shown, with what Langflow makes of it."""
+    for db in make_db("sqlite", "1.6.9-shortkey", tmp_path):
+        execute(db, "UPDATE variable SET value = :v WHERE name = 'ADMIN_CRED'",
+                v=encrypt(db.secret_key, "sha-derived", Derivation.SHA256))
+        r = db.run("secrets", "show", "ADMIN_CRED", "--user", "admin", "--reveal")
+        assert (r.exit_code, r.stdout) == (0, "sha-derived\n"), r
+        assert "Warning: variable 'ADMIN_CRED' is legacy: it opens only with the other short-key derivation" in r.stderr

@@ -5,16 +5,13 @@ variable names; 10 refused (Langflow running, a key would be overwritten, pendin
 11 something does not decrypt (``check``; ``rotate`` with the wrong old key).
 """
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from lfadmin import output
-from lfadmin.cli.common import STATE, common, read_stdin_secret, session, target
+from lfadmin.cli.common import STATE, common, progress, read_stdin_secret, session, target
 from lfadmin.errors import InvalidInput, Undecryptable
 
 app = typer.Typer(no_args_is_help=True)
@@ -61,28 +58,6 @@ def _type(value: str | None) -> str | None:
 
 def _ts(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
-
-
-@contextmanager
-def _progress(label: str) -> Iterator[Callable[[str, int, int], None] | None]:
-    """A progress bar on stderr for long runs (terminal only, silenced by --quiet/--json)."""
-    if output.quiet or STATE.json or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=output.err_console(), transient=True,
-    ) as bar:
-        tasks: dict[str, Any] = {}
-
-        def update(store: str, done: int, total: int) -> None:
-            if store not in tasks:
-                tasks[store] = bar.add_task(f"{label} {store}", total=total or None)
-            bar.update(tasks[store], completed=done)
-
-        yield update
 
 
 # == variables ==================================================================================
@@ -163,6 +138,15 @@ def set_(
     output.say(f"{verb} {res.info.type} variable {name!r} for {user!r} (fingerprint {res.info.fingerprint})")
 
 
+# What `show --reveal` adds when the value it prints is not what Langflow reads.
+_NOT_AS_LANGFLOW_READS = {
+    "legacy": "it opens only with the other short-key derivation, which not every Langflow release "
+    "reads; `lfadmin secrets rotate` re-encrypts it the way this release writes",
+    "encrypted-generic": "a Generic variable still encrypted from Langflow 1.6/1.7; this release hides it "
+    "or passes its ciphertext to flows, and `lfadmin secrets rotate` stores it in clear as 1.8+ does",
+}
+
+
 @app.command()
 @common
 def show(
@@ -186,6 +170,8 @@ def show(
     if reveal:
         if value is None:
             raise Undecryptable(f"variable {name!r} of {user!r} does not decrypt under the secret key in effect")
+        if info.status in _NOT_AS_LANGFLOW_READS:
+            output.warn(f"variable {name!r} is {info.status}: {_NOT_AS_LANGFLOW_READS[info.status]}")
         output.warn(
             f"audit: {actor} revealed variable {name!r} of user {user!r} "
             f"at {datetime.now(timezone.utc).isoformat(timespec='seconds')}"
@@ -297,8 +283,8 @@ def check() -> None:
     """
     from lfadmin.core import secrets
 
-    with _progress("checking") as progress, session(write=False) as s:
-        report = secrets.check(s, progress=progress)
+    with progress("checking") as bar, session(write=False) as s:
+        report = secrets.check(s, progress=bar)
     if STATE.json:
         output.emit_json(report.to_json())
     else:
@@ -420,9 +406,9 @@ def rotate(
         verify_all=verify_all,
     )
     tgt = target()
-    with _progress("rotating") as progress:
+    with progress("rotating") as bar:
         receipt, key = rotation.rotate(
-            tgt.settings, lambda write: session(write=write), req, progress=progress
+            tgt.settings, lambda write: session(write=write), req, progress=bar
         )
     if STATE.json:
         data = receipt.to_json()

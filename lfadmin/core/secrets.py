@@ -368,7 +368,11 @@ def _find_variable(s: Session, name: str, username: str) -> tuple[Any, list[Any]
 
 
 def get_variable(s: Session, name: str, username: str) -> tuple[VariableInfo, str | None]:
-    """Metadata and the decrypted value (None when it does not decrypt). The caller guards it."""
+    """Metadata and the decrypted value (None when it does not decrypt). The caller guards it.
+
+    The value opens as ``secrets check`` judges it: with a long key, only by a derivation the
+    release reads (a token another derivation of the same string happens to open is
+    ``undecryptable``, as it is for Langflow)."""
     _, rows = _find_variable(s, name, username)
     if not rows:
         raise NotFound(f"user {username!r} has no global variable {name!r}")
@@ -380,11 +384,8 @@ def get_variable(s: Session, name: str, username: str) -> tuple[VariableInfo, st
         )
     keys = _keys(s)
     info = _var_info(s, rows[0], keys)
-    value = rows[0][7] or ""
-    if looks_encrypted(value):
-        opened = keys.open(value) if keys.usable else None
-        return info, opened[0] if opened else None
-    return info, value
+    _, plain = _judge_variable(s, info.type, rows[0][7] or "", keys)
+    return info, plain  # None exactly when ``secrets check`` calls it undecryptable
 
 
 @dataclass(frozen=True)
