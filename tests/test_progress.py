@@ -6,6 +6,7 @@ import os
 import pty
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -20,8 +21,9 @@ def run_on_terminal(db: LangflowDB, *args: str, stderr_tty: bool = True) -> tupl
                               timeout=120)
         return proc.returncode, proc.stdout, proc.stderr
     leader, follower = pty.openpty()
-    with subprocess.Popen([sys.executable, "-m", "lfadmin", *args], stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=follower, env=env) as proc:
+    with tempfile.TemporaryFile() as stdout, subprocess.Popen(
+        [sys.executable, "-m", "lfadmin", *args], stdin=subprocess.DEVNULL, stdout=stdout, stderr=follower, env=env
+    ) as proc:
         os.close(follower)
         chunks = []
         while True:
@@ -32,8 +34,9 @@ def run_on_terminal(db: LangflowDB, *args: str, stderr_tty: bool = True) -> tupl
             if not data:
                 break
             chunks.append(data)
-        out = proc.stdout.read().decode() if proc.stdout else ""
         code = proc.wait(timeout=120)
+        stdout.seek(0)
+        out = stdout.read().decode()
     os.close(leader)
     return code, out, b"".join(chunks).decode(errors="replace")
 
@@ -44,12 +47,13 @@ def run_on_terminal(db: LangflowDB, *args: str, stderr_tty: bool = True) -> tupl
         (["api-key", "prune", "--unused-for", "1s"], "revoking API keys"),
         (["user", "delete", "carol", "--yes"], "deleting statements"),
         (["user", "delete", "carol", "--dry-run"], "counting statements"),
+        (["config", "doctor"], "doctor database checks"),
     ],
-    ids=["prune", "delete", "delete-dry-run"],
+    ids=["prune", "delete", "delete-dry-run", "doctor"],
 )
 def test_bar_on_a_terminal_only(sqlite_db: LangflowDB, args: list[str], bar: str) -> None:
     code, _, err = run_on_terminal(sqlite_db, *args, stderr_tty=False)
-    assert code == 0, err
+    assert code in ((0, 12) if args[0] == "config" else (0,)), err  # 12: the doctor's findings
     assert bar not in err and "\x1b[" not in err  # a pipe: no bar, no cursor control
 
 
@@ -57,6 +61,11 @@ def test_bars_shown_on_a_terminal(sqlite_db: LangflowDB) -> None:
     code, _, err = run_on_terminal(sqlite_db, "user", "delete", "carol", "--dry-run")
     assert code == 0, err
     assert "counting statements" in err
+    code, _, err = run_on_terminal(sqlite_db, "config", "doctor")
+    assert code in (0, 12) and "doctor database checks" in err, err
+    code, out, err = run_on_terminal(sqlite_db, "config", "doctor", "--format", "sarif")
+    assert code in (0, 12) and out.startswith("{"), err
+    assert "doctor database checks" not in err  # a report format: no bar
     code, out, err = run_on_terminal(sqlite_db, "user", "delete", "alice", "--yes", "--json")
     assert code == 0 and out.startswith("{"), err
     assert "deleting statements" not in err  # --json: no bar

@@ -1,12 +1,13 @@
 """``lfadmin config``: Typer only (issue #3) - parse options, call ``lfadmin.core.doctor``, render."""
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from lfadmin import output
-from lfadmin.cli.common import STATE, common
+from lfadmin.cli.common import STATE, common, progress
 from lfadmin.errors import InvalidInput
 
 app = typer.Typer(no_args_is_help=True)
@@ -88,17 +89,19 @@ def doctor(
         raise InvalidInput(f"--fail-on {fail_on!r}: use one of low, medium, high, critical") from None
     if threshold is core.Severity.INFO:
         raise InvalidInput("--fail-on info: use one of low, medium, high, critical")
-    report = core.run(
-        core.Options(
-            env_file=STATE.env_file,
-            database_url=STATE.database_url,
-            langflow_version=STATE.langflow_version,
-            use_database=not no_database,
-            fail_on=threshold,
-            ignore=list(ignore or []),
-            ignore_file=ignore_file,
+    with progress("doctor") if fmt == "table" else nullcontext(None) as bar:
+        report = core.run(
+            core.Options(
+                env_file=STATE.env_file,
+                database_url=STATE.database_url,
+                langflow_version=STATE.langflow_version,
+                use_database=not no_database,
+                fail_on=threshold,
+                ignore=list(ignore or []),
+                ignore_file=ignore_file,
+                progress=bar,
+            )
         )
-    )
     for w in report.warnings:
         output.warn(w)
     if fmt == "table":

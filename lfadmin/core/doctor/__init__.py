@@ -9,6 +9,7 @@ while the environment checks still stand.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -36,6 +37,7 @@ class Options:
     ignore: list[str] = field(default_factory=list)
     ignore_file: Path | None = None  # None: ./.lfadmin-ignore when it exists
     today: date | None = None
+    progress: Callable[[str, int, int], None] | None = None  # hears of the database checks
 
 
 def run(opts: Options) -> Report:
@@ -112,7 +114,7 @@ def _database_part(
             schema = s.schema
             version = min(schema.hi, NEWEST_KNOWN) if not schema.newer_unknown else NEWEST_KNOWN
             ctx = EnvContext(env, version, schema.release_label, database_url_option=opts.database_url)
-            result = _db_checks.run(s, ctx)
+            result = _db_checks.run(s, ctx, opts.progress)
             source = "--langflow-version" if schema.pinned else f"database (alembic revision {schema.revision})"
     except LfadminError as exc:
         warnings.append(f"database checks skipped: {exc}")

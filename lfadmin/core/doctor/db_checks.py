@@ -9,7 +9,7 @@ thread pool (bcrypt releases the GIL); everything else is one aggregate query pe
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -174,7 +174,8 @@ def _db(variable: str, value: str) -> Evidence:
     return Evidence(variable, value, "database")
 
 
-def run(s: Session, ctx: EnvContext) -> DbResult:
+def run(s: Session, ctx: EnvContext, progress: Callable[[str, int, int], None] | None = None) -> DbResult:
+    """Every database check; ``progress`` hears after each part (the password checks last)."""
     from concurrent.futures import ThreadPoolExecutor
 
     res = DbResult([], {}, [])
@@ -185,9 +186,14 @@ def run(s: Session, ctx: EnvContext) -> DbResult:
     # bcrypt releases the GIL: the password checks run in threads while the queries run here.
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
         pending = _password_jobs(s, ctx, res, pool)
-        for part in (_superusers, _default_user, _api_keys, _secrets, _flows, _twins, _orphans):
+        parts = (_superusers, _default_user, _api_keys, _secrets, _flows, _twins, _orphans)
+        for done, part in enumerate(parts, 1):
             res.findings.extend(part(s, ctx, res))
+            if progress:
+                progress("database checks", done, len(parts) + 1)
         res.findings.extend(_password_findings(ctx, pending))
+        if progress:
+            progress("database checks", len(parts) + 1, len(parts) + 1)
     return res
 
 
