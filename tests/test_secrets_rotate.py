@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -355,3 +356,46 @@ def test_old_and_new_key_on_stdin(lfdb: LangflowDB) -> None:
     assert assert_exactly_one_key(lfdb, lfdb.secret_key, NEW) == NEW
     bad = lfdb.run("secrets", "rotate", "--old-key-stdin", "--new-key-stdin", input="only-one-line")
     assert bad.exit_code == 4 and bad.stderr.count("\n") == 1
+
+
+def _many_variables(db: LangflowDB, n: int, key: str) -> dict[str, str]:
+    """``n`` Credential variables of alice's (more than one rotation batch), name -> plaintext."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    from lfadmin.core.stores import BATCH
+
+    assert n > 2 * BATCH
+    f = Keyring(key, Derivation.DIRECT)
+    pg = db.backend == "postgresql"
+    owner = db.user("alice")["id"]
+    plain = {f"BULK_{i:05d}": f"sk-bulk-{i:05d}" for i in range(n)}
+    rows = [{"i": uid() if not pg else str(uuid.uuid4()), "n": name, "v": f.seal(value),
+             "u": owner if pg else uid(owner), "c": "2026-11-26 10:00:00"} for name, value in plain.items()]
+    engine = create_engine(db.url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO variable (id, name, value, type, created_at, user_id, default_fields) "
+                          "VALUES (:i, :n, :v, 'Credential', :c, :u, '[]')"), rows)
+    engine.dispose()
+    return plain
+
+
+def test_many_batches(db113: LangflowDB) -> None:
+    """Past the first batch, PostgreSQL writes in pipeline mode: every value must still land."""
+    plain = _many_variables(db113, 2500, db113.secret_key)
+    r = db113.run("secrets", "rotate", "--new-key-stdin", "--json", input=NEW)
+    assert r.exit_code == 0, r
+    stored = dict(db113.query("SELECT name, value FROM variable WHERE name LIKE 'BULK_%'"))
+    new = Keyring(NEW, Derivation.DIRECT)
+    assert {name: (new.open(v) or ("?",))[0] for name, v in stored.items()} == plain
+
+
+def test_an_undecryptable_value_late_rolls_back_every_batch(db113: LangflowDB) -> None:
+    """Batches already written (pipelined on PostgreSQL) are rolled back with the rest."""
+    _many_variables(db113, 2500, db113.secret_key)
+    db113.execute("UPDATE variable SET value = :v WHERE name = 'BULK_02499'", v=encrypt(NEW[::-1], "x", Derivation.DIRECT))
+    before = db113.snapshot()
+    r = db113.run("secrets", "rotate", "--new-key-stdin", input=NEW)
+    assert r.exit_code == 11, r
+    assert "BULK_02499" in r.stderr and "nothing changed" in r.stderr
+    assert db113.snapshot() == before
