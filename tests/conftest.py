@@ -426,7 +426,10 @@ class _LangflowServers:
             env=_langflow_free_env(),
         )
         assert proc.stdout is not None
-        if proc.stdout.readline().strip() != "ready":
+        import select
+
+        ready, _, _ = select.select([proc.stdout], [], [], 600)  # importing Langflow: 15-25 s
+        if not ready or proc.stdout.readline().strip() != "ready":
             proc.kill()
             raise AssertionError(f"lf_server for Langflow {version} did not start (exit {proc.wait()})")
         self._procs[version] = (proc, sock)
