@@ -63,6 +63,19 @@ def test_generated_readme_and_completions_are_current() -> None:
     assert proc.returncode == 0, f"{proc.stderr}\n{proc.stdout[-6000:]}"
 
 
+@pytest.mark.parametrize("args", [["--help"], ["-h"], []], ids=["--help", "-h", "no arguments"])
+def test_root_help_from_group_stubs_is_the_whole_apps(args: list[str]) -> None:
+    """``lfadmin --help`` builds the groups without their commands: it must print what the whole
+    app (the one scripts/gen_docs.py documents) prints."""
+    from tests.conftest import run
+
+    script = "import sys; sys.argv = ['lfadmin', *sys.argv[1:]]\nfrom lfadmin.cli import make_app\nmake_app()()"
+    whole = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=60)
+    fast = run(*args)
+    assert (fast.exit_code, fast.stdout, fast.stderr) == (whole.returncode, whole.stdout, whole.stderr)
+    assert "secrets" in fast.stdout + fast.stderr and "api-key" in fast.stdout + fast.stderr
+
+
 def test_every_command_is_in_the_reference() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [" ".join(p) for p in PATHS if f"### `{' '.join(['lfadmin', *p])}`" not in readme]

@@ -30,8 +30,11 @@ GROUPS: dict[str, tuple[str, bool]] = {
 _ROOT_ORDER = ["user", "users", "api-key", "api-keys", "superuser", "secrets", "config"]
 
 
-def make_app(only: str | None = None) -> typer.Typer:
-    """The ``lfadmin`` app; ``only``: the one group this run invokes (None: every group)."""
+def make_app(only: str | None = None, *, root_help: bool = False) -> typer.Typer:
+    """The ``lfadmin`` app; ``only``: the one group this run invokes (None: every group).
+
+    ``root_help``: the groups without their commands - all that ``lfadmin --help`` shows of them
+    is their one-line help (test_docs holds the two renderings equal)."""
     root = typer.Typer(
         name="lfadmin",
         no_args_is_help=True,
@@ -44,10 +47,22 @@ def make_app(only: str | None = None) -> typer.Typer:
             root.command("superuser")(superuser)
         elif only is None or name == only:
             module, hidden = GROUPS[name]
-            root.add_typer(importlib.import_module(module).app, name=name, hidden=hidden)
+            group: typer.Typer = importlib.import_module(module).app
+            if root_help:
+                stub = typer.Typer(no_args_is_help=True)
+                registered = group.registered_callback  # a group's help is its callback's docstring
+                assert registered is not None and registered.callback is not None
+                stub.callback()(registered.callback)
+                group = stub
+            root.add_typer(group, name=name, hidden=hidden)
     root.callback()(root_callback)
     root.command()(info)
     return root
+
+
+def wants_root_help(argv: Sequence[str]) -> bool:
+    """``lfadmin``, ``lfadmin --help`` or ``lfadmin -h``: only the root's help is printed."""
+    return all(arg in ("-h", "--help") for arg in argv)
 
 
 def invoked_group(argv: Sequence[str]) -> str | None:
@@ -147,9 +162,10 @@ def main() -> None:
     common.reset()
     common.reset_stdin()
     try:
-        only = None if "_LFADMIN_COMPLETE" in os.environ else invoked_group(sys.argv[1:])
+        args, completing = sys.argv[1:], "_LFADMIN_COMPLETE" in os.environ
+        only = None if completing else invoked_group(args)
         with common.no_color_for_typer():
-            make_app(only)()
+            make_app(only, root_help=not completing and wants_root_help(args))()
     except LfadminError as exc:
         if STATE.debug:
             raise
