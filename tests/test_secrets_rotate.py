@@ -10,7 +10,6 @@ import stat
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -358,25 +357,28 @@ def test_old_and_new_key_on_stdin(lfdb: LangflowDB) -> None:
     assert bad.exit_code == 4 and bad.stderr.count("\n") == 1
 
 
-def _many_variables(db: LangflowDB, n: int, key: str) -> dict[str, str]:
-    """``n`` Credential variables of alice's (more than one rotation batch), name -> plaintext."""
+def _insert_many(db: LangflowDB, sql: str, rows: list[dict[str, Any]]) -> None:
+    """One committed transaction of ``executemany`` (``execute`` opens an engine per row)."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool
 
+    engine = create_engine(db.url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.execute(text(sql), rows)
+    engine.dispose()
+
+
+def _many_variables(db: LangflowDB, n: int, key: str) -> dict[str, str]:
+    """``n`` Credential variables of alice's (more than one rotation batch), name -> plaintext."""
     from lfadmin.core.stores import BATCH
 
     assert n > 2 * BATCH
     f = Keyring(key, Derivation.DIRECT)
-    pg = db.backend == "postgresql"
-    owner = db.user("alice")["id"]
+    owner = uid(db.user("alice")["id"])
     plain = {f"BULK_{i:05d}": f"sk-bulk-{i:05d}" for i in range(n)}
-    rows = [{"i": uid() if not pg else str(uuid.uuid4()), "n": name, "v": f.seal(value),
-             "u": owner if pg else uid(owner), "c": "2026-11-26 10:00:00"} for name, value in plain.items()]
-    engine = create_engine(db.url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=NullPool)
-    with engine.begin() as conn:
-        conn.execute(text("INSERT INTO variable (id, name, value, type, created_at, user_id, default_fields) "
-                          "VALUES (:i, :n, :v, 'Credential', :c, :u, '[]')"), rows)
-    engine.dispose()
+    _insert_many(db, "INSERT INTO variable (id, name, value, type, created_at, user_id, default_fields) "
+                 "VALUES (:i, :n, :v, 'Credential', '2026-11-26 10:00:00', :u, '[]')",
+                 [{"i": uid(), "n": name, "v": f.seal(value), "u": owner} for name, value in plain.items()])
     return plain
 
 
@@ -398,4 +400,68 @@ def test_an_undecryptable_value_late_rolls_back_every_batch(db113: LangflowDB) -
     r = db113.run("secrets", "rotate", "--new-key-stdin", input=NEW)
     assert r.exit_code == 11, r
     assert "BULK_02499" in r.stderr and "nothing changed" in r.stderr
+    assert db113.snapshot() == before
+
+
+def test_first_batch_with_one_change_then_many(db113: LangflowDB) -> None:
+    """A store's first write may be a single row; the batches after it are pipelined on
+    PostgreSQL, and their statement must already be built (building it reads the catalog)."""
+    from lfadmin.core.stores import BATCH
+
+    owner = uid(db113.user("alice")["id"])
+    old = Keyring(db113.secret_key, Derivation.DIRECT)
+    rows = [("Credential", old.seal("first"))] + [("Generic", f"plain-{i}") for i in range(BATCH - 1)]
+    rows += [("Credential", old.seal(f"later-{i}")) for i in range(BATCH + 200)]
+    # Ids in rotation order on PostgreSQL (the primary key), inserted in that order for SQLite (rowid).
+    _insert_many(db113, "INSERT INTO variable (id, name, value, type, created_at, user_id, default_fields) "
+                 "VALUES (:i, :n, :v, :t, '2026-11-26 10:00:00', :u, '[]')",
+                 [{"i": f"00000000000000000000{i:012d}", "n": f"ORDER_{i:05d}", "v": value, "t": vtype, "u": owner}
+                  for i, (vtype, value) in enumerate(rows)])
+    r = db113.run("secrets", "rotate", "--new-key-stdin", "--json", input=NEW)
+    assert r.exit_code == 0, r
+    new = Keyring(NEW, Derivation.DIRECT)
+    stored = dict(db113.query("SELECT name, value FROM variable WHERE name LIKE 'ORDER_%' AND type = 'Credential'"))
+    assert len(stored) == BATCH + 201
+    assert all(new.open(v) is not None for v in stored.values())
+
+
+def test_job_metadata_batches(db113: LangflowDB) -> None:
+    """job.job_metadata is jsonb on PostgreSQL: a batch of several jobs is cast to it."""
+    owner = uid(db113.user("alice")["id"])
+    flow = uid(db113.manifest["flows"][0]["id"])
+    old = Keyring(db113.secret_key, Derivation.DIRECT)
+    for i in range(3):
+        meta = {"request_overrides_format": "fernet-json-v1", "request_overrides": old.seal(f"overrides-{i}"),
+                "other": i}
+        execute(db113, "INSERT INTO job (job_id, flow_id, status, created_timestamp, type, user_id, job_metadata) "
+                "VALUES (:j, :f, 'queued', '2026-11-26 10:00:00', 'workflow', :u, :m)",
+                j=uid(), f=flow, u=owner, m=json.dumps(meta))
+    r = db113.run("secrets", "rotate", "--new-key-stdin", "--json", input=NEW)
+    assert r.exit_code == 0, r
+    metas = [m if isinstance(m, dict) else json.loads(m) for (m,) in db113.query("SELECT job_metadata FROM job")]
+    new = Keyring(NEW, Derivation.DIRECT)
+    opened = sorted((new.open(m["request_overrides"]) or ("?",))[0] for m in metas)
+    assert opened == ["overrides-0", "overrides-1", "overrides-2"]
+    assert sorted(m["other"] for m in metas) == [0, 1, 2]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db113", ["postgresql"], indirect=True)  # pipeline mode is PostgreSQL's
+def test_an_error_in_a_pipelined_batch_is_reported_like_any_other(db113: LangflowDB) -> None:
+    """A statement timeout in the third batch (sent in pipeline mode) is exit 5 and one line, as in the first."""
+    owner = uid(db113.user("alice")["id"])
+    old = Keyring(db113.secret_key, Derivation.DIRECT)
+    _insert_many(db113, "INSERT INTO variable (id, name, value, type, created_at, user_id, default_fields) "
+                 "VALUES (:i, :n, :v, 'Credential', '2026-11-26 10:00:00', :u, '[]')",
+                 [{"i": f"00000000000000000000{i:012d}", "n": f"SLOW_{i:05d}", "v": old.seal(f"v{i}"), "u": owner}
+                  for i in range(2500)])
+    db113.execute("CREATE FUNCTION lfadmin_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                  "IF NEW.name = 'SLOW_02400' THEN PERFORM pg_sleep(3); END IF; RETURN NEW; END $$")
+    db113.execute("CREATE TRIGGER lfadmin_slow BEFORE UPDATE ON variable FOR EACH ROW EXECUTE FUNCTION lfadmin_slow()")
+    name = db113.url.rsplit("/", 1)[1]
+    db113.execute(f'ALTER DATABASE "{name}" SET statement_timeout = \'1s\'')
+    before = db113.snapshot()
+    r = db113.run("secrets", "rotate", "--new-key-stdin", input=NEW)
+    assert r.exit_code == 5, r
+    assert r.stderr.startswith("Error: cannot use") and "statement timeout" in r.stderr and r.stderr.count("\n") == 1, r
     assert db113.snapshot() == before

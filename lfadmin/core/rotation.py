@@ -37,7 +37,7 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -333,10 +333,11 @@ def _rewrite_store(ctx: _Ctx, store: Store, rec: StoreReceipt) -> dict[Any, dict
     s = ctx.s
     sample: dict[Any, dict[tuple[Any, ...], str]] = {}
     total = store.count(s) if ctx.progress else 0
-    raw = s.conn.connection.dbapi_connection if s.backend == "postgresql" else None
-    pipelined = hasattr(raw, "pipeline") and not ctx.dry_run
+    raw = _pipeline_connection(s) if not ctx.dry_run else None
+    if raw is not None:
+        store.prepare_bulk(s)  # its catalog reads cannot run inside a pipeline
     first_write = True
-    with contextlib.ExitStack() as in_flight:
+    with _pipeline_errors(s), contextlib.ExitStack() as in_flight:
         batches = store.rows(s, owners=False)
         batch = next(batches, None)
         while batch is not None:
@@ -344,8 +345,8 @@ def _rewrite_store(ctx: _Ctx, store: Store, rec: StoreReceipt) -> dict[Any, dict
             in_flight.close()  # wait for the previous batch's UPDATE
             upcoming = next(batches, None)
             if params and not ctx.dry_run:
-                if pipelined and not first_write:
-                    in_flight.enter_context(raw.pipeline())  # type: ignore[union-attr]
+                if raw is not None and not first_write:
+                    in_flight.enter_context(raw.pipeline())
                 store.bulk_update(s, params)
                 if first_write:
                     first_write = False
@@ -354,6 +355,35 @@ def _rewrite_store(ctx: _Ctx, store: Store, rec: StoreReceipt) -> dict[Any, dict
                 ctx.progress(store.name, rec.rows, total)
             batch = upcoming
     return sample
+
+
+def _pipeline_connection(s: Session) -> Any:
+    """The psycopg connection under the session when pipeline mode is available, else None."""
+    if s.backend != "postgresql":
+        return None
+    import psycopg
+
+    raw = s.conn.connection.dbapi_connection
+    return raw if isinstance(raw, psycopg.Connection) and psycopg.Pipeline.is_supported() else None
+
+
+@contextlib.contextmanager
+def _pipeline_errors(s: Session) -> Iterator[None]:
+    """A pipelined statement's error surfaces when the pipeline syncs, in psycopg and not in
+    SQLAlchemy: wrap it as SQLAlchemy would have (parameters hidden), so the one error handling
+    (``Database.transaction``) maps it to the documented exit code."""
+    if s.backend != "postgresql":
+        yield
+        return
+    import psycopg
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(
+            None, None, exc, psycopg.Error, hide_parameters=True, dialect=s.conn.dialect
+        ) from None
 
 
 def _rotate_batch(

@@ -295,34 +295,44 @@ class Store:
         ``UPDATE ... FROM unnest(keys[], values[])`` per batch, two array parameters and the same
         SQL text every time (executemany costs a round trip per row; a ``VALUES`` list with
         two binds a row made SQLAlchemy parse and compile a new 2,000-parameter statement per
-        batch, and kept the database part 2.5-4x slower than the crypto). JSON columns need an
-        explicit cast (the array is text)."""
+        batch, and kept the database part 2.5-4x slower than the crypto). Nothing here reads
+        once ``prepare_bulk`` has run, so it can be sent in psycopg's pipeline mode."""
         from sqlalchemy import text
 
-        if s.backend == "sqlite" or len(params) == 1:
+        if s.backend == "sqlite":
             s.conn.execute(text(self.update_sql(s)), params)
             return
-        cache: dict[str, Any] = s.__dict__.setdefault("_lfadmin_bulk_sql", {})
-        stmt = cache.get(self.name)
-        if stmt is None:
-            q = s.conn.dialect.identifier_preparer.quote
-            cast = "::json" if _pg_type(s, self.table, self.column) == "json" else ""
-            key_type = _pg_type(s, self.table, self.pk)
-            stmt = cache[self.name] = text(
-                f"UPDATE {q(self.table)} AS t SET {q(self.column)} = v.val{cast} "
-                f"FROM unnest(CAST(:keys AS {key_type}[]), CAST(:vals AS text[])) AS v(key, val) "
-                f"WHERE t.{self.key_sql(s)} = v.key"
-            )
+        stmt = self.prepare_bulk(s)
         # Each batch names 1,000 of maybe 100,000 rows: PostgreSQL's cost model still prefers
         # hashing the whole table to 1,000 primary-key lookups (84 ms against 13 ms a batch at
         # 100k rows). Joins other than the nested loop are off for this statement only (back to
-        # the server's default after it: lfadmin never SETs them for its session). No statement
-        # here returns rows, so in pipeline mode (rotation) none waits for the server.
+        # the server's default after it: lfadmin never SETs them for its session).
         for name in _NESTED_LOOP_ONLY:
             s.conn.execute(text(f"SET LOCAL {name} = off"))
         s.conn.execute(stmt, {"keys": [p["k"] for p in params], "vals": [p["v"] for p in params]})
         for name in _NESTED_LOOP_ONLY:
             s.conn.execute(text(f"SET LOCAL {name} TO DEFAULT"))
+
+    def prepare_bulk(self, s: Session) -> Any:
+        """PostgreSQL: this store's batch UPDATE, built once per session (it reads the catalog).
+
+        Values travel as ``text[]`` and keys as an array of the key's own type; each is cast to
+        the column's real type (``format_type``: ``jsonb`` for job metadata, ``json`` for MCP
+        configs, ``character(32)`` would keep its length)."""
+        from sqlalchemy import text
+
+        cache: dict[str, Any] = s.__dict__.setdefault("_lfadmin_bulk_sql", {})
+        stmt = cache.get(self.name)
+        if stmt is None:
+            q = s.conn.dialect.identifier_preparer.quote
+            col_type = _pg_type(s, self.table, self.column)
+            key_type = _pg_type(s, self.table, self.pk)
+            stmt = cache[self.name] = text(
+                f"UPDATE {q(self.table)} AS t SET {q(self.column)} = CAST(v.val AS {col_type}) "
+                f"FROM unnest(CAST(:keys AS {key_type}[]), CAST(:vals AS text[])) AS v(key, val) "
+                f"WHERE t.{self.key_sql(s)} = v.key"
+            )
+        return stmt
 
     def update_sql(self, s: Session) -> str:
         q = s.conn.dialect.identifier_preparer.quote
@@ -333,6 +343,7 @@ _NESTED_LOOP_ONLY = ("enable_hashjoin", "enable_mergejoin")
 
 
 def _pg_type(s: Session, table: str, column: str) -> str:
+    """The column's SQL type as PostgreSQL spells it in a cast (``format_type``)."""
     from sqlalchemy import text
 
     cache: dict[tuple[str, str], str] = s.__dict__.setdefault("_lfadmin_pg_types", {})
@@ -340,10 +351,10 @@ def _pg_type(s: Session, table: str, column: str) -> str:
         cache[(table, column)] = str(
             s.conn.execute(
                 text(
-                    "SELECT data_type FROM information_schema.columns WHERE table_schema = "
-                    "current_schema() AND table_name = :t AND column_name = :c"
+                    "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+                    "WHERE a.attrelid = to_regclass(:t) AND a.attname = :c AND NOT a.attisdropped"
                 ),
-                {"t": table, "c": column},
+                {"t": s.conn.dialect.identifier_preparer.quote(table), "c": column},
             ).scalar_one()
         )
     return cache[(table, column)]
