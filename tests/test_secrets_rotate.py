@@ -465,3 +465,22 @@ def test_an_error_in_a_pipelined_batch_is_reported_like_any_other(db113: Langflo
     assert r.exit_code == 5, r
     assert r.stderr.startswith("Error: cannot use") and "statement timeout" in r.stderr and r.stderr.count("\n") == 1, r
     assert db113.snapshot() == before
+
+
+def test_rerun_after_commit_is_not_fooled_by_a_value_no_key_opens(lfdb: LangflowDB, envf: Path) -> None:
+    """A value an earlier --skip-undecryptable left behind, first in scan order, must not make a
+    committed rotation's journal look stale (dropping it would lose the key the database is under)."""
+    col = "rowid" if lfdb.backend == "sqlite" else "id"
+    first = lfdb.query(f"SELECT {col} FROM variable ORDER BY {col} LIMIT 1")[0][0]
+    lfdb.execute(f"UPDATE variable SET value = :v WHERE {col} = :k",
+                  v=encrypt("Q2hlY2tpbmcgYSB3cm9uZyBrZXkgaGVyZS4uLi4uLi4", "lost", Derivation.DIRECT), k=first)
+    args = ("secrets", "rotate", "--generate", "--skip-undecryptable", "--env-file", str(envf), "--write-env", str(envf))
+    killed = run_process(*args, env={**rotate_env(lfdb), "LFADMIN_UNSAFE_TEST_HOOKS": "1",
+                                     "LFADMIN_TEST_KILL_AT": "after-commit"})
+    assert killed.exit_code == -signal.SIGKILL, killed
+    pending = json.loads((lfdb.config_dir / "secret_key.lfadmin-rotation").read_text())["new_key"]
+    _wait_pg_idle(lfdb)
+    again = run_process(*args, env=rotate_env(lfdb))
+    assert again.exit_code == 0, again
+    assert "interrupted rotation" in again.stderr
+    assert env_key(envf) == pending

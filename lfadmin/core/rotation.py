@@ -465,8 +465,11 @@ def _verify_all(ctx: _Ctx, store: Store, rec: StoreReceipt) -> None:
     rec.verified = opened
 
 
-def probe(s: Session, keys: Keyring) -> bool | None:
-    """Does ``keys`` open the first encrypted value found? None when nothing is encrypted."""
+def probe(s: Session, keys: Keyring, others: list[Keyring]) -> bool | None:
+    """Is the database under ``keys`` rather than ``others``? The first encrypted value either
+    one opens decides: True for ``keys``, False for ``others``; None when no value opens with
+    any of them (nothing encrypted). A value neither opens - one an earlier rotation left
+    behind with ``--skip-undecryptable`` - decides nothing."""
     for store in STORES:
         if not store.present(s):
             continue
@@ -474,10 +477,17 @@ def probe(s: Session, keys: Keyring) -> bool | None:
             for row in batch:
                 for cell in store.cells(row):
                     if cell.sso:
-                        if is_sso_envelope(cell.value):
-                            return sso_decrypt(keys.secret, cell.value) is not None
+                        if not is_sso_envelope(cell.value):
+                            continue
+                        if sso_decrypt(keys.secret, cell.value) is not None:
+                            return True
+                        if any(sso_decrypt(k.secret, cell.value) is not None for k in others):
+                            return False
                     elif store.always_encrypted or looks_encrypted(cell.value):
-                        return keys.open(cell.value) is not None
+                        if keys.open(cell.value) is not None:
+                            return True
+                        if any(k.open(cell.value) is not None for k in others):
+                            return False
     return None
 
 
@@ -523,7 +533,8 @@ def rotate(
         schema = s.schema
         resumed = False
         new_key: str
-        if pending is not None and probe(s, Keyring(pending, schema.encrypt_derivation(pending))) is not False:
+        others = [Keyring(k, schema.encrypt_derivation(k) if k else None) for k in old if k != pending]
+        if pending is not None and probe(s, Keyring(pending, schema.encrypt_derivation(pending)), others) is not False:
             # A rotation to ``pending`` committed (or nothing is encrypted): finish it.
             if req.new_key is not None and req.new_key != pending:
                 raise Refused(
