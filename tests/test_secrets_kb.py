@@ -157,6 +157,19 @@ def test_check_without_the_directory(lfdb: LangflowDB, tmp_path: Path) -> None:
     assert store(lfdb.run("secrets", "check", "--json", LANGFLOW_KNOWLEDGE_BASES_DIR="").json)["present"] is False
 
 
+def test_rotate_warns_when_the_default_directory_is_missing(lfdb: LangflowDB, tmp_path: Path) -> None:
+    """The default is under the home of whoever runs lfadmin: missing there is no proof of none."""
+    r = lfdb.run("secrets", "rotate", "--new-key-stdin", input=NEW)
+    assert r.exit_code == 0, r
+    home = os.environ["HOME"]
+    said = f"Warning: no knowledge bases at {home}/.langflow/knowledge_bases (Langflow's default, for the user"
+    assert (said in r.stderr) is (not lfdb.version.startswith("1.13")), r.stderr  # 1.13 never reads them
+    # Named explicitly, a missing directory is simply absent.
+    r = lfdb.run("secrets", "rotate", "--new-key-stdin", LANGFLOW_SECRET_KEY=NEW, **kb_env(tmp_path / "none"),
+                 input=lfdb.secret_key)
+    assert r.exit_code == 0 and "no knowledge bases" not in r.stderr, r
+
+
 def test_directory_from_default_home_and_env_file(sqlite_db: LangflowDB, tmp_path: Path) -> None:
     db = sqlite_db
     home = Path(os.environ["HOME"])  # the test's own HOME (tests/conftest.py clean_env)

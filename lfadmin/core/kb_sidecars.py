@@ -187,6 +187,18 @@ class RotationPlan:
     rewrite: list[Sidecar] = field(default_factory=list)
     undecryptable: list[str] = field(default_factory=list)  # labels
     ignored: int = 0  # keys left alone because the release never reads them (1.13)
+    unverified: Path | None = None  # the default directory, missing for the user lfadmin runs as
+
+
+def unverified_default(settings: LangflowSettings) -> Path | None:
+    """The knowledge-bases directory when it is Langflow's default and missing here.
+
+    The default expands ``~`` for the user lfadmin runs as; the server may run as another
+    user (``sudo lfadmin ...``), whose sidecars a rotation would then silently miss."""
+    found = settings.knowledge_bases_dir()
+    if found is None or found[1].kind != "default" or found[0].is_dir():
+        return None
+    return found[0]
 
 
 def plan(
@@ -207,6 +219,7 @@ def plan(
     out = RotationPlan(root)
     if root is None:
         rec.present = False
+        out.unverified = unverified_default(settings)
         return out
     try:
         cars = list(scan(root))

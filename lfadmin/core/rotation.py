@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lfadmin.core import envfile, kb_sidecars
+from lfadmin.core.kb_sidecars import release_reads as release_reads_sidecars
 from lfadmin.core.secrets import (
     JOURNAL_NAME,
     current_file_key,
@@ -582,6 +583,14 @@ def rotate(
                 ctx.undecryptable_total += 1
                 if len(ctx.undecryptable_rows) < 50:
                     ctx.undecryptable_rows.append(f"{kb_sidecars.STORE} {label}")
+            if files.unverified is not None and release_reads_sidecars(schema):
+                receipt.warnings.append(
+                    f"no knowledge bases at {files.unverified} (Langflow's default, for the user "
+                    "lfadmin runs as): if the server runs as another user or keeps them elsewhere, "
+                    "their embedding keys are still under the old key; point "
+                    "LANGFLOW_KNOWLEDGE_BASES_DIR at them and rotate with the old key "
+                    "(--old-key-stdin) to this one"
+                )
             if files.ignored:
                 receipt.warnings.append(
                     f"left {files.ignored} knowledge-base embedding key(s) in legacy sidecars under "
