@@ -384,6 +384,8 @@ def sqlite_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Langfl
 
 VENV_ROOT = Path(os.environ.get("LFADMIN_LANGFLOW_VENVS", Path.home() / ".cache" / "lfadmin" / "langflow"))
 _REAL_VENV_ROOT = VENV_ROOT  # captured before clean_env moves HOME
+_HOME_VARS = ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")
+_REAL_HOME_ENV = {k: os.environ[k] for k in _HOME_VARS if k in os.environ}
 
 
 def langflow_python(version: str) -> Path:
@@ -418,12 +420,14 @@ class _LangflowServers:
         py = langflow_python(version)
         self._dir = self._dir or tempfile.mkdtemp(prefix="lfsrv-")  # short: AF_UNIX paths are <108 bytes
         sock = os.path.join(self._dir, f"{version}.sock")
+        # Started with the developer's HOME, not the first calling test's: whatever Langflow reads
+        # from the environment at import time must not point into one test's tmp_path.
         proc = subprocess.Popen(
             [str(py), str(ROOT / "tests" / "langflow" / "lf_server.py"), sock],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
-            env=_langflow_free_env(),
+            env={**{k: v for k, v in _langflow_free_env().items() if k not in _HOME_VARS}, **_REAL_HOME_ENV},
         )
         assert proc.stdout is not None
         import select

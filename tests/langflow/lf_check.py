@@ -569,7 +569,7 @@ class Checker:
             from lf_server import request
 
             env.pop("LF_SERVER_SOCKET", None)
-            answer = request(server, "lf_check", cmd[2:], env, "")
+            answer = request(server, "lf_check", cmd[2:], env, "", timeout=int(check.get("timeout", 600)))
             returncode, stdout, stderr = answer["rc"], answer["stdout"], answer["stderr"]
         else:
             try:

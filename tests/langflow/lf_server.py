@@ -56,15 +56,21 @@ def preload() -> None:
     import sqlmodel.ext.asyncio.session  # noqa: F401
 
 
-def request(sock_path: str, script: str, argv: list[str], env: dict[str, str], stdin: str) -> dict[str, Any]:
-    """Client side (also used by the scripts themselves): one run, its exit code and output."""
+def request(
+    sock_path: str, script: str, argv: list[str], env: dict[str, str], stdin: str, timeout: int = 600
+) -> dict[str, Any]:
+    """Client side (also used by the scripts themselves): one run, its exit code and output.
+
+    A run still going after ``timeout`` seconds is killed (SIGALRM in the child), and answers
+    as one that died."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
         conn.connect(sock_path)
-        conn.sendall(json.dumps({"script": script, "argv": argv, "env": env, "stdin": stdin}).encode())
+        req = {"script": script, "argv": argv, "env": env, "stdin": stdin, "timeout": timeout}
+        conn.sendall(json.dumps(req).encode())
         conn.shutdown(socket.SHUT_WR)
         data = b"".join(iter(lambda: conn.recv(1 << 16), b""))
     if not data:
-        return {"rc": -1, "stdout": "", "stderr": "lf_server: the forked run died without answering"}
+        return {"rc": -1, "stdout": "", "stderr": "lf_server: the forked run died (or timed out) without answering"}
     result: dict[str, Any] = json.loads(data)
     return result
 
@@ -75,6 +81,7 @@ def serve_one(conn: socket.socket, sock_path: str) -> None:
     try:
         data = b"".join(iter(lambda: conn.recv(1 << 16), b""))
         req = json.loads(data)
+        signal.alarm(int(req.get("timeout", 600)))  # default action: the hung run dies, the client hears EOF
         os.environ.clear()
         os.environ.update(req["env"])
         os.environ["LF_SERVER_SOCKET"] = sock_path
@@ -110,7 +117,8 @@ def serve_one(conn: socket.socket, sock_path: str) -> None:
 
 def main() -> int:
     sock_path = sys.argv[1]
-    preload()
+    with contextlib.redirect_stdout(sys.stderr):  # stdout carries "ready" and nothing else
+        preload()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     with contextlib.suppress(FileNotFoundError):
         os.unlink(sock_path)
