@@ -300,9 +300,14 @@ def test_interrupted_between_files_is_finished_by_a_rerun(lfdb: LangflowDB, kbs:
     under = sorted(opens_with(pending, token_of(kbs[label])) is not None for label in PLAIN)
     assert under == [False, True]
     assert envf.read_text() == f"LANGFLOW_SECRET_KEY={lfdb.secret_key}\n"
+    # A kill inside a file's write leaves its temp file (holding a token) behind: a rerun removes it.
+    pending_car = next(kbs[label] for label in PLAIN if opens_with(pending, token_of(kbs[label])) is None)
+    stale = pending_car.with_name(".embedding_metadata.json.lfadmin-dead.tmp")
+    stale.write_text("{}")
     again = run_process(*args, env=env)
     assert again.exit_code == 0, again
     assert "finished an interrupted rotation" in again.stderr
+    assert not stale.exists()
     assert envf.read_text() == f"LANGFLOW_SECRET_KEY={pending}\n"
     for label, value in PLAIN.items():
         assert opens_with(pending, token_of(kbs[label])) == value
@@ -310,7 +315,7 @@ def test_interrupted_between_files_is_finished_by_a_rerun(lfdb: LangflowDB, kbs:
     assert not (lfdb.config_dir / "secret_key.lfadmin-rotation").exists()
 
 
-@pytest.mark.parametrize("why", ["directory not writable", "owned by someone else"])
+@pytest.mark.parametrize("why", ["directory not writable", "owned by someone else", "another group"])
 def test_unrewritable_sidecar_refused_before_commit(
     sqlite_db: LangflowDB, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, why: str
 ) -> None:
@@ -324,10 +329,18 @@ def test_unrewritable_sidecar_refused_before_commit(
         real_access = os.access
         monkeypatch.setattr(os, "access", lambda p, m, **kw: Path(p) != path.parent and real_access(p, m, **kw))
         message = f"Error: cannot rewrite {path}: its directory is not writable by this user; nothing changed"
-    else:
+    elif why == "owned by someone else":
         monkeypatch.setattr(os, "geteuid", lambda: path.stat().st_uid + 1)
         message = (f"Error: rewriting {path} (owned by uid {path.stat().st_uid}) as uid {path.stat().st_uid + 1} "
                    "would change its owner and lock Langflow out of it; nothing changed")
+    else:  # our own file, but its group is one we are not in: the rewrite could not keep it
+        uid_, gid = path.stat().st_uid, path.stat().st_gid
+        monkeypatch.setattr(os, "geteuid", lambda: uid_ or 4321)
+        if uid_ == 0:
+            os.chown(path, 4321, gid)
+        monkeypatch.setattr(os, "getegid", lambda: gid + 1)
+        monkeypatch.setattr(os, "getgroups", lambda: [gid + 1])
+        message = f"Error: rewriting {path} (group {gid}) would change its group to {gid + 1}; nothing changed"
     before, db_before = path.read_bytes(), db.snapshot()
     r = db.run("secrets", "rotate", "--new-key-stdin", **kb_env(root), input=NEW)
     assert r.exit_code == 10, r

@@ -278,12 +278,18 @@ def _check_rewritable(path: Path) -> None:
             f"cannot rewrite {path}: its directory is not writable by this user; nothing changed",
             hint="run lfadmin as the user Langflow runs as",
         )
-    owner = path.stat().st_uid
+    st = path.stat()
+    owner, group = st.st_uid, st.st_gid
     if os.geteuid() not in (0, owner):
         raise Refused(
             f"rewriting {path} (owned by uid {owner}) as uid {os.geteuid()} would change its owner "
             "and lock Langflow out of it; nothing changed",
             hint="run lfadmin as the file's owner (the user Langflow runs as) or as root",
+        )
+    if os.geteuid() != 0 and group != os.getegid() and group not in os.getgroups():
+        raise Refused(
+            f"rewriting {path} (group {group}) would change its group to {os.getegid()}; nothing changed",
+            hint="run lfadmin as a member of the file's group, or as root",
         )
 
 
@@ -301,6 +307,9 @@ def apply(
     to the same plaintext with ``new`` only, then renamed over the original with its mode and
     owner. Only ``"api_key"``'s value changes: the rest of the file stays byte for byte."""
     for car in rotation.rewrite:
+        for stale in car.path.parent.glob(f".{SIDECAR}.lfadmin-*.tmp"):  # a rotation killed mid-write
+            with suppress(OSError):
+                stale.unlink()
         fresh = _load(car.path, car.label)
         value = fresh.value
         if fresh.error is not None or fresh.text is None or fresh.data is None or value is None:
@@ -368,9 +377,8 @@ def atomic_replace(path: Path, content: bytes, verify: Callable[[bytes], None]) 
             fh.flush()
             if os.geteuid() == 0:
                 os.fchown(fh.fileno(), st.st_uid, st.st_gid)
-            elif st.st_gid != os.getegid():
-                with suppress(PermissionError):  # only possible for a group we are in
-                    os.fchown(fh.fileno(), -1, st.st_gid)
+            elif st.st_gid != os.getegid():  # a group we are in (checked before the commit)
+                os.fchown(fh.fileno(), -1, st.st_gid)
             os.fchmod(fh.fileno(), stat.S_IMODE(st.st_mode))
             os.fsync(fh.fileno())
         verify(tmp.read_bytes())
@@ -379,8 +387,11 @@ def atomic_replace(path: Path, content: bytes, verify: Callable[[bytes], None]) 
         with suppress(FileNotFoundError):
             tmp.unlink()
         raise
-    dfd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
+    # The rename is done: the file is rotated. Making the rename itself durable is best effort
+    # (not every filesystem can fsync a directory); a failure here is no reason to stop.
+    with suppress(OSError):
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
