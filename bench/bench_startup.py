@@ -38,8 +38,8 @@ TARGET_RSS_MB = 60.0
 HELP_FLOOR = "floor: one-command Typer app --help"
 DB_FLOOR = "floor: import typer, rich.table, sqlalchemy"
 
-# Not a floor the issue names, printed for context: running any Typer >= 0.29 command (not --help)
-# imports pydantic for argument coercion, which the import-only floor above does not.
+# Not a floor the issue names, printed for context: what running (not --help) a one-command Typer
+# app costs. Typer 0.29 imports pydantic there for argument coercion; pyproject caps Typer below it.
 TYPER_RUN_REF = "ref: one-command Typer app run + rich.table, sqlalchemy"
 TYPER_RUN = """
 import typer
