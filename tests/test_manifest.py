@@ -7,6 +7,7 @@ from pathlib import Path
 
 import bcrypt
 
+from lfadmin.core import audit
 from tests.conftest import LangflowDB
 
 
@@ -56,6 +57,11 @@ def test_diff_exits_3_and_apply_converges(lfdb: LangflowDB, tmp_path: Path) -> N
     res = lfdb.run("user", "apply", str(path), NEWBIE_PW="Newbie-pass-1")
     assert res.exit_code == 0, res
     assert res.stderr.endswith("Applied 3 change(s)\n")
+    # Promoting carol grants superuser rights: recorded like `user promote` records them.
+    records = audit.read(lfdb.config_dir / audit.FILE_NAME)
+    assert [(r["event"], r["username"], r["result"], r["actor"]) for r in records] == [
+        ("superuser.promote", "carol", "granted", "admin")
+    ]
     pw = lfdb.query('SELECT password FROM "user" WHERE username = :u', u="newbie")[0][0]
     assert bcrypt.checkpw(b"Newbie-pass-1", pw.encode())
     res = lfdb.run("user", "diff", str(path), NEWBIE_PW="Newbie-pass-1")
