@@ -23,7 +23,7 @@ from lfadmin.errors import InvalidInput
 
 if TYPE_CHECKING:
     from lfadmin.core.auth import Credentials
-    from lfadmin.core.session import Session, Target
+    from lfadmin.core.session import Progress, Session, Target
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -179,12 +179,8 @@ def reset() -> None:
 
 # -- progress ----------------------------------------------------------------------------------
 
-Progress = Callable[[str, int, int], None]
-"""``progress(what, done, total)``: the core reports long work through this (total 0: unknown)."""
-
-
 @contextmanager
-def progress(label: str) -> Iterator[Progress | None]:
+def progress(label: str) -> Iterator["Progress | None"]:
     """Progress bars on stderr for long work: on a terminal only, never under --quiet or --json.
 
     Yields None otherwise, and the core then skips even counting its total.

@@ -281,7 +281,7 @@ def check() -> None:
     \b
         lfadmin secrets check --env-file /srv/langflow/.env
     """
-    from lfadmin.core import secrets
+    from lfadmin.core import kb_sidecars, secrets
 
     with progress("checking") as bar, session(write=False) as s:
         report = secrets.check(s, progress=bar)
@@ -305,7 +305,7 @@ def check() -> None:
             rows,
         )
         # A missing knowledge-bases directory is the usual case, not a schema's: not listed.
-        absent = [r.store for r in report.stores if not r.present and not r.store.startswith("kb_")]
+        absent = [r.store for r in report.stores if not r.present and r.store != kb_sidecars.STORE]
         if absent:
             output.say("not in this schema: " + ", ".join(absent))
         for r in report.stores:

@@ -11,12 +11,11 @@ from __future__ import annotations
 import hmac
 import re
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from lfadmin.core.session import Session
+from lfadmin.core.session import Progress, Session
 from lfadmin.core.users import find_user_by_id, get_user
 from lfadmin.errors import Conflict, InvalidInput, NotFound, Refused
 from lfadmin.langflow.crypto import (
@@ -493,7 +492,7 @@ def prune_keys(
     *,
     dry_run: bool = False,
     force: bool = False,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> list[ApiKeyRecord]:
     """Revoke keys not used (or, if never used, created) more than ``unused_for`` ago.
 

@@ -11,14 +11,13 @@ columns Langflow keeps without a foreign key (CONTRACT §1.8).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import uuid
 
-    from lfadmin.core.session import Session
+    from lfadmin.core.session import Progress, Session
     from lfadmin.core.users import DeleteStep
 
 # Tables whose rows are the record of an erasure: 1.13 keeps data_subject_request naming the
@@ -116,7 +115,7 @@ def _implicit_target(column: str) -> str | None:
 
 
 def run_cascade(
-    s: Session, user_id: uuid.UUID, progress: Callable[[str, int, int], None] | None = None
+    s: Session, user_id: uuid.UUID, progress: Progress | None = None
 ) -> list[DeleteStep]:
     """Every statement that erases the user, children first; ``progress`` hears of each one."""
     from lfadmin.core.users import DeleteStep

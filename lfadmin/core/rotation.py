@@ -70,10 +70,9 @@ from lfadmin.langflow.crypto import (
 )
 
 if TYPE_CHECKING:
-    from lfadmin.core.session import Session
+    from lfadmin.core.session import Progress, Session
     from lfadmin.langflow.settings import LangflowSettings
 
-Progress = Callable[[str, int, int], None]
 SAMPLE_PER_STORE = 500
 
 

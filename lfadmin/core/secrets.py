@@ -29,9 +29,8 @@ from lfadmin.langflow.crypto import (
 from lfadmin.langflow.storage import iso, utcnow
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
 
-    from lfadmin.core.session import Session
+    from lfadmin.core.session import Progress, Session
     from lfadmin.langflow.schema import Schema
     from lfadmin.langflow.settings import LangflowSettings
 
@@ -226,7 +225,7 @@ def check(
     s: Session,
     secret: str | None = None,
     *,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> SecretsCheck:
     """``secrets check``: the key in effect (or ``secret``) against every encrypted store.
 

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from lfadmin.langflow.schema import Schema
 
 
+Progress = Callable[[str, int, int], None]
+"""``progress(what, done, total)``: how core functions report long work (total 0: unknown)."""
+
+
 def _ignore(_: str) -> None:
     return None
 

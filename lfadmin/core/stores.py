@@ -32,7 +32,7 @@ so memory stays flat however many rows there are.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from copy import deepcopy
 from dataclasses import dataclass, field
 from enum import Enum
@@ -51,7 +51,7 @@ from lfadmin.langflow.crypto import (
 if TYPE_CHECKING:
     from cryptography.fernet import Fernet
 
-    from lfadmin.core.session import Session
+    from lfadmin.core.session import Progress, Session
 
 BATCH = 1000
 GENERIC_PLAINTEXT_SINCE = (1, 8, 0)  # Generic variables stored in plaintext from 1.8.0 (§7)
@@ -519,15 +519,6 @@ class StoreReport:
     # knowledge-base sidecars), so it is left out of totals, exit codes and findings.
     advisory: bool = False
 
-    @property
-    def problems(self) -> int:
-        if self.advisory:
-            return 0
-        return sum(
-            self.counts[st.value]
-            for st in (Status.UNDECRYPTABLE, Status.LEGACY, Status.PLAINTEXT, Status.ENCRYPTED_GENERIC)
-        )
-
     def to_json(self) -> dict[str, Any]:
         return {
             "store": self.store,
@@ -545,7 +536,7 @@ def inventory(
     s: Session,
     keys: Keyring,
     *,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> list[StoreReport]:
     """Every store of CONTRACT §6, each value classified against ``keys``. Read-only.
 

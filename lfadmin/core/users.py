@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lfadmin.core.session import Session
+from lfadmin.core.session import Progress, Session
 from lfadmin.errors import Conflict, InvalidInput, NotFound, Refused
 from lfadmin.langflow.crypto import hash_password
 from lfadmin.langflow.settings import DEFAULT_SUPERUSER
@@ -329,7 +328,7 @@ class DeleteStep:
 
 
 def delete_user(
-    s: Session, username: str, *, dry_run: bool = False, progress: Callable[[str, int, int], None] | None = None
+    s: Session, username: str, *, dry_run: bool = False, progress: Progress | None = None
 ) -> tuple[UserRecord, list[DeleteStep]]:
     """Delete the user and everything it owns, children before parents (CONTRACT §8.4).
 

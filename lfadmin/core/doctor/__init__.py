@@ -9,10 +9,10 @@ while the environment checks still stand.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lfadmin.core.doctor import db_checks as _db_checks
 from lfadmin.core.doctor.context import NEWEST, EnvContext
@@ -23,6 +23,9 @@ from lfadmin.core.doctor.suppress import DEFAULT_FILE
 from lfadmin.core.doctor.suppress import load as load_suppressions
 from lfadmin.errors import LfadminError
 from lfadmin.langflow.env import Environment
+
+if TYPE_CHECKING:
+    from lfadmin.core.session import Progress
 
 __all__ = ["REGISTRY", "Check", "Finding", "Options", "Report", "Severity", "checks", "run"]
 
@@ -37,7 +40,7 @@ class Options:
     ignore: list[str] = field(default_factory=list)
     ignore_file: Path | None = None  # None: ./.lfadmin-ignore when it exists
     today: date | None = None
-    progress: Callable[[str, int, int], None] | None = None  # hears of the database checks
+    progress: Progress | None = None  # hears of the database checks
 
 
 def run(opts: Options) -> Report:

@@ -9,7 +9,7 @@ thread pool (bcrypt releases the GIL); everything else is one aggregate query pe
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -22,7 +22,7 @@ from lfadmin.langflow.settings import DEFAULT_SUPERUSER, LEGACY_DEFAULT_PASSWORD
 if TYPE_CHECKING:
     from concurrent.futures import Executor, Future
 
-    from lfadmin.core.session import Session
+    from lfadmin.core.session import Progress, Session
 
 C, H, M, L, INFO = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
 MAX_BCRYPT = 8
@@ -174,7 +174,7 @@ def _db(variable: str, value: str) -> Evidence:
     return Evidence(variable, value, "database")
 
 
-def run(s: Session, ctx: EnvContext, progress: Callable[[str, int, int], None] | None = None) -> DbResult:
+def run(s: Session, ctx: EnvContext, progress: Progress | None = None) -> DbResult:
     """Every database check; ``progress`` hears after each part (the password checks last)."""
     from concurrent.futures import ThreadPoolExecutor
 
