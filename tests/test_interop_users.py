@@ -39,6 +39,7 @@ def test_langflow_accepts_user_changes(lfdb: LangflowDB) -> None:
         {"op": "user_refs", "user_id": bob_id},
         {"op": "folders", "username": "dave"},
         {"op": "schema_check"},  # the alembic check Langflow runs at startup, and model vs DB
+        {"op": "startup"},  # Langflow's real startup on the database (it writes: last)
     ]
     r = langflow_check(lfdb, checks)
     assert all(x["ok"] for x in r), r
@@ -53,3 +54,4 @@ def test_langflow_accepts_user_changes(lfdb: LangflowDB) -> None:
     assert r[9]["refs"] == {}, r[9]
     assert [f["name"] for f in r[10]["folders"]] == ["Starter Project"]
     assert r[11]["result"] == "ok", r[11]
+    assert r[12]["result"] == "ok", r[12]

@@ -51,7 +51,7 @@ def run_on_terminal(db: LangflowDB, *args: str, stderr_tty: bool = True) -> tupl
     ],
     ids=["prune", "delete", "delete-dry-run", "doctor"],
 )
-def test_bar_on_a_terminal_only(sqlite_db: LangflowDB, args: list[str], bar: str) -> None:
+def test_no_bar_in_a_pipe(sqlite_db: LangflowDB, args: list[str], bar: str) -> None:
     code, _, err = run_on_terminal(sqlite_db, *args, stderr_tty=False)
     assert code in ((0, 12) if args[0] == "config" else (0,)), err  # 12: the doctor's findings
     assert bar not in err and "\x1b[" not in err  # a pipe: no bar, no cursor control
@@ -61,6 +61,8 @@ def test_bars_shown_on_a_terminal(sqlite_db: LangflowDB) -> None:
     code, _, err = run_on_terminal(sqlite_db, "user", "delete", "carol", "--dry-run")
     assert code == 0, err
     assert "counting statements" in err
+    code, _, err = run_on_terminal(sqlite_db, "user", "delete", "carol", "--yes")
+    assert code == 0 and "deleting statements" in err, err
     code, _, err = run_on_terminal(sqlite_db, "config", "doctor")
     assert code in (0, 12) and "doctor database checks" in err, err
     code, out, err = run_on_terminal(sqlite_db, "config", "doctor", "--format", "sarif")

@@ -89,17 +89,15 @@ def test_check_newline_key_and_file_disagreement(lfdb: LangflowDB) -> None:
         assert r.exit_code == 11, r
 
 
-def test_check_flags_legacy_generic_on_113(lfdb: LangflowDB) -> None:
-    if not lfdb.version.startswith("1.13"):
-        return
-    alice = lfdb.user("alice")["id"].replace("-", "") if lfdb.backend == "sqlite" else lfdb.user("alice")["id"]
-    execute(lfdb, "UPDATE variable SET value = :v WHERE name = 'MY_GEN' AND user_id = :u",
-            v=enc(lfdb, "generic-value-1"), u=alice)
-    r = lfdb.run("secrets", "list", "--user", "alice", "--json")
+def test_check_flags_legacy_generic_on_113(db113: LangflowDB) -> None:
+    alice = db113.user("alice")["id"].replace("-", "") if db113.backend == "sqlite" else db113.user("alice")["id"]
+    execute(db113, "UPDATE variable SET value = :v WHERE name = 'MY_GEN' AND user_id = :u",
+            v=enc(db113, "generic-value-1"), u=alice)
+    r = db113.run("secrets", "list", "--user", "alice", "--json")
     gen = next(v for v in r.json["variables"] if v["name"] == "MY_GEN")
     assert gen["status"] == "encrypted-generic"
     assert gen["fingerprint"] == fingerprint("generic-value-1")
-    r = lfdb.run("secrets", "show", "MY_GEN", "--user", "alice", "--reveal")
+    r = db113.run("secrets", "show", "MY_GEN", "--user", "alice", "--reveal")
     assert (r.exit_code, r.stdout) == (0, "generic-value-1\n"), r
     assert "Warning: variable 'MY_GEN' is encrypted-generic: a Generic variable still encrypted from " in r.stderr
 

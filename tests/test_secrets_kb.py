@@ -15,12 +15,15 @@ import pytest
 from lfadmin.core.kb_sidecars import replace_value
 from lfadmin.core.stores import Keyring
 from lfadmin.langflow.crypto import Derivation, encrypt, fingerprint
-from tests.conftest import LangflowDB, langflow_script, make_db, run_process
+from tests.conftest import DB_PARAMS, LangflowDB, langflow_script, make_db, run_process
 from tests.test_secrets_rotate import NEW, all_tokens, assert_exactly_one_key, enc, mode
 
 STORE = "kb_embedding_metadata.api_key"
 OTHER = "Q2hlY2tpbmcgYSB3cm9uZyBrZXkgaGVyZS4uLi4uLi4"  # a valid key nobody's data uses
 PLAIN = {"alice/docs": "sk-alice-embed-1", "admin/manuals": "sk-admin-embed-2"}
+
+# The releases that read (and so rotate) sidecar keys: 1.13 only reports them.
+READS_SIDECARS = [p for p in DB_PARAMS if "1.6.9" in str(p.id)]
 
 
 def metadata(version: str, token: str | None) -> dict[str, Any]:
@@ -261,9 +264,8 @@ def test_dry_run_counts_and_writes_nothing(lfdb: LangflowDB, kbs: dict[str, Path
     assert files(kbs) == before and lfdb.snapshot() == db_before
 
 
+@pytest.mark.parametrize("lfdb", READS_SIDECARS, indirect=True)  # 1.13 leaves sidecars alone
 def test_undecryptable_sidecar_stops_everything(lfdb: LangflowDB, kbs: dict[str, Path], tmp_path: Path) -> None:
-    if not lfdb.version.startswith("1.6"):
-        pytest.skip("1.13 leaves sidecars alone (test_rotate_rewrites_sidecars)")
     root = kbs["bob/nokey"].parent.parent.parent
     envf = tmp_path / "server.env"
     envf.write_text(f"LANGFLOW_SECRET_KEY={lfdb.secret_key}\n")
@@ -282,10 +284,9 @@ def test_undecryptable_sidecar_stops_everything(lfdb: LangflowDB, kbs: dict[str,
     assert not (lfdb.config_dir / "secret_key.lfadmin-rotation").exists()
 
 
+@pytest.mark.parametrize("lfdb", READS_SIDECARS, indirect=True)
 def test_interrupted_between_files_is_finished_by_a_rerun(lfdb: LangflowDB, kbs: dict[str, Path],
                                                           tmp_path: Path) -> None:
-    if not lfdb.version.startswith("1.6"):
-        pytest.skip("1.13 leaves sidecars alone")
     root = kbs["bob/nokey"].parent.parent.parent
     kbs.pop("alice/alien").unlink()
     envf = tmp_path / "server.env"
@@ -315,13 +316,12 @@ def test_interrupted_between_files_is_finished_by_a_rerun(lfdb: LangflowDB, kbs:
     assert not (lfdb.config_dir / "secret_key.lfadmin-rotation").exists()
 
 
+@pytest.mark.parametrize("sqlite_db", ["1.6.9"], indirect=True)
 @pytest.mark.parametrize("why", ["directory not writable", "owned by someone else", "another group"])
 def test_unrewritable_sidecar_refused_before_commit(
     sqlite_db: LangflowDB, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, why: str
 ) -> None:
     db = sqlite_db
-    if not db.version.startswith("1.6"):
-        pytest.skip("1.13 leaves sidecars alone")
     root = tmp_path / "kbs"
     path = sidecar(root, "alice/docs", db.version, enc(db, "sk-1"))
     # Faked, so the test means the same as root (which may write anywhere) and as a user.

@@ -411,6 +411,7 @@ def test_break_glass_refusals(lfdb: LangflowDB, tmp_path: Path) -> None:
     r = break_glass(lfdb, tmp_path)
     assert_one_error(r, 10, "--break-glass is not needed: no active superuser exists")
     assert lfdb.snapshot() == snap
+    assert len(audit_records(lfdb)) == 1  # still only the denied attempt: a refusal writes nothing
 
 
 # -- concurrency and secrecy ----
