@@ -391,20 +391,21 @@ def _rotate_batch(
 ) -> list[dict[str, Any]]:
     """The crypto of one batch: ``[{"k": key, "v": new column value}]`` for rows that change."""
     params = []
+    rec.rows += len(batch)
+    cells, rebuild = store.cells, store.rebuild
     for row in batch:
-        rec.rows += 1
+        want_fp = len(sample) < SAMPLE_PER_STORE
         changes: dict[tuple[Any, ...], str] = {}
         fps: dict[tuple[Any, ...], str] = {}
-        want_fp = len(sample) < SAMPLE_PER_STORE
-        for cell in store.cells(row):
+        for cell in cells(row):
             new_value, fp = _rotate_cell(ctx, store, row, cell, rec, want_fp)
             if new_value is not None:
                 changes[cell.path] = new_value
                 if fp is not None:
                     fps[cell.path] = fp
         if changes:
-            params.append({"v": store.rebuild(row, changes), "k": row.pk})
-            if fps and len(sample) < SAMPLE_PER_STORE:
+            params.append({"k": row.pk, "v": rebuild(row, changes)})
+            if fps:
                 sample[row.pk] = fps
     return params
 
@@ -416,7 +417,8 @@ def _verify_store(ctx: _Ctx, store: Store, rec: StoreReceipt, sample: dict[Any, 
     s = ctx.s
     q = s.conn.dialect.identifier_preparer.quote
     sql = text(
-        f"SELECT {store.key_sql(s)}, {q(store.column)} FROM {q(store.table)} WHERE {store.key_sql(s)} IN :ks"
+        f"SELECT {store.key_select(s)}, t.{q(store.column)} FROM {q(store.table)} t "
+        f"WHERE t.{store.key_sql(s)} IN :ks"
     ).bindparams(bindparam("ks", expanding=True))
     pks = list(sample)
     for start in range(0, len(pks), 500):
