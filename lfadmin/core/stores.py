@@ -31,6 +31,7 @@ so memory stays flat however many rows there are.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from copy import deepcopy
@@ -144,7 +145,7 @@ class Cell(NamedTuple):
 class Row:
     pk: Any  # the batch key (``Store.key_select``): rowid on SQLite, the primary key as text on PostgreSQL
     raw: Any  # the column as the driver returned it
-    ident: Any = None  # the primary key, for ``label``
+    ident: Any = None  # the primary key when it is not ``pk`` (SQLite), for ``label``
     extra: dict[str, Any] = field(default_factory=dict)
     parsed: Any = None
     name: Any = None
@@ -215,28 +216,29 @@ class Store:
 
         q = s.conn.dialect.identifier_preparer.quote
         table, key, col = q(self.table), self.key_sql(s), q(self.column)
-        cols = [self.pk, self.column, *self.extra_columns]
         name_col = self._name_column(s)
-        select = f"{self.key_select(s)}, " + ", ".join(f"t.{q(c)}" for c in cols)
-        select += f", t.{q(name_col)}" if name_col else ", NULL"
-        join = ""
         with_owner = bool(self.owner_column and owners)
-        if with_owner:
-            assert self.owner_column is not None
-            select += ", u.username"
-            join = f' LEFT JOIN "user" u ON u.id = t.{q(self.owner_column)}'
+        # key, column, name, id (SQLite only: on PostgreSQL the key is the id), owner, extras...
+        select = ", ".join([
+            self.key_select(s),
+            f"t.{col}",
+            f"t.{q(name_col)}" if name_col else "NULL",
+            f"t.{q(self.pk)}" if s.backend == "sqlite" else "NULL",
+            "u.username" if with_owner else "NULL",
+            *(f"t.{q(c)}" for c in self.extra_columns),
+        ])
+        join = f' LEFT JOIN "user" u ON u.id = t.{q(self.owner_column or "")}' if with_owner else ""
         base = f"SELECT {select} FROM {table} t{join} WHERE t.{col} IS NOT NULL"
         first = text(f"{base} ORDER BY t.{key} LIMIT {int(batch)}")
         after = text(f"{base} AND t.{key} > {self.key_param(s, 'last')} ORDER BY t.{key} LIMIT {int(batch)}")
         extra_names = self.extra_columns
-        n = 3 + len(extra_names)  # key, pk, column, extras..., name[, owner]
         fetched = s.conn.execute(first).all()
         while fetched:
-            out = []
-            for r in fetched:
-                extra = dict(zip(extra_names, r[3:n], strict=True)) if extra_names else {}
-                out.append(Row(r[0], r[2], r[1], extra, None, r[n], r[n + 1] if with_owner else None))
-            yield out
+            if extra_names:
+                yield [Row(r[0], r[1], r[3], dict(zip(extra_names, r[5:], strict=True)), None, r[2], r[4])
+                       for r in fetched]
+            else:
+                yield [Row(r[0], r[1], r[3], {}, None, r[2], r[4]) for r in fetched]
             if len(fetched) < batch:
                 return
             fetched = s.conn.execute(after, {"last": fetched[-1][0]}).all()
@@ -394,7 +396,14 @@ def _load_json(raw: Any) -> Any:
 
 
 def _label(pk: Any, name: Any, owner: Any) -> str:
+    """``<id> (name, owner alice)``; a UUID as the 32 hex digits Langflow's SQLite ids have
+    (PostgreSQL's are read as text, with hyphens)."""
     ident = pk.hex if hasattr(pk, "hex") and not isinstance(pk, str) else str(pk)
+    if len(ident) == 36 and ident.count("-") == 4:
+        import uuid
+
+        with contextlib.suppress(ValueError):
+            ident = uuid.UUID(ident).hex
     bits = [str(name)] if name else []
     if owner:
         bits.append(f"owner {owner}")
