@@ -10,10 +10,13 @@ times in one process:
 
 * ``crypto``: raw Fernet decrypt (old key) + encrypt (new key) of exactly the stored values,
 * ``rotate``: lfadmin's rotation (one transaction, batches, pre-commit verification), to a new
-  key and back, the faster of the two,
+  key and back and so on, ``--rounds`` times, each run right after a ``crypto`` run,
 
 and reports throughput, the DB overhead (rotate - crypto) relative to crypto, and how much the
-peak RSS grew during the rotation, which should not grow with N (streaming, keyset batches).
+peak RSS grew during the first rotation, which should not grow with N (streaming, keyset batches).
+Each timing is the best of its runs: CPU speed on shared machines drifts by tens of percent
+within a minute (the same build has read anywhere from 1.06x to 1.66x in single runs), and
+interleaving the two kinds of run keeps a slow spell from landing on one kind only.
 (No tracemalloc: tracing every allocation slows the rotation several-fold and skews the ratio.)
 """
 
@@ -119,6 +122,7 @@ def main() -> int:
     ap.add_argument("--api-keys", type=int, default=10_000)
     ap.add_argument("--pg", metavar="ADMIN_URL", help="run on PostgreSQL (a scratch database is created)")
     ap.add_argument("--verify-all", action="store_true")
+    ap.add_argument("--rounds", type=int, default=3, help="rotations and crypto runs, interleaved (best of each)")
     ap.add_argument("--fixture", default=str(FIXTURE), help="path prefix of the 1.13.0 fixture (.db/.pg.sql)")
     args = ap.parse_args()
 
@@ -141,27 +145,28 @@ def main() -> int:
         t0 = time.perf_counter()
         populate(url, args.variables, args.api_keys)
         print(f"populated {args.variables} variables + {args.api_keys} API keys in {time.perf_counter() - t0:.1f} s")
-        new = secrets.token_urlsafe(32)
-        # Rotate first (there and back), so the peak-RSS growth is the rotations' own (nothing big
-        # loaded before). Each timing is the best of two: CPU speed on shared machines drifts by
-        # tens of percent within a minute, and the ratio compares runs made at different moments.
+        keys = [OLD, secrets.token_urlsafe(32)]
+        # The first rotation before anything big is loaded, so the peak-RSS growth is its own.
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        there, changed = rotate(url, OLD, new, args.verify_all)
-        back, _ = rotate(url, new, OLD, args.verify_all)
+        first, changed = rotate(url, keys[0], keys[1], args.verify_all)
         peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024  # KiB on Linux
-        tokens = stored_tokens(url)
-        crypto_runs = [crypto_only(tokens, OLD, new) for _ in range(2)]
+        rotations, crypto_runs = [first], []
+        tokens = stored_tokens(url)  # under keys[1]: each crypto run opens them with it
+        for i in range(1, args.rounds + 1):
+            crypto_runs.append(crypto_only(tokens, keys[1], keys[0]))
+            if i < args.rounds:
+                rotations.append(rotate(url, keys[i % 2], keys[(i + 1) % 2], args.verify_all)[0])
         del tokens
-        elapsed, crypto = min(there, back), min(crypto_runs)
+        elapsed, crypto = min(rotations), min(crypto_runs)
         backend = "postgresql" if args.pg else "sqlite"
         print(f"backend            {backend}")
         print(f"values rotated     {changed}")
         print(f"raw Fernet         {crypto:.2f} s  ({changed / crypto:,.0f} values/s decrypt+encrypt; "
-              f"runs {crypto_runs[0]:.2f}, {crypto_runs[1]:.2f})")
+              f"runs {', '.join(f'{t:.2f}' for t in crypto_runs)})")
         print(f"lfadmin rotate     {elapsed:.2f} s  ({changed / elapsed:,.0f} values/s, incl. verification; "
-              f"runs {there:.2f}, {back:.2f})")
+              f"runs {', '.join(f'{t:.2f}' for t in rotations)})")
         print(f"DB overhead        {elapsed - crypto:.2f} s  ({(elapsed - crypto) / crypto:.2f}x the crypto)")
-        print(f"peak RSS growth    {peak:.1f} MiB during the rotations")
+        print(f"peak RSS growth    {peak:.1f} MiB during the first rotation")
     finally:
         if args.pg:
             subprocess.run(["psql", "-q", "-d", args.pg, "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'])
