@@ -37,7 +37,7 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +58,7 @@ from lfadmin.core.stores import (
     Keyring,
     Row,
     Store,
+    driver_errors,
     generic_plaintext,
 )
 from lfadmin.errors import InvalidInput, LfadminError, Refused, Undecryptable
@@ -337,7 +338,7 @@ def _rewrite_store(ctx: _Ctx, store: Store, rec: StoreReceipt) -> dict[Any, dict
     if raw is not None:
         store.prepare_bulk(s)  # its catalog reads cannot run inside a pipeline
     first_write = True
-    with _pipeline_errors(s), contextlib.ExitStack() as in_flight:
+    with driver_errors(s), contextlib.ExitStack() as in_flight:
         batches = store.rows(s, owners=False)
         batch = next(batches, None)
         while batch is not None:
@@ -365,25 +366,6 @@ def _pipeline_connection(s: Session) -> Any:
 
     raw = s.conn.connection.dbapi_connection
     return raw if isinstance(raw, psycopg.Connection) and psycopg.Pipeline.is_supported() else None
-
-
-@contextlib.contextmanager
-def _pipeline_errors(s: Session) -> Iterator[None]:
-    """A pipelined statement's error surfaces when the pipeline syncs, in psycopg and not in
-    SQLAlchemy: wrap it as SQLAlchemy would have (parameters hidden), so the one error handling
-    (``Database.transaction``) maps it to the documented exit code."""
-    if s.backend != "postgresql":
-        yield
-        return
-    import psycopg
-    from sqlalchemy.exc import DBAPIError
-
-    try:
-        yield
-    except psycopg.Error as exc:
-        raise DBAPIError.instance(
-            None, None, exc, psycopg.Error, hide_parameters=True, dialect=s.conn.dialect
-        ) from None
 
 
 def _rotate_batch(
