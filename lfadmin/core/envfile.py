@@ -1,9 +1,9 @@
 """Writing secrets to files: one variable in an env file, or Langflow's ``secret_key`` file.
 
-Both writes are write-to-temp in the same directory + ``fsync`` + atomic ``rename``, mode 0600,
-so a crash leaves either the old file or the new one, never half of either. An env file keeps
-every other line, comment, blank line and their order byte for byte; only the one assignment
-changes (or is appended). Symlinks are followed: the file they point at is replaced.
+Both writes are ``files.atomic_write`` (temp file in the same directory, ``fsync``, atomic
+``rename``, mode 0600), so a crash leaves either the old file or the new one, never half of
+either. An env file keeps every other line, comment, blank line and their order byte for byte;
+only the one assignment changes (or is appended). Symlinks are followed: the file they point at is replaced.
 
 Langflow reads settings case-insensitively (``langflow_secret_key`` counts), so a second
 assignment in any case is a duplicate we refuse: which one wins is not obvious to a reader.
@@ -11,15 +11,13 @@ assignment in any case is a duplicate we refuse: which one wins is not obvious t
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import stat
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from lfadmin.core.files import atomic_write
 from lfadmin.errors import InvalidInput
 
 SECRET_KEY_VAR = "LANGFLOW_SECRET_KEY"  # noqa: S105 - a variable name, not a secret
@@ -124,14 +122,14 @@ def set_variable(path: Path, name: str, value: str, *, backup: bool = True) -> W
         new = text + sep + line + "\n"
         replaced = None
     saved = _backup(real, text) if backup and real.exists() else None
-    atomic_write(real, new)
+    atomic_write(real, new.encode("utf-8"))
     return Written(path, saved, replaced)
 
 
 def _backup(real: Path, content: str) -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     target = real.with_name(f"{real.name}.lfadmin-bak-{stamp}")
-    atomic_write(target, content)
+    atomic_write(target, content.encode("utf-8"))
     return target
 
 
@@ -149,31 +147,5 @@ def write_secret_file(path: Path, value: str, *, backup: bool = True) -> Written
                 saved = _backup(real, real.read_text())
             except OSError as exc:
                 raise InvalidInput(f"{path} cannot be read: {exc.strerror}") from None
-    atomic_write(real, value)
+    atomic_write(real, value.encode("utf-8"))
     return Written(path, saved, None)
-
-
-def atomic_write(path: Path, content: str) -> None:
-    """Temp file in the same directory, 0600, fsync, rename over ``path``, fsync the directory."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, stat.S_IRUSR | stat.S_IWUSR)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    try:
-        dfd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dfd)
-    except OSError:
-        pass
-    finally:
-        os.close(dfd)

@@ -30,14 +30,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets as _secrets
-import stat
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lfadmin.core.files import atomic_write, temp_glob
 from lfadmin.core.stores import Keyring, Status, StoreReport, classify_token
 from lfadmin.errors import InvalidInput, Refused
 from lfadmin.langflow.crypto import looks_encrypted
@@ -307,7 +306,7 @@ def apply(
     to the same plaintext with ``new`` only, then renamed over the original with its mode and
     owner. Only ``"api_key"``'s value changes: the rest of the file stays byte for byte."""
     for car in rotation.rewrite:
-        for stale in car.path.parent.glob(f".{SIDECAR}.lfadmin-*.tmp"):  # a rotation killed mid-write
+        for stale in car.path.parent.glob(temp_glob(SIDECAR)):  # a rotation killed mid-write
             with suppress(OSError):
                 stale.unlink()
         fresh = _load(car.path, car.label)
@@ -330,7 +329,7 @@ def apply(
                 raise _unfinished(path, "verification failed: it did not read back under the new key")
 
         try:
-            atomic_replace(car.path, text.encode("utf-8"), verify)
+            atomic_write(car.path, text.encode("utf-8"), keep_mode_and_owner=True, verify=verify)
         except OSError as exc:
             raise _unfinished(car.path, exc.strerror or type(exc).__name__) from None
         rec.verified += 1
@@ -361,37 +360,3 @@ def replace_value(text: str, data: dict[str, Any], old: str, new: str) -> str:
             if parsed == expected and list(parsed) == list(expected):
                 return out
     return json.dumps(expected, indent=2)
-
-
-def atomic_replace(path: Path, content: bytes, verify: Callable[[bytes], None]) -> None:
-    """Write ``content`` over ``path``: temp file (0600 while it is written) in the same
-    directory, fsync, ``verify`` the bytes on disk, the original's mode and owner, rename, fsync
-    the directory. A failure before the rename leaves ``path`` untouched."""
-    st = path.stat()
-    tmp = path.with_name(f".{path.name}.lfadmin-{_secrets.token_hex(4)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(tmp, flags, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-            fh.flush()
-            if os.geteuid() == 0:
-                os.fchown(fh.fileno(), st.st_uid, st.st_gid)
-            elif st.st_gid != os.getegid():  # a group we are in (checked before the commit)
-                os.fchown(fh.fileno(), -1, st.st_gid)
-            os.fchmod(fh.fileno(), stat.S_IMODE(st.st_mode))
-            os.fsync(fh.fileno())
-        verify(tmp.read_bytes())
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    # The rename is done: the file is rotated. Making the rename itself durable is best effort
-    # (not every filesystem can fsync a directory); a failure here is no reason to stop.
-    with suppress(OSError):
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)

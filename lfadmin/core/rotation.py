@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lfadmin.core import envfile, kb_sidecars
+from lfadmin.core.files import atomic_write
 from lfadmin.core.kb_sidecars import release_reads as release_reads_sidecars
 from lfadmin.core.secrets import (
     JOURNAL_NAME,
@@ -173,10 +174,8 @@ def journal_path(settings: LangflowSettings) -> Path:
 def _write_journal(path: Path, new_key: str, old_fps: list[str]) -> None:
     if not path.parent.exists():
         path.parent.mkdir(parents=True, mode=0o700)
-    envfile.atomic_write(
-        path,
-        json.dumps({"new_key": new_key, "new_fingerprint": fingerprint(new_key), "old_fingerprints": old_fps}),
-    )
+    journal = {"new_key": new_key, "new_fingerprint": fingerprint(new_key), "old_fingerprints": old_fps}
+    atomic_write(path, json.dumps(journal).encode("utf-8"))
 
 
 def _read_journal(path: Path) -> str | None:

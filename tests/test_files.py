@@ -1,0 +1,53 @@
+"""files.atomic_write: the one way lfadmin replaces a file that holds a secret."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from lfadmin.core.files import atomic_write
+
+
+def mode(p: Path) -> int:
+    return stat.S_IMODE(p.stat().st_mode)
+
+
+def test_a_new_file_is_0600_whatever_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0o277)  # would make an O_CREAT 0600 file 0400
+    try:
+        atomic_write(tmp_path / "secret_key", b"k")
+    finally:
+        os.umask(old)
+    assert mode(tmp_path / "secret_key") == 0o600
+    assert (tmp_path / "secret_key").read_bytes() == b"k"
+
+
+def test_an_existing_file_becomes_0600_unless_its_mode_is_kept(tmp_path: Path) -> None:
+    env, sidecar = tmp_path / ".env", tmp_path / "embedding_metadata.json"
+    for p in (env, sidecar):
+        p.write_bytes(b"old")
+        p.chmod(0o644)
+    atomic_write(env, b"new")
+    atomic_write(sidecar, b"new", keep_mode_and_owner=True)
+    assert (mode(env), mode(sidecar)) == (0o600, 0o644)
+    assert env.read_bytes() == sidecar.read_bytes() == b"new"
+
+
+def test_a_failed_check_leaves_the_file_and_no_temp_file(tmp_path: Path) -> None:
+    (tmp_path / "kb").mkdir()
+    target = tmp_path / "kb" / "embedding_metadata.json"
+    target.write_bytes(b"old")
+    seen: list[bytes] = []
+
+    def verify(written: bytes) -> None:
+        seen.append(written)
+        raise ValueError("does not read back")
+
+    with pytest.raises(ValueError, match="does not read back"):
+        atomic_write(target, b"new", verify=verify)
+    assert seen == [b"new"]  # the bytes on disk, read back
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in target.parent.iterdir()] == ["embedding_metadata.json"]
