@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lfadmin.core.files import atomic_write, temp_glob
-from lfadmin.core.stores import Keyring, Status, StoreReport, classify_token
+from lfadmin.core.stores import Keyring, Status, StoreReport, classify_token, open_first
 from lfadmin.errors import InvalidInput, Refused
 from lfadmin.langflow.crypto import looks_encrypted
 
@@ -145,14 +145,7 @@ def inventory(s: Session, keys: Keyring) -> StoreReport:
     rep = StoreReport(STORE, _describe(root, reads), True, advisory=not reads)
 
     def count(status: Status, readable: bool, label: str) -> None:
-        rep.values += 1
-        rep.counts[status.value] += 1
-        if not readable and reads:
-            rep.server_unreadable += 1
-        if status is not Status.OK:
-            ex = rep.examples.setdefault(status.value, [])
-            if len(ex) < 5:
-                ex.append(label)
+        rep.count(status, readable or not reads, lambda: label)  # unread by 1.13: no server problem
 
     try:
         cars = list(scan(root))
@@ -244,7 +237,7 @@ def plan(
         if not looks_encrypted(value):
             rec.plaintext_left += 1
             continue
-        opened = _open(old, value)
+        opened = open_first(old, value)
         if opened is not None:
             if opened[1]:
                 rec.healed_legacy += 1
@@ -260,15 +253,6 @@ def plan(
         for car in out.rewrite:
             _check_rewritable(car.path)
     return out
-
-
-def _open(old: list[Keyring], token: str) -> tuple[str, bool] | None:
-    """(plaintext, opened only with a non-write (legacy) derivation) under the first old key."""
-    for k in old:
-        opened = k.open(token)
-        if opened is not None:
-            return opened[0], k.write is not None and opened[1] is not k.write
-    return None
 
 
 def _check_rewritable(path: Path) -> None:
@@ -313,7 +297,7 @@ def apply(
         value = fresh.value
         if fresh.error is not None or fresh.text is None or fresh.data is None or value is None:
             raise _unfinished(car.path, fresh.error or "it changed since the rotation began")
-        opened = _open(old, value)
+        opened = open_first(old, value)
         if opened is None:
             if new.open(value) is not None:
                 continue  # written under the new key since the plan: done

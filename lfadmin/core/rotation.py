@@ -61,6 +61,8 @@ from lfadmin.core.stores import (
     Store,
     driver_errors,
     generic_plaintext,
+    open_first,
+    where,
 )
 from lfadmin.errors import InvalidInput, LfadminError, Refused, Undecryptable
 from lfadmin.langflow.crypto import (
@@ -289,11 +291,9 @@ def _rotate_cell(
     if not (store.always_encrypted or looks_encrypted(cell.value)):
         rec.plaintext_left += 1
         return None, None
-    for k in ctx.old:
-        opened = k.open(cell.value)
-        if opened is None:
-            continue
-        plain, derivation = opened
+    opened = open_first(ctx.old, cell.value)
+    if opened is not None:
+        plain, legacy = opened
         if (
             store.name == "variable.value"
             and row.extra.get("type") == "Generic"
@@ -302,7 +302,7 @@ def _rotate_cell(
         ):
             rec.generic_decrypted += 1  # what 1.8+ would have written (CONTRACT §7)
             return plain, None
-        if k.write is not None and derivation is not k.write:
+        if legacy:
             rec.healed_legacy += 1
         else:
             rec.reencrypted += 1
@@ -318,8 +318,7 @@ def _undecryptable(ctx: _Ctx, store: Store, row: Row, cell: Cell, rec: StoreRece
     rec.undecryptable += 1
     ctx.undecryptable_total += 1
     if len(ctx.undecryptable_rows) < 50:
-        where = ".".join(str(p) for p in cell.path)
-        ctx.undecryptable_rows.append(f"{store.name} {row.label}" + (f" [{where}]" if where else ""))
+        ctx.undecryptable_rows.append(f"{store.name} {where(row, cell)}")
 
 
 def _rewrite_store(ctx: _Ctx, store: Store, rec: StoreReceipt) -> dict[Any, dict[tuple[Any, ...], str]]:

@@ -33,10 +33,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from copy import deepcopy
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lfadmin.langflow.crypto import (
@@ -127,6 +128,16 @@ class Keyring:
         if self._seal is None:
             raise AssertionError("keyring has no usable write derivation")
         return self._seal(plaintext.encode()).decode()
+
+
+def open_first(keys: list[Keyring], token: str) -> tuple[str, bool] | None:
+    """``token`` opened with the first of ``keys`` that can: (plaintext, True when only a
+    derivation other than that key's write derivation opened it - legacy, to heal)."""
+    for k in keys:
+        opened = k.open(token)
+        if opened is not None:
+            return opened[0], k.write is not None and opened[1] is not k.write
+    return None
 
 
 # -- stores -------------------------------------------------------------------------------------
@@ -419,6 +430,12 @@ def _load_json(raw: Any) -> Any:
         return None
 
 
+def where(row: Row, cell: Cell) -> str:
+    """A value as an operator finds it: the row, and inside a JSON column the field's path."""
+    path = ".".join(str(p) for p in cell.path)
+    return row.label + (f" [{path}]" if path else "")
+
+
 def _label(pk: Any, name: Any, owner: Any) -> str:
     """``<id> (name, owner alice)``; a UUID as the 32 hex digits Langflow's SQLite ids have
     (PostgreSQL's are read as text, with hyphens)."""
@@ -563,6 +580,18 @@ class StoreReport:
     # knowledge-base sidecars), so it is left out of totals, exit codes and findings.
     advisory: bool = False
 
+    def count(self, status: Status, readable: bool, where: Callable[[], str]) -> None:
+        """One value: its status, whether the release reads it, and for a problem (the first
+        five of each status) ``where()`` an operator finds it."""
+        self.values += 1
+        self.counts[status.value] += 1
+        if not readable:
+            self.server_unreadable += 1
+        if status not in (Status.OK, Status.PLAIN_EXPECTED):
+            ex = self.examples.setdefault(status.value, [])
+            if len(ex) < 5:
+                ex.append(where())
+
     def to_json(self) -> dict[str, Any]:
         return {
             "store": self.store,
@@ -599,16 +628,8 @@ def inventory(
             for row in batch:
                 rep.rows += 1
                 for cell in store.cells(row):
-                    rep.values += 1
                     status, readable = classify(s, store, row, cell, keys)
-                    rep.counts[status.value] += 1
-                    if not readable:
-                        rep.server_unreadable += 1
-                    if status not in (Status.OK, Status.PLAIN_EXPECTED):
-                        ex = rep.examples.setdefault(status.value, [])
-                        if len(ex) < 5:
-                            where = ".".join(str(p) for p in cell.path)
-                            ex.append(row.label + (f" [{where}]" if where else ""))
+                    rep.count(status, readable, partial(where, row, cell))
             if progress:
                 progress(store.name, rep.rows, total)
     # Not a table: the knowledge-base sidecars on disk (CONTRACT §6, last row).
