@@ -3,7 +3,6 @@ bad input refused with nothing changed, the short-key path, crash consistency un
 
 from __future__ import annotations
 
-import uuid
 import json
 import os
 import signal
@@ -11,6 +10,7 @@ import stat
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
