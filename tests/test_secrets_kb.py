@@ -16,6 +16,7 @@ from lfadmin.core.kb_sidecars import replace_value
 from lfadmin.core.stores import Keyring
 from lfadmin.langflow.crypto import Derivation, encrypt, fingerprint
 from tests.conftest import DB_PARAMS, LangflowDB, langflow_script, make_db, run_process
+from tests.test_doctor_db import doctor, found
 from tests.test_secrets_rotate import NEW, all_tokens, assert_exactly_one_key, enc, mode
 
 STORE = "kb_embedding_metadata.api_key"
@@ -144,6 +145,18 @@ def test_check_counts_sidecars(lfdb: LangflowDB, kbs: dict[str, Path]) -> None:
         assert "Error:" not in human.stderr
     row = next(line for line in human.stdout.splitlines() if STORE in line)
     assert [cell.strip() for cell in row.strip("│ ").split("│")] == [STORE, "3", "2", "0", "1", "0", "0", "0"]
+
+
+def test_doctor_counts_sidecars_where_the_release_reads_them(lfdb: LangflowDB, kbs: dict[str, Path]) -> None:
+    """LF-DB-011 is `secrets check`'s inventory: alice/alien's key is a finding on 1.6.9, and
+    left out on 1.13, which never decrypts legacy sidecars (an advisory store)."""
+    root = kbs["bob/nokey"].parent.parent.parent
+    hits = found(doctor(lfdb, **kb_env(root)), "LF-DB-011")
+    if lfdb.version.startswith("1.6"):
+        (hit,) = hits
+        assert hit["details"] == {"count": 1, "stores": {STORE: 1}, "examples": ["alice/alien"]}
+    else:
+        assert hits == []
 
 
 def test_check_without_the_directory(lfdb: LangflowDB, tmp_path: Path) -> None:

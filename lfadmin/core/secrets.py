@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lfadmin.core.stores import Keyring, Status, StoreReport, generic_plaintext, inventory
+from lfadmin.core.stores import Keyring, Status, StoreReport, counted, generic_plaintext, inventory
 from lfadmin.errors import Conflict, InvalidInput, NotFound, Refused
 from lfadmin.langflow.crypto import (
     MINIMUM_KEY_LENGTH,
@@ -194,8 +194,8 @@ class SecretsCheck:
     release: str = ""
 
     def total(self, status: Status) -> int:
-        """Across the stores the release reads (advisory ones are reported, never totalled)."""
-        return sum(r.counts[status.value] for r in self.stores if not r.advisory)
+        """Across the stores the release reads (``stores.counted``)."""
+        return sum(r.counts[status.value] for r in counted(self.stores))
 
     @property
     def undecryptable(self) -> int:
@@ -203,7 +203,7 @@ class SecretsCheck:
 
     @property
     def server_unreadable(self) -> int:
-        return sum(r.server_unreadable for r in self.stores if not r.advisory)
+        return sum(r.server_unreadable for r in counted(self.stores))
 
     @property
     def failed(self) -> bool:

@@ -605,6 +605,12 @@ class StoreReport:
         }
 
 
+def counted(reports: list[StoreReport]) -> list[StoreReport]:
+    """The reports that count toward totals, exit codes and findings: not the advisory ones
+    (a store the release never decrypts is reported, never counted)."""
+    return [r for r in reports if not r.advisory]
+
+
 def inventory(
     s: Session,
     keys: Keyring,

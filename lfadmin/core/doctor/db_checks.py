@@ -450,14 +450,14 @@ def _secrets(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
     # `lfadmin secrets check`'s inventory (every store of CONTRACT §6, judged as the release
     # reads it), with a keyring that verifies tokens instead of decrypting them (keyring.py).
     from lfadmin.core.doctor.keyring import VerifyingKeyring
-    from lfadmin.core.stores import inventory
+    from lfadmin.core.stores import counted, inventory
 
-    reports = inventory(s, VerifyingKeyring(key.value, s.schema.encrypt_derivation(key.value)))
-    stores = {r.store: r.counts["undecryptable"] for r in reports if r.counts.get("undecryptable") and not r.advisory}
+    reports = counted(inventory(s, VerifyingKeyring(key.value, s.schema.encrypt_derivation(key.value))))
+    stores = {r.store: r.counts["undecryptable"] for r in reports if r.counts.get("undecryptable")}
     bad = sum(stores.values())
     if not bad:
         return
-    examples = [e for r in reports if not r.advisory for e in r.examples.get("undecryptable", [])][:SAMPLE]
+    examples = [e for r in reports for e in r.examples.get("undecryptable", [])][:SAMPLE]
     yield Finding(
         DB_UNDECRYPTABLE,
         H,
