@@ -39,6 +39,14 @@ class Edge:
     implicit: bool = False  # no foreign key: the column may be VARCHAR and hold either id spelling
 
 
+@dataclass(frozen=True)
+class Step:
+    sql: str  # binds :uid, the user's id
+    table: str
+    column: str  # the column that selects the rows (counted per table, column and action)
+    action: str  # "delete" | "set NULL"
+
+
 class Graph:
     def __init__(self, s: Session) -> None:
         import warnings
@@ -83,14 +91,30 @@ class Graph:
                 action = self._action(table, col, fk_set_null=False)
                 self._add(Edge(table, col, target, "id", action, implicit=True))
 
-    def statements(self, table: str, depth: int = 0) -> int:
-        """How many statements ``run_cascade`` runs to erase ``table`` (it recurses the same way)."""
+    def plan(self, table: str, where: str, via: str, depth: int = 0) -> list[Step]:
+        """The statements that delete the rows of ``table`` matching ``where``, after everything
+        that points at them, children first (``via``: the column that selected them)."""
         if depth > 8:
-            return 0
-        return 1 + sum(
-            1 if e.table == table or e.action == "nullify" else self.statements(e.table, depth + 1)
-            for e in self.edges.get(table, [])
-        )
+            raise RuntimeError(f"foreign-key chain too deep at {table}")
+        q = self.s.conn.dialect.identifier_preparer.quote
+        steps: list[Step] = []
+        for edge in self.edges.get(table, []):
+            if edge.implicit:
+                # Compare spellings, not types: FK-less id columns may be VARCHAR holding a dashed
+                # or a 32-hex id, while the target is CHAR(32) (SQLite) or uuid (PostgreSQL).
+                ids = f"SELECT {_norm(q(edge.target_column))} FROM {q(table)} WHERE {where}"
+                child_where = f"{_norm(q(edge.column))} IN ({ids})"
+            else:
+                ids = f"SELECT {q(edge.target_column)} FROM {q(table)} WHERE {where}"
+                child_where = f"{q(edge.column)} IN ({ids})"
+            if edge.table == table or edge.action == "nullify":
+                # A self reference (folder.parent_id) is detached inside the doomed set first.
+                sql = f"UPDATE {q(edge.table)} SET {q(edge.column)} = NULL WHERE {child_where}"
+                steps.append(Step(sql, edge.table, edge.column, "set NULL"))
+            else:
+                steps += self.plan(edge.table, child_where, edge.column, depth + 1)
+        steps.append(Step(f"DELETE FROM {q(table)} WHERE {where}", table, via, "delete"))
+        return steps
 
     def _action(self, table: str, column: str, *, fk_set_null: bool) -> str:
         nullable = self.columns.get(table, {}).get(column, True)
@@ -118,51 +142,18 @@ def run_cascade(
     s: Session, user_id: uuid.UUID, progress: Progress | None = None
 ) -> list[DeleteStep]:
     """Every statement that erases the user, children first; ``progress`` hears of each one."""
+    from sqlalchemy import text
+
     from lfadmin.core.users import DeleteStep
 
-    graph = Graph(s)
-    q = s.conn.dialect.identifier_preparer.quote
+    steps = Graph(s).plan("user", "id = :uid", "id")
     counts: dict[tuple[str, str, str], int] = {}
-    total = graph.statements("user") if progress else 0
-    done = 0
-
-    def execute(sql: str) -> int:
-        from sqlalchemy import text
-
-        nonlocal done
-        result: Any = s.conn.execute(text(sql), {"uid": s.codec.uuid(user_id)})
-        done += 1
+    for done, step in enumerate(steps, 1):
+        result: Any = s.conn.execute(text(step.sql), {"uid": s.codec.uuid(user_id)})
+        key = (step.table, step.column, step.action)
+        counts[key] = counts.get(key, 0) + int(result.rowcount or 0)
         if progress:
-            progress("statements", done, total)
-        return int(result.rowcount or 0)
-
-    def erase(table: str, where: str, via: str, depth: int) -> None:
-        """Delete rows of ``table`` matching ``where`` after handling everything that points at them."""
-        if depth > 8:
-            raise RuntimeError(f"foreign-key chain too deep at {table}")
-        for edge in graph.edges.get(table, []):
-            if edge.implicit:
-                # Compare spellings, not types: FK-less id columns may be VARCHAR holding a dashed
-                # or a 32-hex id, while the target is CHAR(32) (SQLite) or uuid (PostgreSQL).
-                ids = f"SELECT {_norm(q(edge.target_column))} FROM {q(table)} WHERE {where}"
-                child_where = f"{_norm(q(edge.column))} IN ({ids})"
-            else:
-                ids = f"SELECT {q(edge.target_column)} FROM {q(table)} WHERE {where}"
-                child_where = f"{q(edge.column)} IN ({ids})"
-            if edge.table == table:
-                # Self reference (folder.parent_id): detach children inside the doomed set first.
-                n = execute(f"UPDATE {q(table)} SET {q(edge.column)} = NULL WHERE {child_where}")
-                _count(counts, edge.table, edge.column, "set NULL", n)
-                continue
-            if edge.action == "nullify":
-                n = execute(f"UPDATE {q(edge.table)} SET {q(edge.column)} = NULL WHERE {child_where}")
-                _count(counts, edge.table, edge.column, "set NULL", n)
-            else:
-                erase(edge.table, child_where, edge.column, depth + 1)
-        n = execute(f"DELETE FROM {q(table)} WHERE {where}")
-        _count(counts, table, via, "delete", n)
-
-    erase("user", "id = :uid", "id", 0)
+            progress("statements", done, len(steps))
     return [
         DeleteStep(table, column, action, n)
         for (table, column, action), n in counts.items()
@@ -172,8 +163,3 @@ def run_cascade(
 
 def _norm(column_sql: str) -> str:
     return f"lower(replace(CAST({column_sql} AS TEXT), '-', ''))"
-
-
-def _count(counts: dict[tuple[str, str, str], int], table: str, col: str, action: str, n: int) -> None:
-    key = (table, col, action)
-    counts[key] = counts.get(key, 0) + n
