@@ -172,7 +172,7 @@ def create(
     with session(write=True) as s:
         user = users.create_user(s, username, password, superuser=superuser, active=active)
         if superuser:
-            _audit_grant(s, "superuser.create", user)
+            _say_audited(s, "superuser.create", user)
     if STATE.json:
         output.emit_json({"user": user.to_json(), "created": True})
         return
@@ -181,13 +181,13 @@ def create(
     output.say(f"Created {kind} {user.username!r}, {state}")
 
 
-def _audit_grant(s: Any, event: str, user: Any) -> None:
-    """Superuser rights granted: the audit record is written inside the transaction."""
+def _say_audited(s: Any, event: str, user: Any) -> None:
+    """Superuser rights granted: core.users wrote the audit record; say where."""
     from lfadmin.core import audit
 
-    loc = audit.superuser_granted(s, event, user)
     who = s.actor.describe() if s.actor else "unknown"
-    output.err_console().print(f"AUDIT {event} {user.username!r} by {who} -> {loc.path}", markup=False)
+    path = audit.location(s.settings).path
+    output.err_console().print(f"AUDIT {event} {user.username!r} by {who} -> {path}", markup=False)
 
 
 def _toggle(username: str, func_name: str, value: bool, done: str) -> None:
@@ -196,7 +196,7 @@ def _toggle(username: str, func_name: str, value: bool, done: str) -> None:
     with session(write=True) as s:
         user, changed = getattr(users, func_name)(s, username, value)
         if func_name == "set_superuser" and value and changed:
-            _audit_grant(s, "superuser.promote", user)
+            _say_audited(s, "superuser.promote", user)
     if STATE.json:
         output.emit_json({"user": user.to_json(), "changed": changed})
         return

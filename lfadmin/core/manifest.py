@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lfadmin.core import audit, users
+from lfadmin.core import users
 from lfadmin.core.session import Session
 from lfadmin.errors import InvalidInput
 
@@ -161,15 +161,13 @@ def apply(s: Session, ops: list[Operation], environ: Mapping[str, str] | None = 
         assert want is not None
         if op.action == "create":
             assert want.password_env is not None
-            made = users.create_user(
+            users.create_user(  # audits a superuser it creates
                 s,
                 want.username,
                 environ[want.password_env],
                 superuser=bool(want.superuser),
                 active=want.state == "active",
             )
-            if made.is_superuser:
-                audit.superuser_granted(s, "superuser.create", made)
             continue
         current = users.find_user_by_id(s, want.id) if want.id else users.find_user(s, want.username)
         assert current is not None
@@ -178,6 +176,4 @@ def apply(s: Session, ops: list[Operation], environ: Mapping[str, str] | None = 
         if "state" in op.changes:
             users.set_active(s, want.username, want.state == "active")
         if "superuser" in op.changes:
-            promoted, changed = users.set_superuser(s, want.username, bool(want.superuser))
-            if changed and promoted.is_superuser:
-                audit.superuser_granted(s, "superuser.promote", promoted)
+            users.set_superuser(s, want.username, bool(want.superuser))  # audits a promotion

@@ -231,7 +231,7 @@ def _insert(s: Session, username: str, password: str) -> UserRecord:
 
     try:
         # Langflow's create_super_user: is_active=True, is_superuser=True, then the folder.
-        return users.create_user(s, username, password, superuser=True, active=True)
+        return users.create_user(s, username, password, superuser=True, active=True, audited=False)
     except IntegrityError:
         # Someone else (Langflow's API, another tool) inserted the name meanwhile.
         raise Conflict(f"user {username!r} already exists; nothing was changed") from None

@@ -189,8 +189,11 @@ def create_user(
     *,
     superuser: bool = False,
     active: bool | None = None,
+    audited: bool = True,
 ) -> UserRecord:
-    """Insert a user the way ``POST /api/v1/users/`` does, plus its default folder."""
+    """Insert a user the way ``POST /api/v1/users/`` does, plus its default folder. A superuser
+    made here is recorded in the audit trail, inside the transaction, like every grant
+    (``audited=False``: ``lfadmin superuser``, which writes a record of its own)."""
     validate_username(username)
     hashed = hash_password(password)
     _check_unique(s, username)
@@ -218,6 +221,10 @@ def create_user(
     create_default_folder(s, uid)
     record = find_user_by_id(s, uid)
     assert record is not None
+    if superuser and audited:
+        from lfadmin.core import audit
+
+        audit.superuser_granted(s, "superuser.create", record)
     return record
 
 
@@ -301,7 +308,12 @@ def set_superuser(s: Session, username: str, superuser: bool) -> tuple[UserRecor
         guard_default_superuser(
             s, user.username, superuser=True, logged_in=user.last_login_at is not None
         )
-    return _update(s, user, is_superuser=s.codec.boolean(superuser)), True
+    updated = _update(s, user, is_superuser=s.codec.boolean(superuser))
+    if superuser:
+        from lfadmin.core import audit
+
+        audit.superuser_granted(s, "superuser.promote", updated)  # like every grant
+    return updated, True
 
 
 def rename(s: Session, username: str, new_name: str) -> UserRecord:
