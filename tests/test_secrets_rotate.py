@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from lfadmin.core.stores import STORES, Keyring, header_arg_positions
+from lfadmin.core.keyring import Keyring
+from lfadmin.core.stores import STORES, header_arg_positions
 from lfadmin.langflow.crypto import (
     Derivation,
     encrypt,

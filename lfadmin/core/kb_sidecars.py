@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lfadmin.core.files import atomic_write, temp_glob
-from lfadmin.core.stores import Keyring, Status, StoreReport, classify_token, open_first
+from lfadmin.core.inventory import Status, StoreReport, classify_token
+from lfadmin.core.keyring import Keyring, open_first
 from lfadmin.errors import InvalidInput, Refused
 from lfadmin.langflow.crypto import looks_encrypted
 

@@ -45,25 +45,16 @@ from typing import TYPE_CHECKING, Any
 
 from lfadmin.core import envfile, kb_sidecars
 from lfadmin.core.files import atomic_write
+from lfadmin.core.inventory import generic_plaintext
 from lfadmin.core.kb_sidecars import release_reads as release_reads_sidecars
+from lfadmin.core.keyring import Keyring, open_first
 from lfadmin.core.secrets import (
     JOURNAL_NAME,
     current_file_key,
     generate_key,
     validate_new_key,
 )
-from lfadmin.core.stores import (
-    BATCH,
-    STORES,
-    Cell,
-    Keyring,
-    Row,
-    Store,
-    driver_errors,
-    generic_plaintext,
-    open_first,
-    where,
-)
+from lfadmin.core.stores import BATCH, STORES, Cell, Row, Store, driver_errors, where
 from lfadmin.errors import InvalidInput, LfadminError, Refused, Undecryptable
 from lfadmin.langflow.crypto import (
     fingerprint,

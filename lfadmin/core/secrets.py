@@ -1,6 +1,6 @@
 """Component credentials (global variables) and the secret key: list/set/show/delete, check, generate.
 
-Rotation lives in ``lfadmin.core.rotation``; the store inventory in ``lfadmin.core.stores``.
+Rotation lives in ``lfadmin.core.rotation``; the store inventory in ``lfadmin.core.inventory``.
 Secrets never leave this module except as return values the CLI prints on request
 (``show --reveal``, ``generate``): no exception message, warning or report carries one — only
 fingerprints (first 12 hex digits of SHA-256).
@@ -18,7 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lfadmin.core.stores import Keyring, Status, StoreReport, counted, generic_plaintext, inventory
+from lfadmin.core.inventory import Status, StoreReport, counted, generic_plaintext, inventory
+from lfadmin.core.keyring import Keyring
 from lfadmin.errors import Conflict, InvalidInput, NotFound, Refused
 from lfadmin.langflow.crypto import (
     MINIMUM_KEY_LENGTH,
@@ -194,7 +195,7 @@ class SecretsCheck:
     release: str = ""
 
     def total(self, status: Status) -> int:
-        """Across the stores the release reads (``stores.counted``)."""
+        """Across the stores the release reads (``inventory.counted``)."""
         return sum(r.counts[status.value] for r in counted(self.stores))
 
     @property
@@ -327,7 +328,8 @@ def _var_info(s: Session, row: Any, keys: Keyring) -> VariableInfo:
 
 def _judge_variable(s: Session, vtype: str | None, value: str, keys: Keyring) -> tuple[Status, str | None]:
     """Status (as ``secrets check`` judges it) and the plaintext when it opens."""
-    from lfadmin.core.stores import STORES, Cell, Row, classify
+    from lfadmin.core.inventory import classify
+    from lfadmin.core.stores import STORES, Cell, Row
 
     status, _ = classify(s, STORES[0], Row(None, value, None, {"type": vtype}), Cell(value), keys)
     if not looks_encrypted(value):

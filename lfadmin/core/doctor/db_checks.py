@@ -450,7 +450,7 @@ def _secrets(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
     # `lfadmin secrets check`'s inventory (every store of CONTRACT §6, judged as the release
     # reads it), with a keyring that verifies tokens instead of decrypting them (keyring.py).
     from lfadmin.core.doctor.keyring import VerifyingKeyring
-    from lfadmin.core.stores import counted, inventory
+    from lfadmin.core.inventory import counted, inventory
 
     reports = counted(inventory(s, VerifyingKeyring(key.value, s.schema.encrypt_derivation(key.value))))
     stores = {r.store: r.counts["undecryptable"] for r in reports if r.counts.get("undecryptable")}
