@@ -43,7 +43,7 @@ from lfadmin.errors import InvalidInput, Refused
 from lfadmin.langflow.crypto import looks_encrypted
 
 if TYPE_CHECKING:
-    from lfadmin.core.rotation import StoreReceipt
+    from lfadmin.core.reencrypt import StoreReceipt
     from lfadmin.core.session import Session
     from lfadmin.langflow.schema import Schema
     from lfadmin.langflow.settings import LangflowSettings

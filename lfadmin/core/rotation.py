@@ -7,12 +7,13 @@ Ordering (each step's crash leaves a state the next run recognises):
    the SQLite file open / no other client is connected on PostgreSQL (``--force`` overrides).
 2. Write a journal ``<config dir>/secret_key.lfadmin-rotation`` (0600) holding the new key —
    the only copy of a ``--generate``d key until the key files are written.
-3. One transaction: every value of every store (``lfadmin.core.stores``) is decrypted with the
-   old key(s) and re-encrypted under the new key with the release's derivation, in primary-key
-   batches. Legacy short-key values are healed on the way; 1.6-era encrypted Generic variables
-   become plaintext on 1.8+ schemas. Values that open only with the *new* key count as already
-   rotated (a rerun after a crash between commit and key files is a no-op on the database).
-   Anything that opens with neither key aborts and rolls back (unless ``--skip-undecryptable``).
+3. One transaction (``lfadmin.core.reencrypt``): every value of every store
+   (``lfadmin.core.stores``) is decrypted with the old key(s) and re-encrypted under the new key
+   with the release's derivation, in primary-key batches. Legacy short-key values are healed on
+   the way; 1.6-era encrypted Generic variables become plaintext on 1.8+ schemas. Values that
+   open only with the *new* key count as already rotated (a rerun after a crash between commit
+   and key files is a no-op on the database). Anything that opens with neither key aborts and
+   rolls back (unless ``--skip-undecryptable``).
 4. Before commit, re-read the rewritten rows and decrypt them with the new key only (a sample,
    or all with ``--verify-all``), comparing plaintext fingerprints. The knowledge-base sidecars
    on disk (``lfadmin.core.kb_sidecars``) are classified here too: one no key opens aborts like
@@ -33,7 +34,6 @@ key files. Files cannot join the database transaction; this order is what makes 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import time
@@ -44,52 +44,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lfadmin.core import envfile, kb_sidecars
+from lfadmin.core.faults import kill_point
 from lfadmin.core.files import atomic_write
 from lfadmin.core.inventory import generic_plaintext
 from lfadmin.core.kb_sidecars import release_reads as release_reads_sidecars
-from lfadmin.core.keyring import Keyring, open_first
+from lfadmin.core.keyring import Keyring
+from lfadmin.core.reencrypt import Ctx, StoreReceipt, probe, rewrite_store, verify_store
 from lfadmin.core.secrets import (
     JOURNAL_NAME,
     current_file_key,
     generate_key,
     validate_new_key,
 )
-from lfadmin.core.stores import BATCH, STORES, Cell, Row, Store, driver_errors, where
-from lfadmin.errors import InvalidInput, LfadminError, Refused, Undecryptable
-from lfadmin.langflow.crypto import (
-    fingerprint,
-    is_sso_envelope,
-    looks_encrypted,
-    sso_decrypt,
-    sso_encrypt,
-)
+from lfadmin.core.stores import STORES, Store
+from lfadmin.errors import InvalidInput, Refused, Undecryptable
+from lfadmin.langflow.crypto import fingerprint
 
 if TYPE_CHECKING:
     from lfadmin.core.session import Progress, Session
     from lfadmin.langflow.settings import LangflowSettings
 
-SAMPLE_PER_STORE = 500
-
-
-# -- test-only fault injection ------------------------------------------------------------------
-# Honoured only when both variables are set, so no production environment trips it by accident:
-#   LFADMIN_UNSAFE_TEST_HOOKS=1 LFADMIN_TEST_KILL_AT=<point>
-KILL_POINTS = (
-    "journal-written",
-    "mid-rewrite",
-    "before-commit",
-    "after-commit",
-    "mid-files",
-    "after-env-file",
-    "after-key-files",
-)
-
-
-def _kill_point(name: str) -> None:
-    if os.environ.get("LFADMIN_UNSAFE_TEST_HOOKS") == "1" and os.environ.get("LFADMIN_TEST_KILL_AT") == name:
-        import signal
-
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 # -- request and receipt ------------------------------------------------------------------------
@@ -106,23 +80,6 @@ class RotationRequest:
     write_config_dir: bool = False
     force: bool = False
     verify_all: bool = False
-
-
-@dataclass
-class StoreReceipt:
-    store: str
-    present: bool
-    rows: int = 0
-    reencrypted: int = 0
-    healed_legacy: int = 0
-    generic_decrypted: int = 0
-    already_new: int = 0
-    plaintext_left: int = 0
-    undecryptable: int = 0
-    verified: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 @dataclass
@@ -244,226 +201,6 @@ def langflow_activity(s: Session) -> list[str]:
     return [f"PostgreSQL session {r[0]} ({r[1] or 'no application_name'}, {r[2] or 'local'})" for r in rows]
 
 
-# -- the rewrite --------------------------------------------------------------------------------
-
-
-@dataclass
-class _Ctx:
-    s: Session
-    old: list[Keyring]
-    new: Keyring
-    verify_all: bool
-    dry_run: bool
-    skip: bool
-    progress: Progress | None
-    undecryptable_rows: list[str] = field(default_factory=list)
-    undecryptable_total: int = 0
-    generic_plain: bool = False  # the release stores Generic variables in clear (1.8+)
-
-
-def _rotate_cell(
-    ctx: _Ctx, store: Store, row: Row, cell: Cell, rec: StoreReceipt, want_fp: bool
-) -> tuple[str | None, str | None]:
-    """(new value or None to keep, plaintext fingerprint for verification when ``want_fp``)."""
-    if cell.sso:
-        if not is_sso_envelope(cell.value):
-            rec.plaintext_left += 1
-            return None, None
-        for k in ctx.old:
-            plain = sso_decrypt(k.secret, cell.value)
-            if plain is not None:
-                rec.reencrypted += 1
-                return sso_encrypt(ctx.new.secret, plain), fingerprint(plain) if want_fp else None
-        if sso_decrypt(ctx.new.secret, cell.value) is not None:
-            rec.already_new += 1
-            return None, None
-        _undecryptable(ctx, store, row, cell, rec)
-        return None, None
-    if not (store.always_encrypted or looks_encrypted(cell.value)):
-        rec.plaintext_left += 1
-        return None, None
-    opened = open_first(ctx.old, cell.value)
-    if opened is not None:
-        plain, legacy = opened
-        if (
-            store.name == "variable.value"
-            and row.extra.get("type") == "Generic"
-            and ctx.generic_plain
-            and not plain.startswith("gAAAAA")
-        ):
-            rec.generic_decrypted += 1  # what 1.8+ would have written (CONTRACT §7)
-            return plain, None
-        if legacy:
-            rec.healed_legacy += 1
-        else:
-            rec.reencrypted += 1
-        return ctx.new.seal(plain), fingerprint(plain) if want_fp else None
-    if ctx.new.open(cell.value) is not None:
-        rec.already_new += 1
-        return None, None
-    _undecryptable(ctx, store, row, cell, rec)
-    return None, None
-
-
-def _undecryptable(ctx: _Ctx, store: Store, row: Row, cell: Cell, rec: StoreReceipt) -> None:
-    rec.undecryptable += 1
-    ctx.undecryptable_total += 1
-    if len(ctx.undecryptable_rows) < 50:
-        ctx.undecryptable_rows.append(f"{store.name} {where(row, cell)}")
-
-
-def _rewrite_store(ctx: _Ctx, store: Store, rec: StoreReceipt) -> dict[Any, dict[tuple[Any, ...], str]]:
-    """Rewrite one store; returns {pk: {path: plaintext fingerprint}} for the verification sample.
-
-    On PostgreSQL each batch's UPDATE is sent in psycopg's pipeline mode and not waited for: the
-    server applies it while this process decrypts and encrypts the next batch, and leaving the
-    pipeline before the next read waits for it. Same statements, one transaction; an error in a
-    pipelined UPDATE surfaces there and rolls everything back. SQLite runs in this process:
-    nothing to overlap."""
-    s = ctx.s
-    sample: dict[Any, dict[tuple[Any, ...], str]] = {}
-    total = store.count(s) if ctx.progress else 0
-    raw = _pipeline_connection(s) if not ctx.dry_run else None
-    if raw is not None:
-        store.prepare_bulk(s)  # its catalog reads cannot run inside a pipeline
-    first_write = True
-    with driver_errors(s), contextlib.ExitStack() as in_flight:
-        batches = store.rows(s, owners=False)
-        batch = next(batches, None)
-        while batch is not None:
-            params = _rotate_batch(ctx, store, batch, rec, sample)  # the server writes meanwhile
-            in_flight.close()  # wait for the previous batch's UPDATE
-            upcoming = next(batches, None)
-            if params and not ctx.dry_run:
-                if raw is not None and not first_write:
-                    in_flight.enter_context(raw.pipeline())
-                store.bulk_update(s, params)
-                if first_write:
-                    first_write = False
-                    _kill_point("mid-rewrite")
-            if ctx.progress:
-                ctx.progress(store.name, rec.rows, total)
-            batch = upcoming
-    return sample
-
-
-def _pipeline_connection(s: Session) -> Any:
-    """The psycopg connection under the session when pipeline mode is available, else None."""
-    if s.backend != "postgresql":
-        return None
-    import psycopg
-
-    raw = s.conn.connection.dbapi_connection
-    return raw if isinstance(raw, psycopg.Connection) and psycopg.Pipeline.is_supported() else None
-
-
-def _rotate_batch(
-    ctx: _Ctx, store: Store, batch: list[Row], rec: StoreReceipt, sample: dict[Any, dict[tuple[Any, ...], str]]
-) -> list[dict[str, Any]]:
-    """The crypto of one batch: ``[{"k": key, "v": new column value}]`` for rows that change."""
-    params = []
-    rec.rows += len(batch)
-    cells, rebuild = store.cells, store.rebuild
-    for row in batch:
-        want_fp = len(sample) < SAMPLE_PER_STORE
-        changes: dict[tuple[Any, ...], str] = {}
-        fps: dict[tuple[Any, ...], str] = {}
-        for cell in cells(row):
-            new_value, fp = _rotate_cell(ctx, store, row, cell, rec, want_fp)
-            if new_value is not None:
-                changes[cell.path] = new_value
-                if fp is not None:
-                    fps[cell.path] = fp
-        if changes:
-            params.append({"k": row.pk, "v": rebuild(row, changes)})
-            if fps:
-                sample[row.pk] = fps
-    return params
-
-
-def _verify_store(ctx: _Ctx, store: Store, rec: StoreReceipt, sample: dict[Any, dict[tuple[Any, ...], str]]) -> None:
-    """Re-read rewritten rows; each value must open with the new key and match its fingerprint."""
-    from sqlalchemy import bindparam, text
-
-    s = ctx.s
-    q = s.conn.dialect.identifier_preparer.quote
-    sql = text(
-        f"SELECT {store.key_select(s)}, t.{q(store.column)} FROM {q(store.table)} t "
-        f"WHERE t.{store.key_sql(s)} IN :ks"
-    ).bindparams(bindparam("ks", expanding=True))
-    pks = list(sample)
-    for start in range(0, len(pks), 500):
-        chunk = pks[start:start + 500]
-        found: dict[Any, Any] = dict(s.conn.execute(sql, {"ks": chunk}).all())
-        for pk in chunk:
-            row = Row(pk, found.get(pk))
-            cells = {c.path: c for c in store.cells(row)}
-            for path, fp in sample[pk].items():
-                cell = cells.get(path)
-                if cell is None:
-                    raise LfadminError(f"verification failed: {store.name} row {pk} lost a value; rolled back")
-                if cell.sso:
-                    plain = sso_decrypt(ctx.new.secret, cell.value)
-                else:
-                    opened = ctx.new.open(cell.value)
-                    plain = opened[0] if opened and opened[1] is ctx.new.write else None
-                if plain is None or fingerprint(plain) != fp:
-                    raise LfadminError(
-                        f"verification failed: {store.name} row {pk} does not read back under the new "
-                        "key; rolled back, nothing changed"
-                    )
-                rec.verified += 1
-    if ctx.verify_all:
-        _verify_all(ctx, store, rec)
-
-
-def _verify_all(ctx: _Ctx, store: Store, rec: StoreReceipt) -> None:
-    """Stream the store again: every value we encrypted (or found already new) opens with the
-    new key and its release derivation. Streams, so memory stays flat."""
-    opened = 0
-    for batch in store.rows(ctx.s, owners=False):
-        for row in batch:
-            for cell in store.cells(row):
-                if cell.sso:
-                    opened += is_sso_envelope(cell.value) and sso_decrypt(ctx.new.secret, cell.value) is not None
-                elif store.always_encrypted or looks_encrypted(cell.value):
-                    got = ctx.new.open(cell.value)
-                    opened += got is not None and got[1] is ctx.new.write
-    expected = rec.reencrypted + rec.healed_legacy + rec.already_new
-    if opened < expected:
-        raise LfadminError(
-            f"verification failed: only {opened} of {expected} {store.name} values read back under "
-            "the new key; rolled back, nothing changed"
-        )
-    rec.verified = opened
-
-
-def probe(s: Session, keys: Keyring, others: list[Keyring]) -> bool | None:
-    """Is the database under ``keys`` rather than ``others``? The first encrypted value either
-    one opens decides: True for ``keys``, False for ``others``; None when no value opens with
-    any of them (nothing encrypted). A value neither opens - one an earlier rotation left
-    behind with ``--skip-undecryptable`` - decides nothing."""
-    for store in STORES:
-        if not store.present(s):
-            continue
-        for batch in store.rows(s, batch=200):
-            for row in batch:
-                for cell in store.cells(row):
-                    if cell.sso:
-                        if not is_sso_envelope(cell.value):
-                            continue
-                        if sso_decrypt(keys.secret, cell.value) is not None:
-                            return True
-                        if any(sso_decrypt(k.secret, cell.value) is not None for k in others):
-                            return False
-                    elif store.always_encrypted or looks_encrypted(cell.value):
-                        if keys.open(cell.value) is not None:
-                            return True
-                        if any(k.open(cell.value) is not None for k in others):
-                            return False
-    return None
-
-
 # -- orchestration ------------------------------------------------------------------------------
 
 
@@ -538,16 +275,16 @@ def rotate(
 
         if not req.dry_run:
             _write_journal(journal, new_key, receipt.old_fingerprints)
-            _kill_point("journal-written")
+            kill_point("journal-written")
         try:
-            ctx = _Ctx(s, old_rings, new_keys, req.verify_all, req.dry_run, req.skip_undecryptable, progress,
+            ctx = Ctx(s, old_rings, new_keys, req.verify_all, req.dry_run, req.skip_undecryptable, progress,
                        generic_plain=generic_plaintext(s) is True)
             samples: list[tuple[Store, StoreReceipt, dict[Any, dict[tuple[Any, ...], str]]]] = []
             for store in STORES:
                 rec = StoreReceipt(store.name, store.present(s))
                 receipt.stores.append(rec)
                 if rec.present:
-                    samples.append((store, rec, _rewrite_store(ctx, store, rec)))
+                    samples.append((store, rec, rewrite_store(ctx, store, rec)))
             kb_rec = StoreReceipt(kb_sidecars.STORE, False)
             receipt.stores.append(kb_rec)
             files = kb_sidecars.plan(settings, schema, old_rings, new_keys, kb_rec, dry_run=req.dry_run)
@@ -582,8 +319,8 @@ def rotate(
                 )
             if not req.dry_run:
                 for store, rec, sample in samples:
-                    _verify_store(ctx, store, rec, sample)
-                _kill_point("before-commit")
+                    verify_store(ctx, store, rec, sample)
+                kill_point("before-commit")
         except BaseException:
             if not req.dry_run and not resumed:
                 drop_journal(journal)
@@ -592,9 +329,9 @@ def rotate(
     if req.dry_run:
         receipt.duration_s = time.monotonic() - started
         return receipt, new_key
-    _kill_point("after-commit")
+    kill_point("after-commit")
     # The sidecars before the key files: until those change, a rerun still has the old key.
-    kb_sidecars.apply(files, old_rings, new_keys, kb_rec, after_each=lambda: _kill_point("mid-files"))
+    kb_sidecars.apply(files, old_rings, new_keys, kb_rec, after_each=lambda: kill_point("mid-files"))
     receipt.warnings.extend(_install(settings, req, new_key, receipt, old))
     if receipt.files:
         drop_journal(journal)
@@ -612,12 +349,12 @@ def _install(
     if req.write_env is not None:
         w = envfile.set_variable(req.write_env, envfile.SECRET_KEY_VAR, new_key)
         receipt.files.append({"path": str(w.path), "backup": str(w.backup) if w.backup else None})
-        _kill_point("after-env-file")
+        kill_point("after-env-file")
     if req.write_config_dir:
         cfg = settings.config_dir / "secret_key"
         w = envfile.write_secret_file(cfg, new_key)
         receipt.files.append({"path": str(w.path), "backup": str(w.backup) if w.backup else None})
-    _kill_point("after-key-files")
+    kill_point("after-key-files")
 
     key = settings.secret_key()
     if key is not None and key.value != new_key:
@@ -641,17 +378,3 @@ def _install(
             "at start, but a server started without the variable would use it"
         )
     return warnings
-
-
-__all__ = [
-    "BATCH",
-    "KILL_POINTS",
-    "Receipt",
-    "RotationRequest",
-    "StoreReceipt",
-    "drop_journal",
-    "journal_path",
-    "langflow_activity",
-    "probe",
-    "rotate",
-]
