@@ -142,8 +142,18 @@ def test_check(tmp_path: Path, check_id: str, version: str, trigger: str, severi
         assert not found(res, check_id), found(res, check_id)
 
 
+def test_checks_run_area_by_area_in_a_fixed_order() -> None:
+    """env_checks/__init__.py imports its area modules in this order on purpose; sorting them would reorder the checks."""
+    from lfadmin.core.doctor.env_checks import ENV_CHECKS
+
+    areas = [fn.__module__.rsplit(".", 1)[1] for fn in ENV_CHECKS]
+    assert list(dict.fromkeys(areas)) == [
+        "refused", "auth", "secret_key", "cors_cookies", "server_side", "environment", "permissions",
+    ]
+
+
 def test_secret_key_file_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from lfadmin.core.doctor import env_checks
+    from lfadmin.core.doctor.env_checks import secret_key
 
     cfg = tmp_path / "cfg"
     cfg.mkdir()
@@ -154,7 +164,7 @@ def test_secret_key_file_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert [f["severity"] for f in found(res, "LF-SECRET-004")] == ["high"]
     (unpinned,) = found(res, "LF-SECRET-001")  # a config dir under /tmp does not survive
     assert unpinned["severity"] == "medium" and "(a temporary directory)" in unpinned["message"]
-    monkeypatch.setattr(env_checks, "EPHEMERAL_DIRS", ("/nowhere/",))
+    monkeypatch.setattr(secret_key, "EPHEMERAL_DIRS", ("/nowhere/",))
     assert [f["severity"] for f in found(doctor(tmp_path, no_key), "LF-SECRET-001")] == ["low"]  # explicit dir
     assert not found(res, "LF-SECRET-003")
     assert [f["severity"] for f in found(doctor(tmp_path, no_key, version="1.6.9"), "LF-SECRET-004")] == ["low"]

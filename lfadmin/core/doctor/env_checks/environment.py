@@ -1,0 +1,74 @@
+"""The environment itself: unprefixed variables, a database inside the package (LF-ENV-001, LF-CONF-004)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lfadmin.core.doctor.context import EnvContext, mask
+from lfadmin.core.doctor.env_checks._common import L, M, check
+from lfadmin.core.doctor.model import Evidence, Finding, register
+from lfadmin.langflow.env import PREFIX
+
+ENV_UNPREFIXED = register(
+    "LF-ENV-001",
+    M,
+    "Unprefixed auth variables: the server and Langflow's CLI see different settings",
+    """`langflow run` also applies AUTO_LOGIN, SUPERUSER, SECRET_KEY, ... without the LANGFLOW_
+    prefix (the last of X/LANGFLOW_X in the environment wins); `langflow superuser`, `api-key`
+    and `migration` do not. The doctor reports what the server sees.""",
+    references=("SETTINGS.md §1.4", "SETTINGS.md §9.2 D24"),
+)
+CONF_PACKAGE_DB = register(
+    "LF-CONF-004",
+    L,
+    "The SQLite database lives inside the Langflow package",
+    """With no LANGFLOW_DATABASE_URL and SAVE_DB_IN_CONFIG_DIR false, Langflow keeps langflow.db
+    in site-packages/langflow: reinstalling or upgrading the package can lose it.""",
+    references=("SETTINGS.md §2.2", "SETTINGS.md §9.2 D27"),
+)
+
+
+@check
+def unprefixed(ctx: EnvContext) -> Iterator[Finding]:
+    for v in ctx.unprefixed():
+        prefixed = ctx.env.setting(v.name)
+        shown = (
+            mask(v.raw) if v.name in ("SECRET_KEY", "SUPERUSER_PASSWORD", "PRIVATE_KEY", "CACHE_SIGNING_KEY") else v.raw
+        )
+        ev = [Evidence(v.name, shown, str(v.origin), v.origin.path, v.origin.line)]
+        if prefixed is not None:
+            pshown = mask(prefixed.raw) if v.name in ("SECRET_KEY", "SUPERUSER_PASSWORD") else prefixed.raw
+            ev.append(Evidence(prefixed.name, pshown, str(prefixed.origin), prefixed.origin.path, prefixed.origin.line))
+        effective = ctx.get(v.name).source if v.name in ctx.env_fields() else None
+        winner = f"; the server uses {effective.name}" if effective is not None else ""
+        clash = (
+            f" and shadows {prefixed.name}" + (" with a different value" if prefixed.raw != v.raw else "")
+            if prefixed is not None
+            else ""
+        )
+        yield Finding(
+            ENV_UNPREFIXED,
+            M,
+            f"{v.name} is set without the LANGFLOW_ prefix{clash}: `langflow run` applies it, "
+            f"`langflow superuser`/`api-key` ignore it{winner}",
+            ev,
+            fix=f"{PREFIX}{v.name}={shown}",
+            hint=f"rename it to {PREFIX}{v.name} (and remove the other spelling)",
+        )
+
+
+@check
+def package_database(ctx: EnvContext) -> Iterator[Finding]:
+    if ctx.exact("LANGFLOW_DATABASE_URL") is not None or ctx.database_url_option:
+        return
+    s = ctx.get("SAVE_DB_IN_CONFIG_DIR")
+    if not s.value:
+        yield Finding(
+            CONF_PACKAGE_DB,
+            L,
+            "LANGFLOW_DATABASE_URL is not set and SAVE_DB_IN_CONFIG_DIR is off: the database is "
+            "site-packages/langflow/langflow.db, lost when the package is reinstalled",
+            [s.evidence()],
+            fix="LANGFLOW_SAVE_DB_IN_CONFIG_DIR=true",
+            hint="or set LANGFLOW_DATABASE_URL (PostgreSQL for anything shared); move the existing file first",
+        )
