@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -24,9 +25,12 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -165,28 +169,38 @@ class LangflowDB:
         base = self.auth_env(user) if user else dict(self.env)
         return run(*args, input=input, env={**base, **env})
 
-    def query(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
-        from sqlalchemy import create_engine, text
+    @contextlib.contextmanager
+    def connection(self, *, commit: bool = False) -> Iterator[Connection]:
+        """A connection behind lfadmin's back, no pool left open; ``commit``: one committed transaction."""
+        from sqlalchemy import create_engine
         from sqlalchemy.pool import NullPool
 
         engine = create_engine(_sync(self.url), poolclass=NullPool)
         try:
-            with engine.connect() as conn:
-                return [tuple(r) for r in conn.execute(text(sql), params)]
+            with engine.begin() if commit else engine.connect() as conn:
+                yield conn
         finally:
             engine.dispose()
+
+    def query(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+        from sqlalchemy import text
+
+        with self.connection() as conn:
+            return [tuple(r) for r in conn.execute(text(sql), params)]
 
     def execute(self, sql: str, **params: Any) -> None:
         """Change the database behind lfadmin's back (to set up a case), in one committed transaction."""
-        from sqlalchemy import create_engine, text
-        from sqlalchemy.pool import NullPool
+        from sqlalchemy import text
 
-        engine = create_engine(_sync(self.url), poolclass=NullPool)
-        try:
-            with engine.begin() as conn:
-                conn.execute(text(sql), params)
-        finally:
-            engine.dispose()
+        with self.connection(commit=True) as conn:
+            conn.execute(text(sql), params)
+
+    def execute_many(self, sql: str, rows: list[dict[str, Any]]) -> None:
+        """``execute`` for many rows: one committed transaction of ``executemany`` (not an engine a row)."""
+        from sqlalchemy import text
+
+        with self.connection(commit=True) as conn:
+            conn.execute(text(sql), rows)
 
     def snapshot(self) -> str:
         """A digest of every row of every table (byte-exact file digest on SQLite)."""
@@ -196,22 +210,17 @@ class LangflowDB:
             if wal.exists():
                 data += wal.read_bytes()
             return hashlib.sha256(data).hexdigest()
-        from sqlalchemy import create_engine, text
-        from sqlalchemy.pool import NullPool
+        from sqlalchemy import text
 
         digest = hashlib.sha256()
-        engine = create_engine(_sync(self.url), poolclass=NullPool)
-        try:
-            with engine.connect() as conn:
-                tables = conn.execute(
-                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
-                ).scalars()
-                for t in list(tables):
-                    rows = conn.execute(text(f'SELECT * FROM "{t}"')).all()
-                    digest.update(t.encode())
-                    digest.update(repr(sorted(map(repr, rows))).encode())
-        finally:
-            engine.dispose()
+        with self.connection() as conn:
+            tables = conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+            ).scalars()
+            for t in list(tables):
+                rows = conn.execute(text(f'SELECT * FROM "{t}"')).all()
+                digest.update(t.encode())
+                digest.update(repr(sorted(map(repr, rows))).encode())
         return digest.hexdigest()
 
 
@@ -334,8 +343,6 @@ class _DatabasePool:
         return name
 
     def close(self) -> None:
-        import contextlib
-
         for pending in self._next.values():
             with contextlib.suppress(Exception):  # the server may be gone at exit: nothing to clean
                 _pg_execute(f'DROP DATABASE IF EXISTS "{pending.result()}" WITH (FORCE)')

@@ -16,13 +16,10 @@ NOW = "2026-11-26 10:00:00.000000"
 LATER = "2030-01-01 00:00:00.000000"
 
 
-execute = LangflowDB.execute  # one helper for every test module (tests/conftest.py)
-
-
 def insert(db: LangflowDB, table: str, **cols: Any) -> None:
     names = ", ".join(f'"{c}"' for c in cols)
     binds = ", ".join(f":{c}" for c in cols)
-    execute(db, f'INSERT INTO "{table}" ({names}) VALUES ({binds})', **cols)
+    db.execute(f'INSERT INTO "{table}" ({names}) VALUES ({binds})', **cols)
 
 
 def uid(value: str | None = None) -> str:
@@ -48,12 +45,12 @@ def seed_all_stores(
         plain[label] = value
         return encrypt(value)
 
-    execute(db, 'UPDATE "user" SET store_api_key = :v WHERE id = :i',
-            v=enc("user.store_api_key", "store-key-alice"), i=alice)
+    db.execute('UPDATE "user" SET store_api_key = :v WHERE id = :i',
+               v=enc("user.store_api_key", "store-key-alice"), i=alice)
     folder = db.query('SELECT id FROM folder WHERE user_id = :u', u=alice)[0][0]
     auth = {"auth_type": "apikey", "api_key": enc("folder.api_key", "mcp-folder-key"),
             "oauth_client_secret": enc("folder.oauth_client_secret", "oauth-client-secret")}
-    execute(db, "UPDATE folder SET auth_settings = :v WHERE id = :i", v=json.dumps(auth), i=folder)
+    db.execute("UPDATE folder SET auth_settings = :v WHERE id = :i", v=json.dumps(auth), i=folder)
 
     if "deployment_provider_account" in have:
         insert(db, "deployment_provider_account", id=uid(), user_id=alice, name="prod",

@@ -57,9 +57,6 @@ def assert_one_error(r: Result, code: int, *fragments: str) -> None:
         assert f in r.stderr, r
 
 
-set_sql = LangflowDB.execute  # one helper for every test module (tests/conftest.py)
-
-
 def ts(db: LangflowDB, when: datetime) -> Any:
     return when.strftime("%Y-%m-%d %H:%M:%S.%f") if db.backend == "sqlite" else when
 
@@ -178,7 +175,7 @@ def test_create_without_secret_key_on_an_encrypting_schema(sqlite_db: LangflowDB
 
 def test_create_refuses_unauthenticated_invokers(lfdb: LangflowDB) -> None:
     off = False if lfdb.backend == "postgresql" else 0
-    set_sql(lfdb, 'UPDATE "user" SET is_active = :f WHERE username = :u', f=off, u="root2")
+    lfdb.execute('UPDATE "user" SET is_active = :f WHERE username = :u', f=off, u="root2")
     snap = lfdb.snapshot()
     r = lfdb.run("api-key", "create", LANGFLOW_SUPERUSER_PASSWORD="not-the-password")
     assert_one_error(r, 7, "wrong password for 'admin'")
@@ -244,7 +241,7 @@ def test_list_default_all_and_user(lfdb: LangflowDB) -> None:
 
 
 def test_list_table(lfdb: LangflowDB) -> None:
-    set_sql(lfdb, "DELETE FROM apikey WHERE user_id = :u", u=uid(lfdb, user_id(lfdb, "bob")))
+    lfdb.execute("DELETE FROM apikey WHERE user_id = :u", u=uid(lfdb, user_id(lfdb, "bob")))
     bob_plain, bob_id = bob_key(lfdb)
     r = lfdb.run("api-key", "list", "--all")
     assert r.exit_code == 0, r
@@ -279,15 +276,15 @@ def test_list_statuses_expired_undecryptable_legacy(sqlite_db: LangflowDB) -> No
     db = sqlite_db
     if not is_new(db):
         # 1.6.9 ignores is_active: the key still works, and the listing says so.
-        set_sql(db, "UPDATE apikey SET is_active = 0 WHERE name = 'alice-key'")
+        db.execute("UPDATE apikey SET is_active = 0 WHERE name = 'alice-key'")
         rec = next(k for k in db.run("api-key", "list", "--all", "--json").json["api_keys"] if k["name"] == "alice-key")
         assert (rec["status"], rec["authenticates"], rec["is_active"]) == ("ok", True, False)
         assert rec["status_detail"] == "is_active is off, but Langflow 1.6.0 – 1.6.9 ignores it: the key still works"
         return
     past = datetime.now(timezone.utc) - timedelta(days=1)
-    set_sql(db, "UPDATE apikey SET expires_at = :e WHERE name = 'alice-key'", e=ts(db, past))
+    db.execute("UPDATE apikey SET expires_at = :e WHERE name = 'alice-key'", e=ts(db, past))
     bob_key(db)
-    set_sql(db, "UPDATE apikey SET is_active = 0 WHERE name = 'admin-key'")
+    db.execute("UPDATE apikey SET is_active = 0 WHERE name = 'admin-key'")
     legacy = "sk-LEGACYLEGACYLEGACYLEGACYLEGACYLEGACYLEGACYLE"
     insert_legacy_key(db, legacy, "legacy")
     # admin's own key is now inactive: authenticate with the password instead.
@@ -309,7 +306,7 @@ def test_list_statuses_expired_undecryptable_legacy(sqlite_db: LangflowDB) -> No
     }
     bob = recs["bob-ci"]
     assert bob["status"] == "owner inactive"
-    set_sql(db, "UPDATE \"user\" SET is_active = 1 WHERE username = 'bob'")
+    db.execute("UPDATE \"user\" SET is_active = 1 WHERE username = 'bob'")
     recs = {
         k["name"]: k
         for k in db.run("api-key", "list", "--all", "--json", LANGFLOW_SECRET_KEY=other, **pw).json["api_keys"]
@@ -327,8 +324,7 @@ def insert_legacy_key(db: LangflowDB, plaintext: str, name: str, owner: str = "a
     """A key as Langflow 1.6.9 wrote it, left in a database now run by 1.13 (CONTRACT §4.2)."""
     key_id = uuid.uuid4()
     now = datetime.now(timezone.utc) - timedelta(days=400)
-    set_sql(
-        db,
+    db.execute(
         "INSERT INTO apikey (id, name, created_at, last_used_at, total_uses, is_active, api_key, "
         "user_id, api_key_hash, expires_at) VALUES (:i, :n, :c, NULL, 0, :t, :k, :u, NULL, NULL)",
         i=uid(db, str(key_id)),
@@ -373,12 +369,11 @@ def test_revoke_bad_input(lfdb: LangflowDB) -> None:
 
 def test_prune(lfdb: LangflowDB) -> None:
     old = datetime.now(timezone.utc) - timedelta(days=200)
-    set_sql(lfdb, "UPDATE apikey SET created_at = :c, last_used_at = NULL WHERE name = 'alice-key'", c=ts(lfdb, old))
+    lfdb.execute("UPDATE apikey SET created_at = :c, last_used_at = NULL WHERE name = 'alice-key'", c=ts(lfdb, old))
     assert lfdb.run("api-key", "create", "--name", "stale").exit_code == 0
-    set_sql(lfdb, "UPDATE apikey SET last_used_at = :c WHERE name = 'stale'", c=ts(lfdb, old))
+    lfdb.execute("UPDATE apikey SET last_used_at = :c WHERE name = 'stale'", c=ts(lfdb, old))
     names = {row[1] for row in key_rows(lfdb).values()}
-    set_sql(
-        lfdb,
+    lfdb.execute(
         "UPDATE apikey SET created_at = :c, last_used_at = :u WHERE name = 'admin-key'",
         c=ts(lfdb, old),
         u=ts(lfdb, datetime.now(timezone.utc) - timedelta(days=3)),

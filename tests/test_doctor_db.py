@@ -17,9 +17,6 @@ from conftest import LangflowDB, Result
 OTHER_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"  # valid Fernet key, not the fixture's
 
 
-execute = LangflowDB.execute  # one helper for every test module (tests/conftest.py)
-
-
 def ts(db: LangflowDB, when: datetime) -> Any:
     from lfadmin.langflow.storage import Codec
 
@@ -34,8 +31,7 @@ def add_user(db: LangflowDB, username: str, password: str, *, superuser: bool = 
              last_login: datetime | None = None) -> str:
     uid = uuid.uuid4().hex
     now = datetime.now(timezone.utc)
-    execute(
-        db,
+    db.execute(
         'INSERT INTO "user" (id, username, password, is_active, is_superuser, create_at, updated_at, last_login_at) '
         "VALUES (:id, :u, :p, :a, :s, :c, :c, :l)",
         id=uid, u=username, p=cheap_hash(password), a=active, s=superuser, c=ts(db, now),
@@ -108,7 +104,7 @@ def test_release_defaults_come_from_the_database(lfdb: LangflowDB) -> None:
 
 
 def test_default_password_on_a_privileged_user(lfdb: LangflowDB) -> None:
-    execute(lfdb, 'UPDATE "user" SET password = :p WHERE username = :u', p=cheap_hash("langflow"), u="root2")
+    lfdb.execute('UPDATE "user" SET password = :p WHERE username = :u', p=cheap_hash("langflow"), u="root2")
     (hit,) = found(doctor(lfdb), "LF-DB-001")
     assert hit["severity"] == "critical"
     assert hit["evidence"][0]["variable"] == "user:root2"
@@ -125,19 +121,19 @@ def test_default_password_on_the_langflow_account(lfdb: LangflowDB) -> None:
 
 def test_other_users_are_not_bcrypted(lfdb: LangflowDB) -> None:
     """Bounded: an ordinary user with password `langflow` is not checked (never bcrypt every user)."""
-    execute(lfdb, 'UPDATE "user" SET password = :p WHERE username = :u', p=cheap_hash("langflow"), u="carol")
+    lfdb.execute('UPDATE "user" SET password = :p WHERE username = :u', p=cheap_hash("langflow"), u="carol")
     assert not found(doctor(lfdb), "LF-DB-001")
 
 
 def test_shared_superuser_password(lfdb: LangflowDB) -> None:
-    execute(lfdb, 'UPDATE "user" SET password = :p WHERE username = :u',
-            p=cheap_hash(lfdb.password("admin")), u="root2")
+    lfdb.execute('UPDATE "user" SET password = :p WHERE username = :u',
+                 p=cheap_hash(lfdb.password("admin")), u="root2")
     (hit,) = found(doctor(lfdb), "LF-DB-002")
     assert hit["severity"] == "high" and "'root2'" in hit["message"]
 
 
 def test_no_active_superuser(lfdb: LangflowDB) -> None:
-    execute(lfdb, 'UPDATE "user" SET is_superuser = :f', f=False)
+    lfdb.execute('UPDATE "user" SET is_superuser = :f', f=False)
     (hit,) = found(doctor(lfdb), "LF-DB-003")
     assert hit["severity"] == "medium"
     assert not found(doctor(lfdb), "LF-DB-004")
@@ -164,22 +160,22 @@ def test_retired_default_superuser_is_info(lfdb: LangflowDB) -> None:
         pytest.skip("retired_at exists from 1.13")
     uid = add_user(lfdb, "langflow", "x", superuser=True, active=False,
                    last_login=datetime.now(timezone.utc))
-    execute(lfdb, 'UPDATE "user" SET retired_at = :r WHERE id = :i', r=ts(lfdb, datetime.now(timezone.utc)), i=uid)
+    lfdb.execute('UPDATE "user" SET retired_at = :r WHERE id = :i', r=ts(lfdb, datetime.now(timezone.utc)), i=uid)
     assert [f["severity"] for f in found(doctor(lfdb), "LF-DB-006")] == ["info"]
 
 
 def test_unused_api_keys(lfdb: LangflowDB) -> None:
     old = ts(lfdb, datetime.now(timezone.utc) - timedelta(days=120))
-    execute(lfdb, "UPDATE apikey SET created_at = :o, last_used_at = NULL WHERE name <> :k", o=old, k="alice-key")
+    lfdb.execute("UPDATE apikey SET created_at = :o, last_used_at = NULL WHERE name <> :k", o=old, k="alice-key")
     recent = ts(lfdb, datetime.now(timezone.utc) - timedelta(days=2))
-    execute(lfdb, "UPDATE apikey SET created_at = :o, last_used_at = :r WHERE name = :k", o=old, r=recent, k="alice-key")
+    lfdb.execute("UPDATE apikey SET created_at = :o, last_used_at = :r WHERE name = :k", o=old, r=recent, k="alice-key")
     keys = lfdb.query("SELECT COUNT(*) FROM apikey")[0][0]
     (hit,) = found(doctor(lfdb), "LF-DB-007")
     assert (hit["severity"], hit["details"]["count"]) == ("low", keys - 1)  # all but alice-key
 
 
 def test_deactivated_keys_still_work_before_1_10(lfdb: LangflowDB) -> None:
-    execute(lfdb, "UPDATE apikey SET is_active = :f WHERE name = :k", f=False, k="admin-key")
+    lfdb.execute("UPDATE apikey SET is_active = :f WHERE name = :k", f=False, k="admin-key")
     hits = found(doctor(lfdb), "LF-DB-010")
     if lfdb.version == "1.6.9":
         assert [(h["severity"], h["details"]["examples"]) for h in hits] == [("high", ["admin-key (admin)"])]
@@ -208,7 +204,7 @@ def test_case_insensitive_twins(lfdb: LangflowDB) -> None:
 def test_orphan_rows(sqlite_db: LangflowDB) -> None:
     """SQLite does not enforce Langflow's foreign keys (PostgreSQL would refuse this row)."""
     db = sqlite_db
-    execute(db, "UPDATE apikey SET user_id = :u WHERE name = :k", u=uuid.uuid4().hex, k="alice-key")
+    db.execute("UPDATE apikey SET user_id = :u WHERE name = :k", u=uuid.uuid4().hex, k="alice-key")
     (hit,) = found(doctor(db), "LF-DB-014")
     assert hit["severity"] == "medium" and hit["details"]["tables"] == {"apikey": 1}
 

@@ -13,18 +13,6 @@ from tests.conftest import LangflowDB, langflow_check
 pytestmark = pytest.mark.interop
 
 
-def _sql(db: LangflowDB, sql: str, **params: Any) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.pool import NullPool
-
-    engine = create_engine(db.url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=NullPool)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(sql), params)
-    finally:
-        engine.dispose()
-
-
 def test_langflow_accepts_what_lfadmin_wrote(lfdb: LangflowDB) -> None:
     new = lfdb.version != "1.6.9"
     pg = lfdb.backend == "postgresql"
@@ -46,16 +34,14 @@ def test_langflow_accepts_what_lfadmin_wrote(lfdb: LangflowDB) -> None:
         timed_key, _ = create("--name", "timed", "--expires-in", "30d")
         expired_key, expired_id = create("--name", "expired", "--expires-in", "1h")
         past = datetime.now(timezone.utc) - timedelta(hours=1)
-        _sql(
-            lfdb,
+        lfdb.execute(
             "UPDATE apikey SET expires_at = :e WHERE id = :i",
             e=past if pg else past.strftime("%Y-%m-%d %H:%M:%S.%f"),
             i=uuid.UUID(expired_id) if pg else uuid.UUID(expired_id).hex,
         )
         # A key as 1.6.9 stored it, left behind by an upgrade; then encrypt-legacy.
         owner = lfdb.user("alice")["id"]
-        _sql(
-            lfdb,
+        lfdb.execute(
             "INSERT INTO apikey (id, name, created_at, last_used_at, total_uses, is_active, api_key, "
             "user_id, api_key_hash, expires_at) VALUES (:i, 'legacy', :c, NULL, 0, :t, :k, :u, NULL, NULL)",
             i=uuid.uuid4() if pg else uuid.uuid4().hex,

@@ -7,7 +7,7 @@ from typing import Any
 
 from lfadmin.langflow.crypto import Derivation, encrypt, fingerprint, sso_encrypt
 from tests.conftest import LangflowDB, make_db
-from tests.secrets_seed import execute, seed_all_stores
+from tests.secrets_seed import seed_all_stores
 
 OTHER = "Q2hlY2tpbmcgYSB3cm9uZyBrZXkgaGVyZS4uLi4uLi4"  # 43 chars, a valid key nobody used
 
@@ -91,8 +91,8 @@ def test_check_newline_key_and_file_disagreement(lfdb: LangflowDB) -> None:
 
 def test_check_flags_legacy_generic_on_113(db113: LangflowDB) -> None:
     alice = db113.user("alice")["id"].replace("-", "") if db113.backend == "sqlite" else db113.user("alice")["id"]
-    execute(db113, "UPDATE variable SET value = :v WHERE name = 'MY_GEN' AND user_id = :u",
-            v=enc(db113, "generic-value-1"), u=alice)
+    db113.execute("UPDATE variable SET value = :v WHERE name = 'MY_GEN' AND user_id = :u",
+                  v=enc(db113, "generic-value-1"), u=alice)
     r = db113.run("secrets", "list", "--user", "alice", "--json")
     gen = next(v for v in r.json["variables"] if v["name"] == "MY_GEN")
     assert gen["status"] == "encrypted-generic"
@@ -192,8 +192,8 @@ def test_reveal_undecryptable_is_11(lfdb: LangflowDB) -> None:
 def test_reveal_warns_when_the_value_is_not_as_langflow_reads_it(tmp_path: Path) -> None:
     """A short key's value under the other derivation family: shown, with what Langflow makes of it."""
     for db in make_db("sqlite", "1.6.9-shortkey", tmp_path):
-        execute(db, "UPDATE variable SET value = :v WHERE name = 'ADMIN_CRED'",
-                v=encrypt(db.secret_key, "sha-derived", Derivation.SHA256))
+        db.execute("UPDATE variable SET value = :v WHERE name = 'ADMIN_CRED'",
+                   v=encrypt(db.secret_key, "sha-derived", Derivation.SHA256))
         r = db.run("secrets", "show", "ADMIN_CRED", "--user", "admin", "--reveal")
         assert (r.exit_code, r.stdout) == (0, "sha-derived\n"), r
         assert "Warning: variable 'ADMIN_CRED' is legacy: it opens only with the other short-key derivation" in r.stderr

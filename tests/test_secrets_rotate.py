@@ -29,7 +29,7 @@ from lfadmin.langflow.crypto import (
     sso_encrypt,
 )
 from tests.conftest import LangflowDB, make_db, run, run_process
-from tests.secrets_seed import execute, seed_all_stores, uid
+from tests.secrets_seed import seed_all_stores, uid
 
 NEW = "hVf2cnW0o3H0n1y0mXq8bIh2kq2m0hQ0b3tN8q1o9lA"  # token_urlsafe(32)-shaped, nobody uses it
 
@@ -179,7 +179,7 @@ def test_dry_run_changes_nothing(lfdb: LangflowDB) -> None:
 def test_skip_undecryptable(lfdb: LangflowDB) -> None:
     alice = uid(lfdb.user("alice")["id"])
     alien = enc(lfdb, "from-another-key", "Q2hlY2tpbmcgYSB3cm9uZyBrZXkgaGVyZS4uLi4uLi4")
-    execute(lfdb, 'UPDATE "user" SET store_api_key = :v WHERE id = :i', v=alien, i=alice)
+    lfdb.execute('UPDATE "user" SET store_api_key = :v WHERE id = :i', v=alien, i=alice)
     before = lfdb.snapshot()
     r = lfdb.run("secrets", "rotate", "--new-key-stdin", input=NEW)
     assert r.exit_code == 11 and "user.store_api_key" in r.stderr, r
@@ -361,17 +361,6 @@ def test_old_and_new_key_on_stdin(lfdb: LangflowDB) -> None:
     assert bad.exit_code == 4 and bad.stderr.count("\n") == 1
 
 
-def _insert_many(db: LangflowDB, sql: str, rows: list[dict[str, Any]]) -> None:
-    """One committed transaction of ``executemany`` (``execute`` opens an engine per row)."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.pool import NullPool
-
-    engine = create_engine(db.url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=NullPool)
-    with engine.begin() as conn:
-        conn.execute(text(sql), rows)
-    engine.dispose()
-
-
 def _many_variables(db: LangflowDB, n: int, key: str) -> dict[str, str]:
     """``n`` Credential variables of alice's (more than one rotation batch), name -> plaintext."""
     from lfadmin.core.stores import BATCH
@@ -380,9 +369,9 @@ def _many_variables(db: LangflowDB, n: int, key: str) -> dict[str, str]:
     f = Keyring(key, Derivation.DIRECT)
     owner = uid(db.user("alice")["id"])
     plain = {f"BULK_{i:05d}": f"sk-bulk-{i:05d}" for i in range(n)}
-    _insert_many(db, "INSERT INTO variable (id, name, value, type, created_at, user_id, default_fields) "
-                 "VALUES (:i, :n, :v, 'Credential', '2026-11-26 10:00:00', :u, '[]')",
-                 [{"i": uid(), "n": name, "v": f.seal(value), "u": owner} for name, value in plain.items()])
+    db.execute_many("INSERT INTO variable (id, name, value, type, created_at, user_id, default_fields) "
+                    "VALUES (:i, :n, :v, 'Credential', '2026-11-26 10:00:00', :u, '[]')",
+                    [{"i": uid(), "n": name, "v": f.seal(value), "u": owner} for name, value in plain.items()])
     return plain
 
 
@@ -417,10 +406,10 @@ def test_first_batch_with_one_change_then_many(db113: LangflowDB) -> None:
     rows = [("Credential", old.seal("first"))] + [("Generic", f"plain-{i}") for i in range(BATCH - 1)]
     rows += [("Credential", old.seal(f"later-{i}")) for i in range(BATCH + 200)]
     # Ids in rotation order on PostgreSQL (the primary key), inserted in that order for SQLite (rowid).
-    _insert_many(db113, "INSERT INTO variable (id, name, value, type, created_at, user_id, default_fields) "
-                 "VALUES (:i, :n, :v, :t, '2026-11-26 10:00:00', :u, '[]')",
-                 [{"i": f"00000000000000000000{i:012d}", "n": f"ORDER_{i:05d}", "v": value, "t": vtype, "u": owner}
-                  for i, (vtype, value) in enumerate(rows)])
+    db113.execute_many("INSERT INTO variable (id, name, value, type, created_at, user_id, default_fields) "
+                       "VALUES (:i, :n, :v, :t, '2026-11-26 10:00:00', :u, '[]')",
+                       [{"i": f"00000000000000000000{i:012d}", "n": f"ORDER_{i:05d}", "v": value, "t": vtype, "u": owner}
+                        for i, (vtype, value) in enumerate(rows)])
     r = db113.run("secrets", "rotate", "--new-key-stdin", "--json", input=NEW)
     assert r.exit_code == 0, r
     new = Keyring(NEW, Derivation.DIRECT)
@@ -437,9 +426,9 @@ def test_job_metadata_batches(db113: LangflowDB) -> None:
     for i in range(3):
         meta = {"request_overrides_format": "fernet-json-v1", "request_overrides": old.seal(f"overrides-{i}"),
                 "other": i}
-        execute(db113, "INSERT INTO job (job_id, flow_id, status, created_timestamp, type, user_id, job_metadata) "
-                "VALUES (:j, :f, 'queued', '2026-11-26 10:00:00', 'workflow', :u, :m)",
-                j=uid(), f=flow, u=owner, m=json.dumps(meta))
+        db113.execute("INSERT INTO job (job_id, flow_id, status, created_timestamp, type, user_id, job_metadata) "
+                      "VALUES (:j, :f, 'queued', '2026-11-26 10:00:00', 'workflow', :u, :m)",
+                      j=uid(), f=flow, u=owner, m=json.dumps(meta))
     r = db113.run("secrets", "rotate", "--new-key-stdin", "--json", input=NEW)
     assert r.exit_code == 0, r
     metas = [m if isinstance(m, dict) else json.loads(m) for (m,) in db113.query("SELECT job_metadata FROM job")]
@@ -455,10 +444,10 @@ def test_an_error_in_a_pipelined_batch_is_reported_like_any_other(db113: Langflo
     """A statement timeout in the third batch (sent in pipeline mode) is exit 5 and one line, as in the first."""
     owner = uid(db113.user("alice")["id"])
     old = Keyring(db113.secret_key, Derivation.DIRECT)
-    _insert_many(db113, "INSERT INTO variable (id, name, value, type, created_at, user_id, default_fields) "
-                 "VALUES (:i, :n, :v, 'Credential', '2026-11-26 10:00:00', :u, '[]')",
-                 [{"i": f"00000000000000000000{i:012d}", "n": f"SLOW_{i:05d}", "v": old.seal(f"v{i}"), "u": owner}
-                  for i in range(2500)])
+    db113.execute_many("INSERT INTO variable (id, name, value, type, created_at, user_id, default_fields) "
+                       "VALUES (:i, :n, :v, 'Credential', '2026-11-26 10:00:00', :u, '[]')",
+                       [{"i": f"00000000000000000000{i:012d}", "n": f"SLOW_{i:05d}", "v": old.seal(f"v{i}"), "u": owner}
+                        for i in range(2500)])
     db113.execute("CREATE FUNCTION lfadmin_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                   "IF NEW.name = 'SLOW_02400' THEN PERFORM pg_sleep(3); END IF; RETURN NEW; END $$")
     db113.execute("CREATE TRIGGER lfadmin_slow BEFORE UPDATE ON variable FOR EACH ROW EXECUTE FUNCTION lfadmin_slow()")

@@ -27,18 +27,6 @@ def assert_one_error(r: Result, code: int, *fragments: str) -> None:
         assert f in r.stderr, r
 
 
-def set_sql(db: LangflowDB, sql: str, **params: Any) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.pool import NullPool
-
-    engine = create_engine(db.url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=NullPool)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(sql), params)
-    finally:
-        engine.dispose()
-
-
 def flag(db: LangflowDB, value: bool) -> Any:
     return value if db.backend == "postgresql" else int(value)
 
@@ -59,7 +47,7 @@ def audit_records(db: LangflowDB) -> list[dict[str, Any]]:
 
 
 def deactivate_superusers(db: LangflowDB) -> None:
-    set_sql(db, 'UPDATE "user" SET is_active = :f WHERE is_superuser = :t', f=flag(db, False), t=flag(db, True))
+    db.execute('UPDATE "user" SET is_active = :f WHERE is_superuser = :t', f=flag(db, False), t=flag(db, True))
 
 
 def no_auth(db: LangflowDB, **extra: str) -> dict[str, str]:
@@ -241,7 +229,7 @@ def test_unparsable_cli_setting(tmp_path: Path) -> None:
 
 def test_refusals_leave_the_database_unchanged(lfdb: LangflowDB) -> None:
     # All cases on one database (the fixture is the cost); root2 is made inactive up front.
-    set_sql(lfdb, "UPDATE \"user\" SET is_active = :f WHERE username = 'root2'", f=flag(lfdb, False))
+    lfdb.execute("UPDATE \"user\" SET is_active = :f WHERE username = 'root2'", f=flag(lfdb, False))
     snap = lfdb.snapshot()
     key = next(k["plaintext"] for k in lfdb.manifest["api_keys"] if k["name"] == "alice-key")
     pw = ["--password-stdin"]

@@ -284,16 +284,12 @@ def test_never_logged_in_langflow_superuser_is_refused_when_auto_login_off(lfdb:
 
 def references_to(db: LangflowDB, user_id: str) -> list[str]:
     """Every table.column (any column that can hold a user id) still holding ``user_id``."""
-    from sqlalchemy import create_engine, inspect
-    from sqlalchemy.pool import NullPool
-
-    from tests.conftest import _sync
+    from sqlalchemy import inspect
 
     hexid = uuid.UUID(user_id)
     value: object = hexid.hex if db.backend == "sqlite" else str(hexid)
-    engine = create_engine(_sync(db.url), poolclass=NullPool)
     found = []
-    with engine.connect() as conn:
+    with db.connection() as conn:
         insp = inspect(conn)
         for table in insp.get_table_names():
             if table == "data_subject_request":
@@ -307,7 +303,6 @@ def references_to(db: LangflowDB, user_id: str) -> list[str]:
                 sql = f'SELECT COUNT(*) FROM "{table}" WHERE CAST("{col["name"]}" AS VARCHAR) = :v'
                 if conn.execute(text(sql), {"v": value}).scalar_one():
                     found.append(f"{table}.{col['name']}")
-    engine.dispose()
     return found
 
 
