@@ -119,6 +119,49 @@ def run_process(*args: str, input: str | None = None, env: dict[str, str] | None
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
+def run_process_on_ptys(*args: str, env: dict[str, str], stdout_tty: bool = True) -> tuple[int, str, str]:
+    """Run ``python -m lfadmin ARGS`` (stdin /dev/null) with stderr, and stdout unless ``stdout_tty``
+    is false, each on a pseudo-terminal of its own; (exit code, stdout, stderr).
+
+    The terminals are read while the process runs (a full one would block it); what they show
+    is decoded leniently (output may be cut mid-character). Stdout off the terminal goes to a
+    file (not a pipe), decoded strictly.
+    """
+    import pty
+    import selectors
+    import tempfile
+
+    with tempfile.TemporaryFile() as stdout_file:
+        terminals = {name: pty.openpty() for name in ("stdout", "stderr") if stdout_tty or name == "stderr"}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "lfadmin", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=terminals["stdout"][1] if stdout_tty else stdout_file,
+            stderr=terminals["stderr"][1],
+            env=env,
+        )
+        shown = dict.fromkeys(terminals, b"")
+        sel = selectors.DefaultSelector()
+        for name, (leader, follower) in terminals.items():
+            os.close(follower)
+            sel.register(leader, selectors.EVENT_READ, name)
+        while sel.get_map():
+            for key, _ in sel.select(timeout=120):
+                try:
+                    data = os.read(key.fd, 65536)
+                except OSError:  # EIO: the child closed its side
+                    data = b""
+                if data:
+                    shown[key.data] += data
+                else:
+                    sel.unregister(key.fd)
+                    os.close(key.fd)
+        code = proc.wait(timeout=120)
+        stdout_file.seek(0)
+        out = shown["stdout"].decode(errors="replace") if stdout_tty else stdout_file.read().decode()
+    return code, out, shown["stderr"].decode(errors="replace")
+
+
 # -- databases made by Langflow -------------------------------------------------------------------
 
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
-import selectors
 import shutil
 import subprocess
 import sys
@@ -21,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, run_process_on_ptys
 
 ANSI = re.compile(r"\x1b[\[\]()]")
 COLOUR_ENV = ("NO_COLOR", "FORCE_COLOR", "PY_COLORS", "GITHUB_ACTIONS", "TTY_COMPATIBLE", "TTY_INTERACTIVE",
@@ -50,29 +48,7 @@ def run_pipe(*args: str, **env: str) -> tuple[int, str, str]:
 
 def run_tty(*args: str, **env: str) -> tuple[int, str, str]:
     """stdout and stderr each on its own pseudo-terminal, read while the process runs."""
-    out_master, out_slave = pty.openpty()
-    err_master, err_slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "lfadmin", *args], stdout=out_slave, stderr=err_slave,
-                            stdin=subprocess.DEVNULL, env=_env(env))
-    os.close(out_slave)
-    os.close(err_slave)
-    chunks: dict[int, bytes] = {out_master: b"", err_master: b""}
-    sel = selectors.DefaultSelector()
-    for fd in chunks:
-        sel.register(fd, selectors.EVENT_READ)
-    while sel.get_map():
-        for key, _ in sel.select(timeout=120):
-            try:
-                data = os.read(key.fd, 65536)
-            except OSError:  # EIO: the child closed its side
-                data = b""
-            if data:
-                chunks[key.fd] += data
-            else:
-                sel.unregister(key.fd)
-                os.close(key.fd)
-    code = proc.wait(timeout=120)
-    return code, chunks[out_master].decode(errors="replace"), chunks[err_master].decode(errors="replace")
+    return run_process_on_ptys(*args, env=_env(env))
 
 
 # Each produces output on the channel that matters: rich help, a rich table plus talk, a

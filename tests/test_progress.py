@@ -3,42 +3,22 @@
 from __future__ import annotations
 
 import os
-import pty
 import subprocess
 import sys
-import tempfile
 
 import pytest
 
-from tests.conftest import LangflowDB
+from tests.conftest import LangflowDB, run_process_on_ptys
 
 
 def run_on_terminal(db: LangflowDB, *args: str, stderr_tty: bool = True) -> tuple[int, str, str]:
-    """Run ``python -m lfadmin ARGS`` with stderr on a pseudo-terminal (or a pipe); stdout is a pipe."""
+    """Run ``python -m lfadmin ARGS`` with stderr on a pseudo-terminal (or a pipe); stdout is not a terminal."""
     env = {**os.environ, **db.auth_env(), "COLUMNS": "120", "TERM": "xterm"}
     if not stderr_tty:
         proc = subprocess.run([sys.executable, "-m", "lfadmin", *args], capture_output=True, text=True, env=env,
                               timeout=120)
         return proc.returncode, proc.stdout, proc.stderr
-    leader, follower = pty.openpty()
-    with tempfile.TemporaryFile() as stdout, subprocess.Popen(
-        [sys.executable, "-m", "lfadmin", *args], stdin=subprocess.DEVNULL, stdout=stdout, stderr=follower, env=env
-    ) as proc:
-        os.close(follower)
-        chunks = []
-        while True:
-            try:
-                data = os.read(leader, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not data:
-                break
-            chunks.append(data)
-        code = proc.wait(timeout=120)
-        stdout.seek(0)
-        out = stdout.read().decode()
-    os.close(leader)
-    return code, out, b"".join(chunks).decode(errors="replace")
+    return run_process_on_ptys(*args, env=env, stdout_tty=False)
 
 
 @pytest.mark.parametrize(
