@@ -125,6 +125,8 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3, help="rotations and crypto runs, interleaved (best of each)")
     ap.add_argument("--fixture", default=str(FIXTURE), help="path prefix of the 1.13.0 fixture (.db/.pg.sql)")
     args = ap.parse_args()
+    if args.rounds < 1:
+        ap.error("--rounds must be at least 1")
 
     work = Path(tempfile.mkdtemp(prefix="bench-rotate-"))
     if args.pg:

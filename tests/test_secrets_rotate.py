@@ -301,6 +301,23 @@ def test_legacy_values_healed_as_113(shortkey_db: LangflowDB) -> None:
     assert value == "generic-value-1"
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("db113", ["postgresql"], indirect=True)  # SQLite text holds NUL
+def test_a_generic_value_with_a_nul_is_refused_without_showing_it(db113: LangflowDB) -> None:
+    """1.8+ keeps Generic variables in clear; PostgreSQL text cannot hold NUL, and its own error
+    would quote the plaintext: refused by name, nothing changed, the value never shown."""
+    old = Keyring(db113.secret_key, Derivation.DIRECT)
+    db113.execute("INSERT INTO variable (id, name, value, type, created_at, user_id, default_fields) "
+                  "VALUES (:i, 'NUL_GEN', :v, 'Generic', '2026-11-26 10:00:00', :u, '[]')",
+                  i=uid(), v=old.seal("sk-nul\x00-secret"), u=uid(db113.user("alice")["id"]))
+    before = db113.snapshot()
+    r = db113.run("secrets", "rotate", "--new-key-stdin", input=NEW)
+    assert r.exit_code == 10, r
+    assert "NUL_GEN" in r.stderr and "NUL character" in r.stderr, r
+    assert "sk-nul" not in r.stdout + r.stderr
+    assert db113.snapshot() == before
+
+
 # -- crash consistency -----------------------------------------------------------------------------
 
 KILL_AT = ["journal-written", "mid-rewrite", "before-commit", "after-commit", "after-env-file",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from lfadmin.core.faults import kill_point
 from lfadmin.core.keyring import Keyring, open_first
 from lfadmin.core.stores import STORES, Cell, Row, Store, driver_errors, where
-from lfadmin.errors import LfadminError
+from lfadmin.errors import LfadminError, Refused
 from lfadmin.langflow.crypto import (
     fingerprint,
     is_sso_envelope,
@@ -91,6 +91,14 @@ def _rotate_cell(
             and ctx.generic_plain
             and not plain.startswith("gAAAAA")
         ):
+            if "\x00" in plain and ctx.s.backend == "postgresql":
+                # PostgreSQL text cannot hold NUL, and its error would quote the plaintext.
+                raise Refused(
+                    f"{store.name} {where(row, cell)} decrypts to a value with a NUL character, which "
+                    "PostgreSQL cannot store in clear as Langflow 1.8+ keeps Generic variables; "
+                    "rolled back, nothing changed",
+                    hint="set that variable again (lfadmin secrets set NAME --user USER --value-stdin) and rerun",
+                )
             rec.generic_decrypted += 1  # what 1.8+ would have written (CONTRACT §7)
             return plain, None
         if legacy:
