@@ -184,6 +184,8 @@ class Database:
 
     def _unavailable(self, exc: Exception) -> Exception:
         detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        # sqlite3 quotes a stored value it cannot decode ("... with text '<value>'"): maybe a secret.
+        detail = detail.split(" with text '", 1)[0]
         if self.backend == "sqlite" and "locked" in detail:
             return DatabaseUnavailable(
                 f"{self.url.masked} stayed locked for {SQLITE_BUSY_TIMEOUT_MS // 1000} s: "

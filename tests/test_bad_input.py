@@ -84,6 +84,15 @@ def test_garbage_file(tmp_path: Path) -> None:
     assert (res.exit_code, res.stderr) == (6, f"Error: sqlite:///{path} is not a SQLite database\n")
 
 
+def test_a_value_sqlite_cannot_decode_is_not_quoted(sqlite_db: LangflowDB) -> None:
+    """sqlite3's decode error quotes the stored value, which may be a secret: cut before it."""
+    sqlite_db.execute("UPDATE variable SET value = CAST(X'67414141414153454352455421FF' AS TEXT) "
+                      "WHERE rowid = (SELECT min(rowid) FROM variable)")  # 'gAAAAASECRET!' + a bad byte
+    res = sqlite_db.run("secrets", "check")
+    assert (res.exit_code, res.stderr) == (
+        5, f"Error: cannot use {sqlite_db.url}: Could not decode to UTF-8 column 'value'\n"), res
+
+
 def test_missing_file_is_never_created(tmp_path: Path) -> None:
     path = tmp_path / "nope.db"
     res = run("user", "list", "--database-url", f"sqlite:///{path}")
