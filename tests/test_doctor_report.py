@@ -303,10 +303,21 @@ def test_unreachable_database_still_reports_env_checks(tmp_path: Path) -> None:
     assert "cannot use" in data["database"]["reason"]
     assert found(res, "LF-EXEC-001")  # the env checks ran
     assert "database checks skipped" in res.stderr
-    # findings at/above --fail-on win over the partial run
-    res = run("config", "doctor", "--env-file", str(env), "--format", "json",
-              "--database-url", f"sqlite:///{tmp_path}/missing.db", "--fail-on", "medium")
-    assert res.exit_code == 12 and res.json["database"]["status"] == "failed"
+
+
+
+def test_partial_run_wins_over_findings(tmp_path: Path) -> None:
+    """13 before 12: with the database part missing the findings are not the whole list."""
+    env = write_env(tmp_path, BASE)
+    missing = ("--database-url", f"sqlite:///{tmp_path}/missing.db")
+    res = run("config", "doctor", "--env-file", str(env), "--format", "json", *missing, "--fail-on", "medium")
+    assert res.exit_code == 13 and res.json["database"]["status"] == "failed"
+    assert res.json["exit_code"] == 13 and res.json["summary"]["medium"] >= 1
+    res = run("config", "doctor", "--env-file", str(env), *missing, "--fail-on", "medium")
+    summary = res.stdout.strip().splitlines()[-1]
+    assert res.exit_code == 13
+    assert summary.endswith(" at or above medium; database part failed: exit 13."), summary
+    assert not summary.split(". ", 1)[1].startswith("nothing"), summary
 
 
 def test_not_a_langflow_database(tmp_path: Path) -> None:

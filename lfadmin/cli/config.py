@@ -174,12 +174,11 @@ def _render(report: Any, output_file: Path | None) -> None:
     if counts["suppressed"]:
         summary += f", {counts['suppressed']} suppressed"
     failing = len(report.failing())
-    verdict = (
-        f"{failing} at or above {report.fail_on.label}: exit {int(report.exit_code)}"
-        if failing
-        else f"nothing at or above {report.fail_on.label}"
-        + (f"; database part failed: exit {int(report.exit_code)}" if db.could_not_run else "")
-    )
+    verdict = f"{failing or 'nothing'} at or above {report.fail_on.label}"
+    if db.could_not_run:
+        verdict += "; database part failed"
+    if report.exit_code:
+        verdict += f": exit {int(report.exit_code)}"
     console.print(Text(f"Summary: {summary}. {verdict}.", style="bold"))
     if buffer is not None and output_file is not None:
         output_file.write_text(buffer.getvalue(), encoding="utf-8")

@@ -63,12 +63,13 @@ class Report:
 
     @property
     def exit_code(self) -> ExitCode:
-        """Findings at/above --fail-on win over an unreachable database: both fail CI, and the
-        findings are the more certain problem; ``database.status`` still tells the second."""
-        if self.failing():
-            return ExitCode.FINDINGS
+        """A database part that could not run wins over findings (13 before 12): the report is
+        incomplete, so 12 would pass it off as the whole list; both fail CI, and the findings
+        are in the report either way."""
         if self.database.could_not_run:
             return ExitCode.PARTIAL
+        if self.failing():
+            return ExitCode.FINDINGS
         return ExitCode.OK
 
     # -- JSON ---------------------------------------------------------------------------------
