@@ -76,7 +76,7 @@ class Result:
         return f"Result(exit_code={self.exit_code}, stdout={self.stdout!r}, stderr={self.stderr!r})"
 
 
-def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+def run(*args: str, input: str | bytes | None = None, env: dict[str, str] | None = None) -> Result:
     """Run ``lfadmin`` in-process (fast) through ``main()``, the real error handling included."""
     from typer.testing import CliRunner
 
@@ -208,7 +208,7 @@ class LangflowDB:
             return {**base, "LANGFLOW_API_KEY": self.api_key("admin")}
         return {**base, "LANGFLOW_SUPERUSER_PASSWORD": self.password(username)}
 
-    def run(self, *args: str, input: str | None = None, user: str | None = "admin", **env: str) -> Result:
+    def run(self, *args: str, input: str | bytes | None = None, user: str | None = "admin", **env: str) -> Result:
         base = self.auth_env(user) if user else dict(self.env)
         return run(*args, input=input, env={**base, **env})
 

@@ -221,7 +221,7 @@ def read_stdin_secret(option: str) -> str:
     _stdin_used_by = option
     if sys.stdin is None or sys.stdin.closed:
         raise InvalidInput(f"{option}: stdin is closed")
-    value = sys.stdin.read()
+    value = _read_text(option)
     if value.endswith("\r\n"):
         value = value[:-2]
     elif value.endswith("\n"):
@@ -229,6 +229,21 @@ def read_stdin_secret(option: str) -> str:
     if not value:
         raise InvalidInput(f"{option}: nothing on stdin")
     return value
+
+
+def _read_text(option: str) -> str:
+    """Stdin decoded strictly as UTF-8: Python's own stdin would let undecodable bytes through as
+    surrogates, to fail later inside hashing or the driver. The bytes are never quoted."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    try:
+        if buffer is not None:
+            data: bytes = buffer.read()
+            return data.decode("utf-8")
+        text = sys.stdin.read()
+        text.encode("utf-8")  # a text stream without bytes underneath: refuse surrogates it let in
+        return text
+    except UnicodeError:
+        raise InvalidInput(f"{option}: stdin is not UTF-8 text") from None
 
 
 def reset_stdin() -> None:
@@ -243,6 +258,10 @@ def interactive() -> bool:
 def prompt_secret(label: str, *, confirm: bool = False) -> str:
     """A hidden prompt on the terminal; the one seam tests replace."""
     value: str = typer.prompt(label, hide_input=True, confirmation_prompt=confirm, err=True)
+    try:
+        value.encode("utf-8")  # the terminal's bytes arrive surrogate-escaped when not UTF-8
+    except UnicodeError:
+        raise InvalidInput(f"{label}: what was typed is not UTF-8 text") from None
     return value
 
 

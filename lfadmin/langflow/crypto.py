@@ -31,6 +31,10 @@ def check_password_acceptable(password: str) -> None:
     """Refuse what every Langflow release refuses to hash (CONTRACT §3)."""
     if "\x00" in password:
         raise InvalidInput("passwords cannot contain NUL bytes (Langflow refuses them)")
+    try:
+        password.encode("utf-8")  # bytes from a non-UTF-8 environment arrive surrogate-escaped
+    except UnicodeEncodeError:
+        raise InvalidInput("the password is not UTF-8 text (Langflow could not hash it)") from None
     if len(password) > MAX_PASSWORD_CHARS:
         raise InvalidInput(
             f"password is {len(password)} characters; Langflow refuses more than {MAX_PASSWORD_CHARS}"
