@@ -17,12 +17,12 @@ Dialect notes (why each knob is set):
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lfadmin.errors import DatabaseUnavailable, InvalidInput, UnsupportedDatabase
+from lfadmin.errors import Conflict, DatabaseUnavailable, InvalidInput, LfadminError, UnsupportedDatabase
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection, Engine
@@ -69,6 +69,45 @@ def mask_url(raw: str) -> str:
             user = creds.split(":", 1)[0]
             return f"{scheme}://{user}:***@{host}"
         return raw
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [""])[0]
+
+
+def refusal(exc: Exception, backend: str) -> LfadminError | None:
+    """A database error that is the schema's or a value's fault, not the server's availability.
+
+    Only the first line of the driver's text is quoted, and only where it names identifiers;
+    a rejected value's text (which PostgreSQL quotes: 'invalid input syntax ... "<value>"') is
+    never shown, only its class and SQLSTATE.
+    """
+    from sqlalchemy.exc import DataError, IntegrityError
+
+    orig = getattr(exc, "orig", exc)
+    detail = _first_line(orig)
+    state = getattr(orig, "sqlstate", None)
+    if state in ("42703", "42P01") or (
+        backend == "sqlite" and detail.startswith(("no such column:", "no such table:"))
+    ):  # undefined_column, undefined_table: a schema altered by hand
+        return UnsupportedDatabase(
+            f"unsupported schema: {detail}",
+            hint="a Langflow table lacks what every release has; restore it from Langflow's migrations",
+        )
+    if isinstance(exc, DataError):
+        if "NUL (0x00)" in detail:  # psycopg refuses it before sending anything
+            return InvalidInput(
+                "a text value contains a NUL character, which PostgreSQL cannot store; "
+                "nothing was changed"
+            )
+        return InvalidInput(
+            f"the database refused a value as invalid for its column ({type(orig).__name__}"
+            + (f", SQLSTATE {state}" if state else "")
+            + "); nothing was changed"
+        )
+    if isinstance(exc, IntegrityError):  # a race with another writer, or a hand-made row
+        return Conflict(f"the database refused the change: {detail}; nothing was changed")
+    return None
 
 
 def parse_url(raw: str) -> DatabaseURL:
@@ -171,9 +210,12 @@ class Database:
         try:
             with conn, conn.begin():
                 yield conn
-        except OperationalError as exc:
-            raise self._unavailable(exc) from None
         except DatabaseError as exc:
+            mapped = refusal(exc, self.backend) or self._refused_privilege(exc, write=write)
+            if mapped is not None:
+                raise mapped from None
+            if isinstance(exc, OperationalError):
+                raise self._unavailable(exc) from None
             if self.backend == "sqlite" and "not a database" in str(exc.orig):
                 raise self._not_a_database(exc) from None
             raise
@@ -194,6 +236,43 @@ class Database:
         if self.backend == "sqlite" and "not a database" in detail:
             return self._not_a_database(exc)
         return DatabaseUnavailable(f"cannot use {self.url.masked}: {detail}")
+
+    def _refused_privilege(self, exc: Exception, *, write: bool) -> LfadminError | None:
+        """PostgreSQL's "permission denied for table T", with the privileges the role lacks on T.
+
+        The error does not say which privilege was missing, and the failed transaction can ask
+        nothing more: a fresh connection asks ``has_table_privilege`` (exit 5, like any database
+        lfadmin cannot use as it must)."""
+        orig = getattr(exc, "orig", None)
+        if orig is None or getattr(orig, "sqlstate", None) != "42501":  # insufficient_privilege
+            return None
+        detail = _first_line(orig)
+        table = detail.partition("permission denied for table ")[2]
+        needed = ["SELECT", "INSERT", "UPDATE", "DELETE"] if write else ["SELECT"]
+        role, lacking = self.url.url.username or "?", needed
+        if table:
+            with suppress(Exception):  # without the list, the message is still right
+                role, lacking = self._lacking(table, needed)
+        what = f"table {table!r}" if table else detail.removeprefix("permission denied for ")
+        return DatabaseUnavailable(
+            f"the database role {role!r} lacks {', '.join(lacking)} on {what}: {detail}",
+            hint=f"lfadmin {'writes' if write else 'reads'} Langflow's tables with "
+            f"{', '.join(needed)}; GRANT {', '.join(needed)} ON ALL TABLES IN SCHEMA <schema> TO {role}",
+        )
+
+    def _lacking(self, table: str, needed: list[str]) -> tuple[str, list[str]]:
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn:
+            checks = ", ".join(
+                f"has_table_privilege(CAST(:t AS regclass), '{p}')" for p in needed
+            )
+            row = conn.execute(
+                text(f"SELECT current_user, {checks}"),
+                {"t": conn.dialect.identifier_preparer.quote(table)},
+            ).one()
+        lacking = [p for p, ok in zip(needed, row[1:], strict=True) if not ok]
+        return str(row[0]), lacking or needed
 
     def _not_a_database(self, exc: Exception) -> Exception:
         return UnsupportedDatabase(f"{self.url.masked} is not a SQLite database")

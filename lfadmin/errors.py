@@ -16,8 +16,8 @@ class ExitCode(IntEnum):
     USAGE = 2  # Click's usage errors (unknown option, missing argument)
     DIFFERENCES = 3  # `user diff` found differences
     INVALID_INPUT = 4  # bad configuration or input: env file, setting, URL, password, expiry ...
-    DB_UNAVAILABLE = 5  # database missing, unreachable, locked
-    DB_UNSUPPORTED = 6  # not a Langflow database, older than 1.6, unknown newer schema for writes
+    DB_UNAVAILABLE = 5  # database missing, unreachable, locked; a role lacking a privilege
+    DB_UNSUPPORTED = 6  # not Langflow's, older than 1.6, unknown newer schema for writes, a column gone
     AUTH_FAILED = 7  # the invoking superuser could not be authenticated
     NOT_FOUND = 8  # no such user / API key / variable
     CONFLICT = 9  # already exists, case-insensitive twin

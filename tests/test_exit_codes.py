@@ -8,9 +8,14 @@ clear line on stderr, mapped where the failure happens (not by a catch-all).
 
 from __future__ import annotations
 
+import contextlib
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
-from tests.conftest import LangflowDB
+from tests.conftest import LangflowDB, make_db
 
 
 def one_error_line(stderr: str) -> str:
@@ -55,3 +60,97 @@ def test_password_env_that_is_not_utf8(sqlite_db: LangflowDB) -> None:
     assert (res.exit_code, res.stdout) == (4, "")
     assert res.stderr == "Error: the password is not UTF-8 text (Langflow could not hash it)\n"
     assert sqlite_db.snapshot() == before
+
+
+# -- privilege: a least-privilege PostgreSQL role -------------------------------------------------
+
+
+@pytest.fixture
+def pgdb(tmp_path: Path, pg_available: bool) -> Iterator[LangflowDB]:
+    if not pg_available:
+        pytest.skip("PostgreSQL not reachable (set LFADMIN_TEST_PG_URL)")
+    yield from make_db("postgresql", "1.13.0", tmp_path)
+
+
+@contextlib.contextmanager
+def role(db: LangflowDB, *grants: str) -> Iterator[tuple[str, str]]:
+    """A login role that may CONNECT to the test database, plus ``grants`` ({role}: its name);
+    (name, URL). Dropped with everything granted to it."""
+    from sqlalchemy.engine import make_url
+
+    name, password = f"lfadmin_r_{uuid.uuid4().hex[:10]}", uuid.uuid4().hex
+    url = make_url(db.url)
+    db.execute(f"CREATE ROLE {name} LOGIN PASSWORD '{password}'")
+    try:
+        db.execute(f'GRANT CONNECT ON DATABASE "{url.database}" TO {name}')
+        for grant in grants:
+            db.execute(grant.format(role=name))
+        yield name, url.set(username=name, password=password).render_as_string(hide_password=False)
+    finally:
+        db.execute(f"DROP OWNED BY {name}")
+        db.execute(f"DROP ROLE {name}")
+
+
+@pytest.mark.postgres
+def test_role_that_may_only_connect(pgdb: LangflowDB) -> None:
+    with role(pgdb) as (name, url):
+        res = pgdb.run("user", "list", LANGFLOW_DATABASE_URL=url)
+    assert (res.exit_code, res.stdout) == (5, "")
+    assert one_error_line(res.stderr) == (
+        f"Error: the database role {name!r} lacks SELECT on table 'alembic_version': permission "
+        f"denied for table alembic_version (lfadmin reads Langflow's tables with SELECT; GRANT "
+        f"SELECT ON ALL TABLES IN SCHEMA <schema> TO {name})"
+    )
+
+
+@pytest.mark.postgres
+def test_read_only_role_reads_but_cannot_write(pgdb: LangflowDB) -> None:
+    before = pgdb.snapshot()
+    with role(pgdb, "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}") as (name, url):
+        assert pgdb.run("user", "list", "--json", LANGFLOW_DATABASE_URL=url).exit_code == 0
+        res = pgdb.run("user", "create", "zed", "--password-stdin", input="Zed-pass-12345", LANGFLOW_DATABASE_URL=url)
+        assert (res.exit_code, res.stdout) == (5, "")
+        assert one_error_line(res.stderr) == (
+            f"Error: the database role {name!r} lacks INSERT, UPDATE, DELETE on table 'user': "
+            "permission denied for table user (lfadmin writes Langflow's tables with SELECT, INSERT, "
+            f"UPDATE, DELETE; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA <schema> TO {name})"
+        )
+        # Rotation writes on the driver's own cursor (psycopg pipeline): the same mapping.
+        res = pgdb.run("secrets", "rotate", "--generate", "--force", LANGFLOW_DATABASE_URL=url)
+        assert (res.exit_code, res.stdout) == (5, "")
+        assert one_error_line(res.stderr).startswith(
+            f"Error: the database role {name!r} lacks INSERT, UPDATE, DELETE on table "
+        )
+    assert pgdb.snapshot() == before
+    assert not (pgdb.config_dir / "secret_key.lfadmin-rotation").exists()
+
+
+# -- schema: a Langflow table altered by hand -----------------------------------------------------
+
+
+def test_table_missing_a_column(lfdb: LangflowDB) -> None:
+    lfdb.execute('ALTER TABLE "user" DROP COLUMN last_login_at')
+    for args in (("info",), ("user", "list")):
+        res = lfdb.run(*args)
+        assert (res.exit_code, res.stdout) == (6, "")
+        assert one_error_line(res.stderr) == (
+            "Error: unsupported schema: table 'user' has no column 'last_login_at', which every "
+            "Langflow 1.6.0 to 1.13.0 has (the table was altered outside Langflow; restore it from "
+            "Langflow's migrations)"
+        )
+
+
+def test_driver_errors_about_the_schema(lfdb: LangflowDB) -> None:
+    """Past the tables detection probes, the driver's own error (a real one, each backend) is
+    mapped: a missing column or table is an unsupported schema, not an unavailable database."""
+    from sqlalchemy.exc import DBAPIError
+
+    from lfadmin.db import refusal
+    from lfadmin.errors import UnsupportedDatabase
+
+    for sql in ("SELECT sender_nope FROM message", "SELECT 1 FROM no_such_table"):
+        with pytest.raises(DBAPIError) as caught, lfdb.connection() as conn:
+            conn.exec_driver_sql(sql)
+        mapped = refusal(caught.value, lfdb.backend)
+        assert isinstance(mapped, UnsupportedDatabase), sql
+        assert str(mapped).startswith("unsupported schema: ") and ("sender_nope" in str(mapped) or "no_such_table" in str(mapped))

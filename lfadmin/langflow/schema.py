@@ -177,6 +177,27 @@ def _tier(cols: dict[str, frozenset[str]], user_indexes: frozenset[str]) -> tupl
 
 _PROBED_TABLES = ("user", "apikey", "variable", "folder", "flow")
 _REQUIRED = {"user", "apikey", "variable", "folder", "flow", "alembic_version"}
+# The columns every release from 1.6.0 to 1.13.0 has in the probed tables (read from the 1.6.9,
+# 1.10.3 and 1.13.0 fixtures). A table without one was altered by hand: no Langflow made it, and
+# a query would fail half-way through a command instead of up front.
+_BASELINE_COLUMNS: dict[str, frozenset[str]] = {
+    "user": frozenset({
+        "id", "username", "password", "profile_image", "is_active", "is_superuser", "create_at",
+        "updated_at", "last_login_at", "store_api_key", "optins",
+    }),
+    "apikey": frozenset({
+        "id", "name", "api_key", "user_id", "is_active", "created_at", "last_used_at", "total_uses",
+    }),
+    "variable": frozenset({
+        "id", "name", "value", "type", "default_fields", "user_id", "created_at", "updated_at",
+    }),
+    "folder": frozenset({"id", "name", "description", "parent_id", "user_id", "auth_settings"}),
+    "flow": frozenset({
+        "id", "name", "description", "data", "user_id", "folder_id", "updated_at", "is_component",
+        "icon", "icon_bg_color", "gradient", "tags", "locked", "webhook", "endpoint_name",
+        "access_type", "mcp_enabled", "action_name", "action_description", "fs_path",
+    }),
+}
 
 
 def _user_indexes(conn: Connection, backend: str) -> frozenset[str]:
@@ -222,6 +243,15 @@ def detect(conn: Connection, backend: str, pinned: Version | None = None) -> Sch
             f"{fmt(OLDEST_SUPPORTED)} and later",
             hint="start Langflow 1.6 or newer on it once to migrate it",
         )
+    for table in _PROBED_TABLES:
+        lacking = sorted(_BASELINE_COLUMNS[table] - columns[table])
+        if lacking:
+            raise UnsupportedDatabase(
+                f"unsupported schema: table {table!r} has no column{'s' if len(lacking) > 1 else ''} "
+                + ", ".join(repr(c) for c in lacking)
+                + f", which every Langflow {fmt(OLDEST_SUPPORTED)} to {fmt(NEWEST_KNOWN)} has",
+                hint="the table was altered outside Langflow; restore it from Langflow's migrations",
+            )
     lo, hi = _tier(columns, user_indexes)
     notes: list[str] = []
     newer_unknown = False
