@@ -154,3 +154,40 @@ def test_driver_errors_about_the_schema(lfdb: LangflowDB) -> None:
         mapped = refusal(caught.value, lfdb.backend)
         assert isinstance(mapped, UnsupportedDatabase), sql
         assert str(mapped).startswith("unsupported schema: ") and ("sender_nope" in str(mapped) or "no_such_table" in str(mapped))
+
+
+# -- invalid data: NUL in a PostgreSQL text value ---------------------------------------------------
+
+
+def test_generic_value_with_nul(db113: LangflowDB) -> None:
+    """PostgreSQL text cannot hold NUL: refused by name, before psycopg or the server sees it
+    (the check rotation uses, ``Codec.text_storable``). SQLite stores it as Langflow would."""
+    before = db113.snapshot()
+    res = db113.run("secrets", "set", "NULVAR", "--user", "admin", "--type", "generic", "--value-stdin",
+                    input="Zq7\x00Vx9")
+    if db113.backend == "sqlite":
+        assert res.exit_code == 0, res
+        assert db113.query("SELECT value FROM variable WHERE name = 'NULVAR'") == [("Zq7\x00Vx9",)]
+        return
+    assert (res.exit_code, res.stdout) == (4, "")
+    assert one_error_line(res.stderr) == (
+        "Error: Generic variable 'NULVAR': the value contains a NUL character, which postgresql "
+        "cannot store in clear as Langflow 1.13.0 keeps Generic variables; nothing was changed "
+        "(remove it, or store the value as --type credential (encrypted))"
+    )
+    assert "Zq7" not in res.stderr
+    assert db113.snapshot() == before
+    # Encrypted, the same value is stored.
+    res = db113.run("secrets", "set", "NULVAR", "--user", "admin", "--type", "credential", "--value-stdin",
+                    input="Zq7\x00Vx9")
+    assert res.exit_code == 0, res
+
+
+@pytest.mark.postgres
+def test_any_nul_the_database_refuses(pgdb: LangflowDB) -> None:
+    """A value no command checks by name still ends as invalid input, its text never quoted."""
+    res = pgdb.run("api-key", "create", "--name", "a\x00b")
+    assert (res.exit_code, res.stdout) == (4, ""), res
+    assert one_error_line(res.stderr) == (
+        "Error: a text value contains a NUL character, which PostgreSQL cannot store; nothing was changed"
+    )

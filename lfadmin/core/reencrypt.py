@@ -91,8 +91,7 @@ def _rotate_cell(
             and ctx.generic_plain
             and not plain.startswith("gAAAAA")
         ):
-            if "\x00" in plain and ctx.s.backend == "postgresql":
-                # PostgreSQL text cannot hold NUL, and its error would quote the plaintext.
+            if not ctx.s.codec.text_storable(plain):
                 raise Refused(
                     f"{store.name} {where(row, cell)} decrypts to a value with a NUL character, which "
                     "PostgreSQL cannot store in clear as Langflow 1.8+ keeps Generic variables; "

@@ -466,6 +466,13 @@ def _encode_value(s: Session, vtype: str, value: str, name: str) -> str:
                 f"Generic variable {name!r} cannot start with 'gAAAAA' (Langflow reserves it for "
                 "encrypted values)"
             )
+        if not s.codec.text_storable(value):
+            raise InvalidInput(
+                f"Generic variable {name!r}: the value contains a NUL character, which "
+                f"{s.backend} cannot store in clear as Langflow {s.schema.release_label} keeps "
+                "Generic variables; nothing was changed",
+                hint="remove it, or store the value as --type credential (encrypted)",
+            )
         return value
     key = s.settings.secret_key()
     if key is None:

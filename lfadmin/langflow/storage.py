@@ -58,6 +58,12 @@ class Codec:
     def json(self, value: Any) -> str:
         return json.dumps(value)
 
+    def text_storable(self, value: str) -> bool:
+        """Whether a text column can hold ``value`` as it is: PostgreSQL's text cannot hold NUL
+        (psycopg refuses it; a server-side error would quote the value), SQLite's can. Callers
+        refuse such a value by name before writing it."""
+        return self.sqlite or "\x00" not in value
+
     # -- reading ------------------------------------------------------------------------------
     @staticmethod
     def read_uuid(value: Any) -> _uuid.UUID:
