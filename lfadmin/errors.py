@@ -25,6 +25,8 @@ class ExitCode(IntEnum):
     UNDECRYPTABLE = 11  # stored secrets that do not decrypt under the secret key
     FINDINGS = 12  # `config doctor` found problems at or above --fail-on
     PARTIAL = 13  # `config doctor` ran, but could not reach the database part
+    OUTPUT_FAILED = 14  # stdout could not be written (disk full, I/O error; a closed pipe after a change)
+    BROKEN_PIPE = 141  # stdout closed early (`| head`), nothing changed: quiet, like a SIGPIPE death
 
 
 class LfadminError(Exception):
@@ -71,3 +73,17 @@ class Refused(LfadminError):
 
 class Undecryptable(LfadminError):
     exit_code = ExitCode.UNDECRYPTABLE
+
+
+class OutputFailed(LfadminError):
+    """Stdout could not be written. A closed pipe with nothing changed ends quietly (141)."""
+
+    exit_code = ExitCode.OUTPUT_FAILED
+
+    def __init__(self, exc: OSError) -> None:
+        import errno
+
+        super().__init__(f"cannot write to stdout ({exc.strerror or type(exc).__name__})")
+        self.broken_pipe = exc.errno == errno.EPIPE
+        if self.broken_pipe:
+            self.exit_code = ExitCode.BROKEN_PIPE

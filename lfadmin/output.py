@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import functools
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -21,37 +24,89 @@ def _color_system() -> Literal["auto"] | None:
     return None if os.environ.get("NO_COLOR") else "auto"
 
 
+@functools.cache
+def _console_class() -> type[Console]:
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            """Rich's own answer to a closed pipe is ``SystemExit(1)`` (our "internal error"
+            code) after pointing *stdout* at /dev/null; raise it as the OSError it is instead,
+            for ``writing()`` and ``_talk()`` to handle like any other failed write."""
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+    return _Console
+
+
 def err_console() -> Console:
     global _stderr
     if _stderr is None:
-        from rich.console import Console
-
-        _stderr = Console(stderr=True, highlight=False, soft_wrap=True, color_system=_color_system())
+        _stderr = _console_class()(stderr=True, highlight=False, soft_wrap=True, color_system=_color_system())
     return _stderr
 
 
 def out_console() -> Console:
     global _stdout
     if _stdout is None:
-        from rich.console import Console
-
-        _stdout = Console(highlight=False, color_system=_color_system())
+        _stdout = _console_class()(highlight=False, color_system=_color_system())
     return _stdout
+
+
+def _talk(message: str, style: str | None = None) -> None:
+    """Stderr is best effort: a process that cannot write it has no one left to tell, and a
+    failed warning must not abort a command half-way (the exit code still says how it ended)."""
+    try:
+        err_console().print(message, markup=False, style=style)
+    except OSError:
+        detach(sys.stderr)
 
 
 def say(message: str) -> None:
     """Conversation: progress and confirmations, on stderr, silenced by --quiet."""
     if not quiet:
-        err_console().print(message, markup=False)
+        _talk(message)
 
 
 def warn(message: str) -> None:
     """Warnings stay visible under --quiet: they are about the operator's data."""
-    err_console().print(f"Warning: {message}", markup=False, style="yellow")
+    _talk(f"Warning: {message}", "yellow")
 
 
 def error(message: str) -> None:
-    err_console().print(f"Error: {message}", markup=False, style="bold red")
+    _talk(f"Error: {message}", "bold red")
+
+
+# -- stdout: data, and what happens when it cannot be written -----------------------------------
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Every write of data goes through here: a failed write (disk full, closed pipe) is an
+    ``OutputFailed`` (exit 14, or 141 quietly for a closed pipe when nothing changed), never an
+    internal error; ``lfadmin.cli.main`` says whether the database had changed by then."""
+    from lfadmin.errors import OutputFailed
+
+    try:
+        yield
+        sys.stdout.flush()
+    except OSError as exc:
+        detach(sys.stdout)
+        raise OutputFailed(exc) from None
+
+
+def detach(stream: Any) -> None:
+    """Point a stream that failed at /dev/null: what it still buffers would fail again when
+    Python flushes it at exit (exit 120, "Exception ignored"). A stream with no file descriptor
+    (tests) is left as it is."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, fd)
+    finally:
+        os.close(null)
 
 
 JSON_SCHEMA_VERSION = 1
@@ -63,14 +118,14 @@ def emit_json(data: dict[str, Any], *, versioned: bool = True) -> None:
     of its own, like the ``user export`` manifest, which carries its own ``apiVersion``)."""
     if versioned:
         data = {"schema_version": JSON_SCHEMA_VERSION, **data}
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+    with writing():
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def emit_line(text: str) -> None:
     """One bare line of data on stdout (e.g. a key for ``KEY=$(lfadmin ...)``)."""
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
+    with writing():
+        sys.stdout.write(text + "\n")
 
 
 def table(
@@ -89,4 +144,5 @@ def table(
     for row in rows:
         # Text(), not str: a username like "[bold]x" must not be read as rich markup.
         t.add_row(*(Text("" if v is None else str(v)) for v in row))
-    out_console().print(t)
+    with writing():
+        out_console().print(t)

@@ -9,6 +9,10 @@ clear line on stderr, mapped where the failure happens (not by a catch-all).
 from __future__ import annotations
 
 import contextlib
+import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -191,3 +195,67 @@ def test_any_nul_the_database_refuses(pgdb: LangflowDB) -> None:
     assert one_error_line(res.stderr) == (
         "Error: a text value contains a NUL character, which PostgreSQL cannot store; nothing was changed"
     )
+
+
+# -- disk full, closed pipe: stdout that cannot be written ----------------------------------------
+
+
+def run_to(stdout: str, db: LangflowDB, *args: str) -> tuple[int, str]:
+    """Run the real process with stdout on ``stdout`` ("/dev/full", or "closed": a pipe whose
+    reader is gone); (exit code, stderr)."""
+    env = {**os.environ, **db.auth_env()}
+    cmd = [sys.executable, "-m", "lfadmin", *args]
+    if stdout == "closed":
+        read, write = os.pipe()
+        os.close(read)
+        try:
+            proc = subprocess.run(cmd, stdout=write, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                  env=env, timeout=120)
+        finally:
+            os.close(write)
+    else:
+        with open(stdout, "w") as out:
+            proc = subprocess.run(cmd, stdout=out, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                  env=env, timeout=120)
+    return proc.returncode, proc.stderr.decode()
+
+
+def test_disk_full_after_rotation_says_the_database_changed(db113: LangflowDB) -> None:
+    """M11: the rotation commits, then its only copy of the new key cannot be printed: exit 14,
+    one line saying so and what to do; the journal keeps the key, and a rerun prints it."""
+    journal = db113.config_dir / "secret_key.lfadmin-rotation"
+    code, err = run_to("/dev/full", db113, "secrets", "rotate", "--generate")
+    assert code == 14
+    assert one_error_line(err) == (
+        "Error: cannot write to stdout (No space left on device); the database WAS changed: the "
+        f"rotation is committed and the new key is kept only in {journal}; rerun the same command "
+        "to print it (it finishes the rotation and removes that file)"
+    )
+    key = json.loads(journal.read_text())["new_key"]
+    assert key not in err
+    res = db113.run("secrets", "rotate", "--generate")
+    assert res.exit_code == 0, res
+    assert res.stdout.splitlines()[-1] == key and "finished an interrupted rotation" in res.stderr
+    assert not journal.exists()
+    assert db113.run("secrets", "check", LANGFLOW_SECRET_KEY=key).exit_code == 0
+
+
+def test_disk_full_on_a_read(sqlite_db: LangflowDB) -> None:
+    code, err = run_to("/dev/full", sqlite_db, "user", "list", "--json")
+    assert (code, err) == (14, "Error: cannot write to stdout (No space left on device)\n")
+
+
+def test_closed_pipe_is_quiet(sqlite_db: LangflowDB) -> None:
+    """`lfadmin user list | head` with head gone: no message, 141 as a shell shows a SIGPIPE."""
+    for args in (("user", "list", "--json"), ("user", "list")):
+        assert run_to("closed", sqlite_db, *args) == (141, "")
+
+
+@pytest.mark.parametrize("stdout", ["/dev/full", "closed"])
+def test_key_shown_once_that_cannot_be_shown_is_not_created(sqlite_db: LangflowDB, stdout: str) -> None:
+    """api-key create prints inside its transaction: the key is rolled back, and that is loud."""
+    before = sqlite_db.snapshot()
+    code, err = run_to(stdout, sqlite_db, "api-key", "create", "--name", "lost")
+    reason = "No space left on device" if stdout == "/dev/full" else "Broken pipe"
+    assert (code, err) == (14, f"Error: cannot write to stdout ({reason}); rolled back, nothing was changed\n")
+    assert sqlite_db.snapshot() == before

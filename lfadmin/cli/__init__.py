@@ -153,8 +153,13 @@ def info() -> None:
     output.table(["", ""], rows, show_header=False)
 
 
+def _after_commit() -> str:
+    """What any failure after a committed change must add: the database did change."""
+    return f"; the database WAS changed: {STATE.after_commit}" if STATE.committed else ""
+
+
 def main() -> None:
-    from lfadmin.errors import ExitCode, LfadminError
+    from lfadmin.errors import ExitCode, LfadminError, OutputFailed
 
     if sys.argv[1:] == ["--version"]:  # the usual case, without building every command's parser
         output.emit_line(_version_line())
@@ -166,10 +171,15 @@ def main() -> None:
         only = None if completing else invoked_group(args)
         with common.no_color_for_typer():
             make_app(only, root_help=not completing and wants_root_help(args))()
+    except OutputFailed as exc:
+        if exc.broken_pipe and not STATE.committed:  # `lfadmin ... | head`: quiet, like other tools
+            sys.exit(int(ExitCode.BROKEN_PIPE))
+        output.error(str(exc) + _after_commit())
+        sys.exit(int(ExitCode.OUTPUT_FAILED))
     except LfadminError as exc:
         if STATE.debug:
             raise
-        output.error(str(exc))
+        output.error(str(exc) + _after_commit())
         sys.exit(int(exc.exit_code))
     except KeyboardInterrupt:
         output.error("interrupted; nothing was changed")
@@ -178,5 +188,7 @@ def main() -> None:
         if STATE.debug:
             raise
         first = (str(exc).strip().splitlines() or [""])[0][:200]
-        output.error(f"internal error ({type(exc).__name__}: {first}); rerun with --debug for details")
+        output.error(
+            f"internal error ({type(exc).__name__}: {first}); rerun with --debug for details{_after_commit()}"
+        )
         sys.exit(int(ExitCode.INTERNAL))

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from lfadmin import output
-from lfadmin.errors import InvalidInput
+from lfadmin.errors import ExitCode, InvalidInput, OutputFailed
 
 if TYPE_CHECKING:
     from lfadmin.core.auth import Credentials
@@ -40,6 +40,10 @@ class State:
     as_user: str | None = None
     auth_password_stdin: bool = False
     api_key_stdin: bool = False
+    # Not options: set once a write transaction commits, so that any failure after it (output,
+    # files) says the database changed, and what to do (a command may say more than the default).
+    committed: bool = False
+    after_commit: str = "the change is committed; check the result before rerunning the command"
 
 
 STATE = State()
@@ -301,9 +305,18 @@ def session(*, write: bool, authenticate: bool = True) -> Iterator["Session"]:
     from lfadmin.core.auth import authenticate as auth
 
     creds = credentials() if authenticate else None
-    with target().session(write=write) as s:
-        if creds is not None:
-            s.actor = auth(s, creds)
-            if s.actor.method == "auto-login":
-                output.say(f"note: {s.actor.rule}")
-        yield s
+    try:
+        with target().session(write=write) as s:
+            if creds is not None:
+                s.actor = auth(s, creds)
+                if s.actor.method == "auto-login":
+                    output.say(f"note: {s.actor.rule}")
+            yield s
+    except OutputFailed as exc:
+        if write:  # printed inside the transaction (a key shown once): it was rolled back
+            exc.broken_pipe = False
+            exc.exit_code = ExitCode.OUTPUT_FAILED
+            exc.message += "; rolled back, nothing was changed"
+        raise
+    if write:
+        STATE.committed = True

@@ -117,8 +117,11 @@ def doctor(
             output.say(f"wrote {output_file}")
         else:
             output.emit_line(text.rstrip("\n"))
-    else:
+    elif output_file is not None:
         _render(report, output_file)
+    else:
+        with output.writing():
+            _render(report, None)
     raise typer.Exit(int(report.exit_code))
 
 

@@ -406,9 +406,24 @@ def rotate(
         verify_all=verify_all,
     )
     tgt = target()
+    journal = rotation.journal_path(tgt.settings)
+    STATE.after_commit = (
+        f"the rotation is committed; rerun the same command: it finds {journal} and finishes"
+    )
     with progress("rotating") as bar:
         receipt, key = rotation.rotate(
             tgt.settings, lambda write: session(write=write), req, progress=bar
+        )
+    if receipt.journal is not None:
+        STATE.after_commit = (
+            f"the rotation is committed and the new key is kept only in {receipt.journal}; rerun "
+            "the same command to print it (it finishes the rotation and removes that file)"
+        )
+    elif receipt.files:
+        STATE.after_commit = (
+            "the rotation is complete and the new key is in "
+            + ", ".join(str(f["path"]) for f in receipt.files)
+            + "; do not rerun it (that would rotate again)"
         )
     if STATE.json:
         data = receipt.to_json()
