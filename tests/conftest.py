@@ -187,6 +187,12 @@ class LangflowDB:
     def secret_key(self) -> str:
         return str(self.manifest["secret_key"])
 
+    def fingerprint(self, value: str, key: str | None = None) -> str:
+        """The fingerprint lfadmin shows for a stored value under ``key`` (default: the fixture's)."""
+        from lfadmin.langflow.crypto import fingerprint_key, value_fingerprint
+
+        return value_fingerprint(fingerprint_key(key or self.secret_key), value)
+
     def user(self, username: str) -> dict[str, Any]:
         return next(u for u in self.manifest["users"] if u["username"] == username)
 

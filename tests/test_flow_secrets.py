@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from lfadmin.core.flow_secrets import is_secret_name, scan_data
-from lfadmin.langflow.crypto import fingerprint
 from tests.conftest import LangflowDB
 
 
@@ -87,7 +86,7 @@ def test_scan_reports_the_fixture_secret(lfdb: LangflowDB) -> None:
     flow = [f for f in findings if f["table"] == "flow"]
     assert [(f["field"], f["owner"]) for f in flow] == [("openai_api_key", "alice")]
     secret = lfdb.manifest["flows"][0]["secret_value"]
-    assert flow[0]["fingerprint"] == fingerprint(secret)
+    assert flow[0]["fingerprint"] == lfdb.fingerprint(secret)
     assert secret not in r.stdout and secret not in r.stderr
     # The bound field (api_key -> OPENAI_API_KEY) is a variable name, not a secret.
     assert all(f["field"] != "api_key" for f in findings)

@@ -96,7 +96,7 @@ def test_check_flags_legacy_generic_on_113(db113: LangflowDB) -> None:
     r = db113.run("secrets", "list", "--user", "alice", "--json")
     gen = next(v for v in r.json["variables"] if v["name"] == "MY_GEN")
     assert gen["status"] == "encrypted-generic"
-    assert gen["fingerprint"] == fingerprint("generic-value-1")
+    assert gen["fingerprint"] == db113.fingerprint("generic-value-1")
     r = db113.run("secrets", "show", "MY_GEN", "--user", "alice", "--reveal")
     assert (r.exit_code, r.stdout) == (0, "generic-value-1\n"), r
     assert "Warning: variable 'MY_GEN' is encrypted-generic: a Generic variable still encrypted from " in r.stderr
@@ -112,7 +112,7 @@ def test_list_never_shows_values(lfdb: LangflowDB) -> None:
     for var in lfdb.manifest["variables"]:
         got = mine[(var["owner"], var["name"])]
         assert got["type"] == var["type"]
-        assert got["fingerprint"] == fingerprint(var["value"])
+        assert got["fingerprint"] == lfdb.fingerprint(var["value"])
         assert not var["value"] or var["value"] not in r.stdout
     creds = lfdb.run("secrets", "list", "--type", "generic", "--json").json["variables"]
     assert {v["type"] for v in creds} == {"Generic"}
@@ -129,7 +129,7 @@ def test_set_show_delete_roundtrip(lfdb: LangflowDB) -> None:
     assert vtype == "Credential" and value.startswith("gAAAAA")
     assert "api_key" in str(fields)
     show = lfdb.run("secrets", "show", "NEW_KEY", "--user", "carol", "--json")
-    assert show.json["status"] == "ok" and show.json["fingerprint"] == fingerprint("sk-carol-123")
+    assert show.json["status"] == "ok" and show.json["fingerprint"] == lfdb.fingerprint("sk-carol-123")
     assert "sk-carol-123" not in show.stdout
     rev = lfdb.run("secrets", "show", "NEW_KEY", "--user", "carol", "--reveal")
     assert rev.exit_code == 0 and rev.stdout == "sk-carol-123\n"
@@ -197,3 +197,25 @@ def test_reveal_warns_when_the_value_is_not_as_langflow_reads_it(tmp_path: Path)
         r = db.run("secrets", "show", "ADMIN_CRED", "--user", "admin", "--reveal")
         assert (r.exit_code, r.stdout) == (0, "sha-derived\n"), r
         assert "Warning: variable 'ADMIN_CRED' is legacy: it opens only with the other short-key derivation" in r.stderr
+
+
+def test_fingerprints_are_keyed_by_the_secret_key(db113: LangflowDB) -> None:
+    """M15: a plain SHA-256 of a weak credential can be checked against guesses offline. The
+    fingerprint is keyed by the secret key: stable across runs on one server, different under
+    another key, never the bare hash."""
+    import hashlib
+
+    r = db113.run("secrets", "set", "WEAK", "--user", "alice", "--type", "generic", "--value-stdin", input="hunter2")
+    assert r.exit_code == 0, r
+
+    def shown(**env: str) -> str:
+        listed = db113.run("secrets", "list", "--user", "alice", "--json", **env).json["variables"]
+        return str(next(v for v in listed if v["name"] == "WEAK")["fingerprint"])
+
+    first = shown()
+    assert first == shown() == db113.fingerprint("hunter2")
+    assert first != hashlib.sha256(b"hunter2").hexdigest()[:12]
+    other = "k" * 43
+    assert shown(LANGFLOW_SECRET_KEY=other) == db113.fingerprint("hunter2", other) != first
+    shown_by_set = r.stderr.rsplit("(fingerprint ", 1)[1].split(")")[0]
+    assert shown_by_set == first

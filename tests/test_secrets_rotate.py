@@ -135,7 +135,7 @@ def test_rotate_every_store(lfdb: LangflowDB, envf: Path) -> None:
     assert chk.exit_code == 0, chk
     listed = {(v["owner"], v["name"]): v for v in lfdb.run("secrets", "list", "--json", LANGFLOW_SECRET_KEY=NEW).json["variables"]}
     for var in lfdb.manifest["variables"]:
-        assert listed[(var["owner"], var["name"])]["fingerprint"] == fingerprint(var["value"])
+        assert listed[(var["owner"], var["name"])]["fingerprint"] == lfdb.fingerprint(var["value"], NEW)
     # API keys still authenticate (hash or plaintext lookup; the encrypted copy re-encrypted).
     key = next(k for k in lfdb.manifest["api_keys"] if k["owner"] == "admin")["plaintext"]
     auth = run("user", "list", "--api-key-stdin", input=key, env={**lfdb.env, "LANGFLOW_AUTO_LOGIN": "False",
@@ -286,7 +286,7 @@ def test_shortkey_rotation_heals(shortkey_db: LangflowDB) -> None:
     assert chk.exit_code == 0 and chk.json["totals"]["legacy"] == 0, chk
     listed = {v["name"]: v for v in db.run("secrets", "list", "--json", LANGFLOW_SECRET_KEY=NEW).json["variables"]}
     for var in db.manifest["variables"]:
-        assert listed[var["name"]]["fingerprint"] == fingerprint(var["value"])
+        assert listed[var["name"]]["fingerprint"] == db.fingerprint(var["value"], NEW)
 
 
 def test_legacy_values_healed_as_113(shortkey_db: LangflowDB) -> None:

@@ -15,8 +15,9 @@ an ``api``+``key`` name, and runs only on flow updates):
   own key is secret-like;
 * group nodes, recursively (``node.data.node.flow.data.nodes``).
 
-Findings carry a fingerprint of the value, never the value. ``strip`` sets each found value to
-``null`` — what Langflow's scrubbers do — in the same transaction as the caller's session.
+Findings carry a fingerprint of the value keyed by the secret key (``Session.fingerprint``), never
+the value. ``strip`` sets each found value to ``null`` — what Langflow's scrubbers do — in the
+same transaction as the caller's session.
 """
 
 from __future__ import annotations
@@ -28,8 +29,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
-
-from lfadmin.langflow.crypto import fingerprint
 
 if TYPE_CHECKING:
     from lfadmin.core.session import Session
@@ -135,8 +134,8 @@ class Finding:
         }
 
 
-def _fp(value: Any) -> str:
-    return fingerprint(value if isinstance(value, str) else json.dumps(value, sort_keys=True))
+def _fp(s: Session, value: Any) -> str:
+    return s.fingerprint(value if isinstance(value, str) else json.dumps(value, sort_keys=True))
 
 
 def _nonempty(value: Any) -> bool:
@@ -282,7 +281,7 @@ def scan_flows(s: Session, username: str | None = None) -> list[Finding]:
                         fld,
                         loc,
                         reason,
-                        _fp(val),
+                        _fp(s, val),
                         path,
                     )
                 )

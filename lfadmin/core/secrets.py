@@ -3,7 +3,7 @@
 Rotation lives in ``lfadmin.core.rotation``; the store inventory in ``lfadmin.core.inventory``.
 Secrets never leave this module except as return values the CLI prints on request
 (``show --reveal``, ``generate``): no exception message, warning or report carries one — only
-fingerprints (first 12 hex digits of SHA-256).
+fingerprints: of a value keyed by the secret key (``Session.fingerprint``), of a key its SHA-256.
 """
 
 from __future__ import annotations
@@ -322,7 +322,7 @@ def _var_info(s: Session, row: Any, keys: Keyring) -> VariableInfo:
         updated_at=c.read_datetime(row[6]),
         environment_managed=None if row[8] is None else bool(row[8]),
         status=status.value,
-        fingerprint=fingerprint(plain) if plain is not None else None,
+        fingerprint=s.fingerprint(plain) if plain is not None else None,
     )
 
 

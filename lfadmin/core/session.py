@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -43,6 +44,24 @@ class Session:
     @property
     def backend(self) -> str:
         return self.schema.backend
+
+    @functools.cached_property
+    def _fingerprint_key(self) -> bytes:
+        from lfadmin.errors import LfadminError
+        from lfadmin.langflow.crypto import fingerprint_key
+
+        try:
+            key = self.settings.secret_key()
+        except LfadminError:  # an unusable key file: commands that need the key say so
+            key = None
+        return fingerprint_key(key.value if key else None)
+
+    def fingerprint(self, value: str) -> str:
+        """The fingerprint shown for a stored value (a variable, a secret in a flow): keyed by
+        the secret key in effect (``crypto.value_fingerprint``), never a plain hash of it."""
+        from lfadmin.langflow.crypto import value_fingerprint
+
+        return value_fingerprint(self._fingerprint_key, value)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import random
 import secrets
 from collections.abc import Iterable
@@ -184,8 +185,30 @@ def encrypt(secret: str, plaintext: str, derivation: Derivation) -> str:
 
 
 def fingerprint(value: str) -> str:
-    """First 12 hex digits of SHA-256: tells keys/values apart in output, never reveals them."""
+    """First 12 hex digits of SHA-256: tells secret keys apart in output (which key is in which
+    file). Only for keys, which are long and random: a stored *value* may be a short password,
+    and an unkeyed hash of it can be checked against guesses offline (``value_fingerprint``)."""
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+FINGERPRINT_LABEL = b"lfadmin value fingerprint v1"
+
+
+def fingerprint_key(secret_key: str | None) -> bytes:
+    """The key of value fingerprints on one server: HMAC-SHA256(secret key, fixed label).
+
+    Without a secret key nothing ties fingerprints to the server: a random key, so they compare
+    within one run only and still reveal nothing."""
+    if not secret_key:
+        return secrets.token_bytes(32)
+    return hmac.new(secret_key.encode("utf-8", "surrogatepass"), FINGERPRINT_LABEL, hashlib.sha256).digest()
+
+
+def value_fingerprint(key: bytes, value: str) -> str:
+    """First 12 hex digits of HMAC-SHA256(``fingerprint_key``, value): equal values show equal
+    fingerprints on one server, across runs (until the secret key is rotated); without the
+    secret key a fingerprint cannot be checked against a guessed value."""
+    return hmac.new(key, value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:12]
 
 
 # -- the SSO client-secret envelope (1.13; CONTRACT §6) ---------------------------------------
