@@ -25,7 +25,7 @@ class ExitCode(IntEnum):
     UNDECRYPTABLE = 11  # stored secrets that do not decrypt under the secret key
     FINDINGS = 12  # `config doctor` found problems at or above --fail-on
     PARTIAL = 13  # `config doctor` ran, but could not reach the database part
-    OUTPUT_FAILED = 14  # stdout could not be written (disk full, I/O error; a closed pipe after a change)
+    OUTPUT_FAILED = 14  # stdout or an --output file could not be written (disk full, permission ...)
     BROKEN_PIPE = 141  # stdout closed early (`| head`), nothing changed: quiet, like a SIGPIPE death
 
 
@@ -76,14 +76,15 @@ class Undecryptable(LfadminError):
 
 
 class OutputFailed(LfadminError):
-    """Stdout could not be written. A closed pipe with nothing changed ends quietly (141)."""
+    """Output could not be written: stdout, or a file named with ``--output``. A closed stdout
+    pipe with nothing changed ends quietly (141, see ``lfadmin.cli.main``)."""
 
     exit_code = ExitCode.OUTPUT_FAILED
 
-    def __init__(self, exc: OSError) -> None:
+    def __init__(self, exc: OSError, where: str = "stdout") -> None:
         import errno
 
-        super().__init__(f"cannot write to stdout ({exc.strerror or type(exc).__name__})")
-        self.broken_pipe = exc.errno == errno.EPIPE
+        super().__init__(f"cannot write to {where} ({exc.strerror or type(exc).__name__})")
+        self.broken_pipe = where == "stdout" and exc.errno == errno.EPIPE
         if self.broken_pipe:
             self.exit_code = ExitCode.BROKEN_PIPE

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LangflowDB, make_db
+from tests.conftest import LangflowDB, make_db, run
 
 
 def one_error_line(stderr: str) -> str:
@@ -259,3 +260,65 @@ def test_key_shown_once_that_cannot_be_shown_is_not_created(sqlite_db: LangflowD
     reason = "No space left on device" if stdout == "/dev/full" else "Broken pipe"
     assert (code, err) == (14, f"Error: cannot write to stdout ({reason}); rolled back, nothing was changed\n")
     assert sqlite_db.snapshot() == before
+
+
+# -- permission, not a directory, disk full: files lfadmin writes ----------------------------------
+
+
+def unprivileged() -> list[str]:
+    """A command prefix under which file modes bind: root without CAP_DAC_OVERRIDE/READ_SEARCH
+    (tests run as root, where chmod alone stops nothing); nothing for another user."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("setpriv (util-linux) is needed to drop root's file-permission override")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+
+
+def run_unprivileged(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    proc = subprocess.run([*unprivileged(), sys.executable, "-m", "lfadmin", *args], capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, env={**os.environ, **env}, timeout=120)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+@pytest.mark.parametrize("fmt", ["json", "table"])
+def test_report_file_that_cannot_be_written(tmp_path: Path, fmt: str) -> None:
+    (tmp_path / "a-file").write_text("")
+    for target, reason in ((tmp_path / "a-file" / "report", "Not a directory"),
+                           (Path("/dev/full"), "No space left on device")):
+        res = run("config", "doctor", "--no-database", "--format", fmt, "--output", str(target))
+        assert (res.exit_code, res.stdout) == (14, ""), res
+        assert one_error_line(res.stderr) == f"Error: cannot write to {target} ({reason})"
+
+
+def test_report_file_in_a_directory_without_permission(tmp_path: Path) -> None:
+    folder = tmp_path / "read-only"
+    folder.mkdir(mode=0o500)
+    code, out, err = run_unprivileged("config", "doctor", "--no-database", "--output", str(folder / "r.json"),
+                                      env={})
+    assert (code, out) == (14, "")
+    assert one_error_line(err) == f"Error: cannot write to {folder / 'r.json'} (Permission denied)"
+
+
+def test_rotation_journal_in_a_config_dir_without_permission(sqlite_db: LangflowDB) -> None:
+    before = sqlite_db.snapshot()
+    sqlite_db.config_dir.chmod(0o500)
+    try:
+        code, out, err = run_unprivileged("secrets", "rotate", "--generate", env=sqlite_db.auth_env())
+    finally:
+        sqlite_db.config_dir.chmod(0o700)
+    journal = sqlite_db.config_dir / "secret_key.lfadmin-rotation"
+    assert (code, out) == (4, "")
+    assert one_error_line(err) == (
+        f"Error: cannot write the rotation's journal {journal} (Permission denied); nothing was "
+        "changed (the journal lets an interrupted rotation finish: make the config dir writable)"
+    )
+    assert sqlite_db.snapshot() == before
+
+
+def test_unreadable_database_file(sqlite_db: LangflowDB) -> None:
+    assert sqlite_db.path is not None
+    sqlite_db.path.chmod(0)
+    code, out, err = run_unprivileged("user", "list", env=sqlite_db.auth_env())
+    assert (code, out) == (5, "")
+    assert one_error_line(err) == f"Error: cannot use {sqlite_db.url}: unable to open database file"

@@ -8,7 +8,7 @@ import typer
 
 from lfadmin import output
 from lfadmin.cli.common import STATE, common, progress
-from lfadmin.errors import InvalidInput
+from lfadmin.errors import InvalidInput, OutputFailed
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -113,7 +113,7 @@ def doctor(
         data = report.to_json() if fmt == "json" else report.to_sarif()
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
         if output_file is not None:
-            output_file.write_text(text, encoding="utf-8")
+            _write_report(output_file, text)
             output.say(f"wrote {output_file}")
         else:
             output.emit_line(text.rstrip("\n"))
@@ -123,6 +123,13 @@ def doctor(
         with output.writing():
             _render(report, None)
     raise typer.Exit(int(report.exit_code))
+
+
+def _write_report(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:  # a directory we may not write, a path through a file, a full disk
+        raise OutputFailed(exc, str(path)) from None
 
 
 def _list_checks(core: Any) -> None:
@@ -184,7 +191,7 @@ def _render(report: Any, output_file: Path | None) -> None:
         verdict += f": exit {int(report.exit_code)}"
     console.print(Text(f"Summary: {summary}. {verdict}.", style="bold"))
     if buffer is not None and output_file is not None:
-        output_file.write_text(buffer.getvalue(), encoding="utf-8")
+        _write_report(output_file, buffer.getvalue())
         output.say(f"wrote {output_file}")
 
 

@@ -122,10 +122,17 @@ def journal_path(settings: LangflowSettings) -> Path:
 
 
 def _write_journal(path: Path, new_key: str, old_fps: list[str]) -> None:
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True, mode=0o700)
     journal = {"new_key": new_key, "new_fingerprint": fingerprint(new_key), "old_fingerprints": old_fps}
-    atomic_write(path, json.dumps(journal).encode("utf-8"))
+    try:
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True, mode=0o700)
+        atomic_write(path, json.dumps(journal).encode("utf-8"))
+    except OSError as exc:  # the config dir: not writable, a file, on a full disk
+        raise InvalidInput(
+            f"cannot write the rotation's journal {path} ({exc.strerror or type(exc).__name__}); "
+            "nothing was changed",
+            hint="the journal lets an interrupted rotation finish: make the config dir writable",
+        ) from None
 
 
 def _read_journal(path: Path) -> str | None:
