@@ -322,3 +322,25 @@ def test_unreadable_database_file(sqlite_db: LangflowDB) -> None:
     code, out, err = run_unprivileged("user", "list", env=sqlite_db.auth_env())
     assert (code, out) == (5, "")
     assert one_error_line(err) == f"Error: cannot use {sqlite_db.url}: unable to open database file"
+
+
+# -- invalid stored data: a row no Langflow wrote (SQLite keeps whatever it is given) ---------------
+
+
+@pytest.mark.parametrize(
+    ("sql", "args", "message"),
+    [
+        ("UPDATE \"user\" SET create_at = 'Zq7-not-a-date' WHERE username = 'alice'", ("user", "list"),
+         "Error: a stored timestamp is not a date and time: a row was written by something other than Langflow"),
+        ("UPDATE variable SET created_at = '2026-13-45 00:00:00' WHERE name = 'MY_GEN'", ("secrets", "list"),
+         "Error: a stored timestamp is not a date and time: a row was written by something other than Langflow"),
+        ("UPDATE \"user\" SET id = 'Zq7-not-a-uuid' WHERE username = 'carol'", ("user", "list"),
+         "Error: a stored id is not a UUID: a row was written by something other than Langflow"),
+    ],
+    ids=["user-timestamp", "variable-timestamp", "user-id"],
+)
+def test_stored_value_no_langflow_writes(sqlite_db: LangflowDB, sql: str, args: tuple[str, ...], message: str) -> None:
+    sqlite_db.execute(sql)
+    res = sqlite_db.run(*args)
+    assert (res.exit_code, res.stdout) == (6, "")
+    assert one_error_line(res.stderr) == message and "Zq7" not in res.stderr

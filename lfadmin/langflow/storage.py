@@ -21,6 +21,8 @@ from datetime import datetime as _datetime
 from datetime import timezone
 from typing import Any
 
+from lfadmin.errors import UnsupportedDatabase
+
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
@@ -65,19 +67,34 @@ class Codec:
         return self.sqlite or "\x00" not in value
 
     # -- reading ------------------------------------------------------------------------------
+    # A stored value no Langflow writes (a row edited by hand) is the database's problem, not a
+    # bug: exit 6, and the value is not quoted (it is the operator's data).
+
     @staticmethod
     def read_uuid(value: Any) -> _uuid.UUID:
-        return value if isinstance(value, _uuid.UUID) else _uuid.UUID(str(value))
+        if isinstance(value, _uuid.UUID):
+            return value
+        try:
+            return _uuid.UUID(str(value))
+        except ValueError:
+            raise UnsupportedDatabase(
+                "a stored id is not a UUID: a row was written by something other than Langflow"
+            ) from None
 
     @staticmethod
     def read_datetime(value: Any) -> _datetime | None:
         """Aware UTC datetime from whatever the column holds (naive values are UTC)."""
         if value is None or value == "":
             return None
-        if isinstance(value, str):
-            value = _datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if not isinstance(value, _datetime):
-            raise TypeError(f"not a datetime: {value!r}")
+        try:
+            if isinstance(value, str):
+                value = _datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if not isinstance(value, _datetime):
+                raise TypeError(type(value).__name__)
+        except (TypeError, ValueError):
+            raise UnsupportedDatabase(
+                "a stored timestamp is not a date and time: a row was written by something other than Langflow"
+            ) from None
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
