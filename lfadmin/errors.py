@@ -26,6 +26,7 @@ class ExitCode(IntEnum):
     FINDINGS = 12  # `config doctor` found problems at or above --fail-on
     PARTIAL = 13  # `config doctor` ran, but could not reach the database part
     OUTPUT_FAILED = 14  # stdout or an --output file could not be written (disk full, permission ...)
+    INTERRUPTED = 130  # Ctrl-C (SIGINT): rolled back, unless the message says the change was committed
     BROKEN_PIPE = 141  # stdout closed early (`| head`), nothing changed: quiet, like a SIGPIPE death
 
 
@@ -88,3 +89,10 @@ class OutputFailed(LfadminError):
         self.broken_pipe = where == "stdout" and exc.errno == errno.EPIPE
         if self.broken_pipe:
             self.exit_code = ExitCode.BROKEN_PIPE
+
+
+class Interrupted(LfadminError):
+    """Ctrl-C. Raised by ``lfadmin.cli.main``'s SIGINT handler instead of KeyboardInterrupt,
+    which Typer turns into a silent exit 130: the message must say whether anything changed."""
+
+    exit_code = ExitCode.INTERRUPTED

@@ -344,3 +344,43 @@ def test_stored_value_no_langflow_writes(sqlite_db: LangflowDB, sql: str, args: 
     res = sqlite_db.run(*args)
     assert (res.exit_code, res.stdout) == (6, "")
     assert one_error_line(res.stderr) == message and "Zq7" not in res.stderr
+
+
+def test_interrupted_after_the_commit_says_the_database_changed(db113: LangflowDB) -> None:
+    """Any failure after a commit, not only the output's: a Ctrl-C between the commit and the
+    key files says what changed and that a rerun finishes; the rerun does."""
+    env = {**os.environ, **db113.auth_env(), "LFADMIN_UNSAFE_TEST_HOOKS": "1",
+           "LFADMIN_TEST_KILL_AT": "after-commit", "LFADMIN_TEST_KILL_SIGNAL": "INT"}
+    proc = subprocess.run([sys.executable, "-m", "lfadmin", "secrets", "rotate", "--generate"], env=env,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+    journal = db113.config_dir / "secret_key.lfadmin-rotation"
+    assert (proc.returncode, proc.stdout) == (130, "")
+    assert one_error_line(proc.stderr) == (
+        "Error: interrupted; the database WAS changed: the rotation is committed; rerun the same "
+        f"command: it finds {journal} and finishes"
+    )
+    key = json.loads(journal.read_text())["new_key"]
+    res = db113.run("secrets", "rotate", "--generate")
+    assert res.exit_code == 0 and res.stdout.splitlines()[-1] == key, res
+
+
+def test_stdin_that_cannot_be_read(sqlite_db: LangflowDB, tmp_path: Path) -> None:
+    """Stdin open for writing only: reading it fails (EBADF) - an input problem, exit 4."""
+    with open(tmp_path / "sink", "w") as sink:
+        proc = subprocess.run([sys.executable, "-m", "lfadmin", "user", "create", "zed", "--password-stdin"],
+                              stdin=sink, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, **sqlite_db.auth_env()})
+    assert (proc.returncode, proc.stdout) == (4, "")
+    assert one_error_line(proc.stderr) == "Error: --password-stdin: stdin cannot be read (Bad file descriptor)"
+
+
+def test_interrupted_before_the_commit_changes_nothing(sqlite_db: LangflowDB) -> None:
+    before = sqlite_db.snapshot()
+    env = {**os.environ, **sqlite_db.auth_env(), "LFADMIN_UNSAFE_TEST_HOOKS": "1",
+           "LFADMIN_TEST_KILL_AT": "mid-rewrite", "LFADMIN_TEST_KILL_SIGNAL": "INT"}
+    proc = subprocess.run([sys.executable, "-m", "lfadmin", "secrets", "rotate", "--generate"], env=env,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+    assert (proc.returncode, proc.stdout) == (130, "")
+    assert one_error_line(proc.stderr) == "Error: interrupted; nothing was changed"
+    assert sqlite_db.snapshot() == before
+    assert not (sqlite_db.config_dir / "secret_key.lfadmin-rotation").exists()

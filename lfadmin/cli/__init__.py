@@ -158,15 +158,26 @@ def _after_commit() -> str:
     return f"; the database WAS changed: {STATE.after_commit}" if STATE.committed else ""
 
 
-def main() -> None:
-    from lfadmin.errors import ExitCode, LfadminError, OutputFailed
+def _on_sigint(_signum: int, _frame: object) -> None:
+    from lfadmin.errors import Interrupted
 
-    if sys.argv[1:] == ["--version"]:  # the usual case, without building every command's parser
-        output.emit_line(_version_line())
-        return
+    raise Interrupted("interrupted")
+
+
+def main() -> None:
+    import signal
+    import threading
+
+    from lfadmin.errors import ExitCode, Interrupted, LfadminError, OutputFailed
+
     common.reset()
     common.reset_stdin()
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, _on_sigint) if in_main_thread else None
     try:
+        if sys.argv[1:] == ["--version"]:  # the usual case, without building every command's parser
+            output.emit_line(_version_line())
+            return
         args, completing = sys.argv[1:], "_LFADMIN_COMPLETE" in os.environ
         only = None if completing else invoked_group(args)
         with common.no_color_for_typer():
@@ -176,14 +187,14 @@ def main() -> None:
             sys.exit(int(ExitCode.BROKEN_PIPE))
         output.error(str(exc) + _after_commit())
         sys.exit(int(ExitCode.OUTPUT_FAILED))
+    except (Interrupted, KeyboardInterrupt):
+        output.error("interrupted" + (_after_commit() or "; nothing was changed"))
+        sys.exit(int(ExitCode.INTERRUPTED))
     except LfadminError as exc:
         if STATE.debug:
             raise
         output.error(str(exc) + _after_commit())
         sys.exit(int(exc.exit_code))
-    except KeyboardInterrupt:
-        output.error("interrupted; nothing was changed")
-        sys.exit(130)
     except Exception as exc:
         if STATE.debug:
             raise
@@ -192,3 +203,6 @@ def main() -> None:
             f"internal error ({type(exc).__name__}: {first}); rerun with --debug for details{_after_commit()}"
         )
         sys.exit(int(ExitCode.INTERNAL))
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGINT, previous)

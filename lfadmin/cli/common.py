@@ -248,6 +248,8 @@ def _read_text(option: str) -> str:
         return text
     except UnicodeError:
         raise InvalidInput(f"{option}: stdin is not UTF-8 text") from None
+    except OSError as exc:  # a directory, a terminal that went away
+        raise InvalidInput(f"{option}: stdin cannot be read ({exc.strerror or type(exc).__name__})") from None
 
 
 def reset_stdin() -> None:

@@ -20,9 +20,11 @@ KILL_POINTS = (  # in the order a rotation passes them
 
 
 def kill_point(name: str) -> None:
-    """Die here, as a crash or ``kill -9`` would, when the test hooks name this point."""
+    """Die here, as a crash or ``kill -9`` would, when the test hooks name this point
+    (``LFADMIN_TEST_KILL_SIGNAL=INT``: a Ctrl-C here instead)."""
     assert name in KILL_POINTS, name
     if os.environ.get("LFADMIN_UNSAFE_TEST_HOOKS") == "1" and os.environ.get("LFADMIN_TEST_KILL_AT") == name:
         import signal
 
-        os.kill(os.getpid(), signal.SIGKILL)
+        ctrl_c = os.environ.get("LFADMIN_TEST_KILL_SIGNAL") == "INT"
+        os.kill(os.getpid(), signal.SIGINT if ctrl_c else signal.SIGKILL)
