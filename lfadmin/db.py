@@ -253,9 +253,9 @@ class Database:
         if table:
             with suppress(Exception):  # without the list, the message is still right
                 role, lacking = self._lacking(table, needed)
-        what = f"table {table!r}" if table else detail.removeprefix("permission denied for ")
+        refused = f"lacks {', '.join(lacking)} on table {table!r}" if table and lacking else "was refused"
         return DatabaseUnavailable(
-            f"the database role {role!r} lacks {', '.join(lacking)} on {what}: {detail}",
+            f"the database role {role!r} {refused}: {detail}",
             hint=f"lfadmin {'writes' if write else 'reads'} Langflow's tables with "
             f"{', '.join(needed)}; GRANT {', '.join(needed)} ON ALL TABLES IN SCHEMA <schema> TO {role}",
         )
@@ -264,15 +264,12 @@ class Database:
         from sqlalchemy import text
 
         with self.engine.connect() as conn:
-            checks = ", ".join(
-                f"has_table_privilege(CAST(:t AS regclass), '{p}')" for p in needed
-            )
+            checks = ", ".join(f"has_table_privilege(CAST(:t AS regclass), '{p}')" for p in needed)
             row = conn.execute(
                 text(f"SELECT current_user, {checks}"),
                 {"t": conn.dialect.identifier_preparer.quote(table)},
             ).one()
-        lacking = [p for p, ok in zip(needed, row[1:], strict=True) if not ok]
-        return str(row[0]), lacking or needed
+        return str(row[0]), [p for p, ok in zip(needed, row[1:], strict=True) if not ok]
 
     def _not_a_database(self, exc: Exception) -> Exception:
         return UnsupportedDatabase(f"{self.url.masked} is not a SQLite database")
