@@ -384,3 +384,34 @@ def test_interrupted_before_the_commit_changes_nothing(sqlite_db: LangflowDB) ->
     assert one_error_line(proc.stderr) == "Error: interrupted; nothing was changed"
     assert sqlite_db.snapshot() == before
     assert not (sqlite_db.config_dir / "secret_key.lfadmin-rotation").exists()
+
+
+# -- the table ------------------------------------------------------------------------------------
+
+
+def test_every_exit_code_is_documented_and_every_error_has_one() -> None:
+    """README's "Exit codes" table is the one documented truth: it lists exactly the codes
+    lfadmin has, and no error class a command can raise falls back to 1 (internal error)."""
+    import importlib
+    import pkgutil
+    import re
+
+    import lfadmin
+    from lfadmin.errors import ExitCode, LfadminError
+    from tests.conftest import ROOT
+
+    for mod in pkgutil.walk_packages(lfadmin.__path__, "lfadmin."):
+        if not mod.name.endswith("__main__"):
+            importlib.import_module(mod.name)  # every module, so that every error class is defined
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Exit codes\n", 1)[1].split("\n## ", 1)[0]
+    documented = {int(m) for m in re.findall(r"^\| (\d+) \|", section, re.MULTILINE)}
+    assert documented == {int(code) for code in ExitCode}
+
+    def subclasses(cls: type[LfadminError]) -> list[type[LfadminError]]:
+        return [c for sub in cls.__subclasses__() for c in (sub, *subclasses(sub))]
+
+    errors = subclasses(LfadminError)
+    assert len(errors) >= 10
+    for cls in errors:
+        assert cls.exit_code != ExitCode.INTERNAL, cls
