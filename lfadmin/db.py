@@ -92,7 +92,7 @@ def refusal(exc: Exception, backend: str) -> LfadminError | None:
     ):  # undefined_column, undefined_table: a schema altered by hand
         return UnsupportedDatabase(
             f"unsupported schema: {detail}",
-            hint="a Langflow table lacks what every release has; restore it from Langflow's migrations",
+            hint="the schema was altered outside Langflow; restore it from Langflow's migrations",
         )
     if isinstance(exc, DataError):
         if "NUL (0x00)" in detail:  # psycopg refuses it before sending anything
