@@ -154,29 +154,44 @@ def info() -> None:
 
 
 def main() -> None:
-    from lfadmin.errors import ExitCode, LfadminError
+    from lfadmin import redact
 
     if sys.argv[1:] == ["--version"]:  # the usual case, without building every command's parser
         output.emit_line(_version_line())
         return
     common.reset()
     common.reset_stdin()
+    redact.reset()
+    with redact.guard_streams():  # the last guard: no secret lfadmin loaded reaches the terminal
+        _run()
+
+
+def _run() -> None:
+    from lfadmin.errors import ExitCode, LfadminError
+
     try:
         args, completing = sys.argv[1:], "_LFADMIN_COMPLETE" in os.environ
         only = None if completing else invoked_group(args)
         with common.no_color_for_typer():
             make_app(only, root_help=not completing and wants_root_help(args))()
     except LfadminError as exc:
-        if STATE.debug:
-            raise
+        _debug_traceback()
         output.error(str(exc))
         sys.exit(int(exc.exit_code))
     except KeyboardInterrupt:
         output.error("interrupted; nothing was changed")
         sys.exit(130)
     except Exception as exc:
-        if STATE.debug:
-            raise
+        _debug_traceback()
         first = (str(exc).strip().splitlines() or [""])[0][:200]
         output.error(f"internal error ({type(exc).__name__}: {first}); rerun with --debug for details")
         sys.exit(int(ExitCode.INTERNAL))
+
+
+def _debug_traceback() -> None:
+    """``--debug``: the traceback, on the guarded stderr (a bare ``raise`` would print it after
+    the guard is gone, secrets and all), then the usual error line and exit code."""
+    if STATE.debug:
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from lfadmin import output
+from lfadmin import output, redact
 from lfadmin.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -228,6 +228,7 @@ def read_stdin_secret(option: str) -> str:
         value = value[:-1]
     if not value:
         raise InvalidInput(f"{option}: nothing on stdin")
+    redact.register(value)
     return value
 
 
@@ -243,6 +244,7 @@ def interactive() -> bool:
 def prompt_secret(label: str, *, confirm: bool = False) -> str:
     """A hidden prompt on the terminal; the one seam tests replace."""
     value: str = typer.prompt(label, hide_input=True, confirmation_prompt=confirm, err=True)
+    redact.register(value)
     return value
 
 
