@@ -92,10 +92,13 @@ def table(
     from rich.table import Table
     from rich.text import Text
 
+    from lfadmin.redact import scrub
+
     t = Table(title=title, title_justify="left", header_style="bold", show_header=show_header)
     for col in columns:
         t.add_column(col, overflow="fold")
     for row in rows:
-        # Text(), not str: a username like "[bold]x" must not be read as rich markup.
-        t.add_row(*(Text("" if v is None else str(v)) for v in row))
+        # Text(), not str: a username like "[bold]x" must not be read as rich markup. Scrubbed
+        # here, before a narrow terminal folds a cell and splits a secret past the stream guard.
+        t.add_row(*(Text("" if v is None else scrub(str(v))) for v in row))
     out_console().print(t)

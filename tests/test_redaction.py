@@ -268,6 +268,27 @@ def test_registration_rules() -> None:
     redact.reset()
 
 
+def test_a_table_cell_folded_by_a_narrow_terminal_is_scrubbed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lfadmin import output, redact
+
+    secret = "Zq9-a-long-secret-value-1234567890"
+    redact.reset()
+    redact.register(secret)
+    monkeypatch.setenv("COLUMNS", "16")
+    monkeypatch.setattr(output, "_stdout", None)
+    try:
+        with redact.guard_streams():
+            output.table(["value"], [[f"x {secret} y"]])
+    finally:
+        redact.reset()
+        output._stdout = None
+    out = capsys.readouterr().out
+    joined = "".join(line.strip("│ ") for line in out.splitlines())  # the cell, unfolded
+    assert "***" in joined and not windows(secret) & set(windows(joined)), out
+
+
 # -- properties -----------------------------------------------------------------------------------
 
 _SECRET_CHARS = string.ascii_letters + string.digits + "!#$%&()*+,-./:;<=>?@[]^_{|}~'\"\\ "
