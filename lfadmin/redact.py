@@ -106,11 +106,6 @@ def register_variable(name: str, value: str) -> None:
         register_url(value)
 
 
-def registered(value: str) -> bool:
-    """Is ``value`` (exactly) one of the secrets ``scrub`` removes? For tests and assertions."""
-    return value in _secrets
-
-
 @contextmanager
 def reveal(*values: str) -> Iterator[None]:
     """Print ``values`` on purpose: the user asked for them (a new API key, ``--reveal``)."""
@@ -295,7 +290,9 @@ def readings(raw: str) -> list[str]:
 
 
 class _Scrubbed:
-    """A text stream whose ``write`` scrubs registered secrets; everything else is the stream's."""
+    """A text stream whose ``write`` scrubs registered secrets; everything else is the stream's
+    but ``buffer``: Click writes through a stream's binary buffer when it distrusts its encoding
+    (an ASCII locale), which would go around the scrub; without one it writes to us."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
@@ -309,6 +306,8 @@ class _Scrubbed:
             self.write(line)
 
     def __getattr__(self, name: str) -> Any:
+        if name == "buffer":
+            raise AttributeError(name)
         return getattr(self._stream, name)
 
 
