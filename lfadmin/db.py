@@ -16,13 +16,16 @@ Dialect notes (why each knob is set):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lfadmin import redact
 from lfadmin.errors import Conflict, DatabaseUnavailable, InvalidInput, LfadminError, UnsupportedDatabase
+from lfadmin.redact import mask_url
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection, Engine
@@ -49,26 +52,28 @@ class DatabaseURL:
 
     @property
     def masked(self) -> str:
-        return self.url.render_as_string(hide_password=True)
+        return mask_url(self.url.render_as_string(hide_password=False))
 
     @property
     def sqlite_path(self) -> Path | None:
         return Path(self.url.database) if self.backend == "sqlite" and self.url.database else None
 
 
-def mask_url(raw: str) -> str:
-    """A URL safe to print: the password replaced, even when SQLAlchemy cannot parse it."""
-    from sqlalchemy.engine import make_url
+_HOST = re.compile(r"[A-Za-z0-9._~,:%\[\]-]*")
+_PARAM = re.compile(r"[A-Za-z0-9_.-]+")
 
-    try:
-        return make_url(raw).render_as_string(hide_password=True)
-    except Exception:
-        scheme, sep, rest = raw.partition("://")
-        if sep and "@" in rest:
-            creds, _, host = rest.rpartition("@")
-            user = creds.split(":", 1)[0]
-            return f"{scheme}://{user}:***@{host}"
-        return raw
+
+def _plausible(url: URL) -> bool:
+    """Could a person have meant this reading of a URL (no '@' where none can be)?
+
+    A user name with an '@' (Azure's ``user@server``) counts as doubtful too: the reading that
+    ends the user info at the last '@' gives the same user when that is all there is."""
+    return (
+        "@" not in (url.username or "")
+        and bool(_HOST.fullmatch(url.host or ""))
+        and "@" not in (url.database or "")
+        and all(_PARAM.fullmatch(k) for k in url.query)
+    )
 
 
 def _first_line(exc: BaseException) -> str:
@@ -111,13 +116,28 @@ def refusal(exc: Exception, backend: str) -> LfadminError | None:
 
 
 def parse_url(raw: str) -> DatabaseURL:
+    """``raw`` as SQLAlchemy reads it, except that the user info ends at the *last* ``@``: a
+    password with an unencoded ``@`` reaches the right host instead of a host made of its tail."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
-    try:
-        url = make_url(raw)
-    except (ArgumentError, ValueError):
-        raise InvalidInput(f"not a database URL: {mask_url(raw)!r}") from None
+    redact.register_url(raw)
+    # make_url ends the user info at the first '@'. When that reading is implausible (a host
+    # with an '@' or a '$', a parameter name with an '@'), an '@' was left unencoded, most
+    # often in a password: try each '@' as the end of the user info, the last first.
+    url = None
+    for candidate in [raw, *redact.readings(raw)]:
+        try:
+            parsed = make_url(candidate)
+        except (ArgumentError, ValueError):
+            continue
+        url = url or parsed
+        if _plausible(parsed):
+            url = parsed
+            break
+    if url is None:
+        raise InvalidInput(f"not a database URL: {mask_url(raw)!r}")
+    redact.register_url(url.render_as_string(hide_password=False))  # the secrets as read
     warnings: list[str] = []
     driver = url.drivername
     if driver in _SQLITE_DRIVERS:
@@ -228,6 +248,7 @@ class Database:
         detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
         # sqlite3 quotes a stored value it cannot decode ("... with text '<value>'"): maybe a secret.
         detail = detail.split(" with text '", 1)[0]
+        detail = redact.scrub(detail)  # a driver may quote the password or the URL's parts
         if self.backend == "sqlite" and "locked" in detail:
             return DatabaseUnavailable(
                 f"{self.url.masked} stayed locked for {SQLITE_BUSY_TIMEOUT_MS // 1000} s: "

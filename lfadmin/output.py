@@ -128,6 +128,15 @@ def emit_line(text: str) -> None:
         sys.stdout.write(text + "\n")
 
 
+def emit_secret(text: str) -> None:
+    """A secret the user asked for (a new API key, ``secrets show --reveal``), alone on stdout:
+    the one way past ``redact``'s guard, which would otherwise print ``***``."""
+    from lfadmin import redact
+
+    with redact.reveal(text):
+        emit_line(text)
+
+
 def table(
     columns: Sequence[str],
     rows: Iterable[Sequence[Any]],
@@ -138,11 +147,14 @@ def table(
     from rich.table import Table
     from rich.text import Text
 
+    from lfadmin.redact import scrub
+
     t = Table(title=title, title_justify="left", header_style="bold", show_header=show_header)
     for col in columns:
         t.add_column(col, overflow="fold")
     for row in rows:
-        # Text(), not str: a username like "[bold]x" must not be read as rich markup.
-        t.add_row(*(Text("" if v is None else str(v)) for v in row))
+        # Text(), not str: a username like "[bold]x" must not be read as rich markup. Scrubbed
+        # here, before a narrow terminal folds a cell and splits a secret past the stream guard.
+        t.add_row(*(Text("" if v is None else scrub(str(v))) for v in row))
     with writing():
         out_console().print(t)

@@ -165,13 +165,21 @@ def _on_sigint(_signum: int, _frame: object) -> None:
 
 
 def main() -> None:
+    from lfadmin import redact
+
+    common.reset()
+    common.reset_stdin()
+    redact.reset()
+    with redact.guard_streams():  # the last guard: no secret lfadmin loaded reaches the terminal
+        _run()
+
+
+def _run() -> None:
     import signal
     import threading
 
     from lfadmin.errors import ExitCode, Interrupted, LfadminError, OutputFailed
 
-    common.reset()
-    common.reset_stdin()
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, _on_sigint) if in_main_thread else None
     try:
@@ -191,13 +199,11 @@ def main() -> None:
         output.error("interrupted" + (_after_commit() or "; nothing was changed"))
         sys.exit(int(ExitCode.INTERRUPTED))
     except LfadminError as exc:
-        if STATE.debug:
-            raise
+        _debug_traceback()
         output.error(str(exc) + _after_commit())
         sys.exit(int(exc.exit_code))
     except Exception as exc:
-        if STATE.debug:
-            raise
+        _debug_traceback()
         first = (str(exc).strip().splitlines() or [""])[0][:200]
         output.error(
             f"internal error ({type(exc).__name__}: {first}); rerun with --debug for details{_after_commit()}"
@@ -206,3 +212,12 @@ def main() -> None:
     finally:
         if in_main_thread:
             signal.signal(signal.SIGINT, previous)
+
+
+def _debug_traceback() -> None:
+    """``--debug``: the traceback, on the guarded stderr (a bare ``raise`` would print it after
+    the guard is gone, secrets and all), then the usual error line and exit code."""
+    if STATE.debug:
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lfadmin import output
+from lfadmin import output, redact
 from lfadmin.cli.common import STATE, common, progress, session
 
 app = typer.Typer(no_args_is_help=True)
@@ -102,9 +102,10 @@ def create(
     with session(write=True) as s:
         made = api_keys.create_key(s, owner=user, name=name, expires_at=expiry)
         if STATE.json:
-            output.emit_json({"key": made.key, "api_key": made.record.to_json()})
+            with redact.reveal(made.key):  # asked for: shown this once
+                output.emit_json({"key": made.key, "api_key": made.record.to_json()})
         else:
-            output.emit_line(made.key)
+            output.emit_secret(made.key)
     rec = made.record
     until = f", expires {_fmt_time(rec.expires_at)} UTC" if rec.expires_at else ""
     output.say(f"Created API key {rec.name!r} ({rec.id}) for {rec.owner!r}{until}; it is shown only this once")

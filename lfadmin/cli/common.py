@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from lfadmin import output
+from lfadmin import output, redact
 from lfadmin.errors import ExitCode, InvalidInput, OutputFailed
 
 if TYPE_CHECKING:
@@ -232,6 +232,7 @@ def read_stdin_secret(option: str) -> str:
         value = value[:-1]
     if not value:
         raise InvalidInput(f"{option}: nothing on stdin")
+    redact.register(value)
     return value
 
 
@@ -268,6 +269,7 @@ def prompt_secret(label: str, *, confirm: bool = False) -> str:
         value.encode("utf-8")  # the terminal's bytes arrive surrogate-escaped when not UTF-8
     except UnicodeError:
         raise InvalidInput(f"{label}: what was typed is not UTF-8 text") from None
+    redact.register(value)
     return value
 
 

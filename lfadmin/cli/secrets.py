@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lfadmin import output
+from lfadmin import output, redact
 from lfadmin.cli.common import STATE, common, progress, read_stdin_secret, session, target
 from lfadmin.errors import InvalidInput, Undecryptable
 
@@ -176,7 +176,7 @@ def show(
             f"audit: {actor} revealed variable {name!r} of user {user!r} "
             f"at {datetime.now(timezone.utc).isoformat(timespec='seconds')}"
         )
-        output.emit_line(value)
+        output.emit_secret(value)
         return
     if STATE.json:
         output.emit_json(info.to_json())
@@ -243,7 +243,7 @@ def generate(
 
     key = secrets.generate_key()
     if write_env is None and not write_config_dir:
-        output.emit_line(key)
+        output.emit_secret(key)
         return
     settings = target().settings
     cfg = settings.config_dir / "secret_key"
@@ -427,9 +427,12 @@ def rotate(
         )
     if STATE.json:
         data = receipt.to_json()
+        shown = []
         if receipt.journal is not None:
             data["new_key"] = key  # no file got it: this is the only place it is shown
-        output.emit_json(data)
+            shown.append(key)
+        with redact.reveal(*shown):
+            output.emit_json(data)
     else:
         rows = [
             (r.store, r.rows, r.reencrypted, r.healed_legacy, r.generic_decrypted, r.already_new,
@@ -443,7 +446,7 @@ def rotate(
             title="dry run (nothing written)" if receipt.dry_run else None,
         )
         if receipt.journal is not None:
-            output.emit_line(key)
+            output.emit_secret(key)
     olds = ", ".join(receipt.old_fingerprints) or "-"
     output.say(
         f"{'Would rotate' if receipt.dry_run else 'Rotated'} {olds} → {receipt.new_fingerprint}: "

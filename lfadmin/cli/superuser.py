@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lfadmin import output
+from lfadmin import output, redact
 from lfadmin.cli.common import STATE, common, credentials, interactive, prompt_secret, read_stdin_secret, target
 from lfadmin.cli.users import PasswordEnv, PasswordStdin, _new_password
 from lfadmin.errors import InvalidInput
@@ -59,6 +59,7 @@ def _secret_key(path: Path) -> tuple[str, str]:
         raise InvalidInput(f"--secret-key-file {path} cannot be read: {exc}") from None
     if not value.strip():
         raise InvalidInput(f"--secret-key-file {path} is empty")
+    redact.register(value)
     return value, f"read from {path}"
 
 

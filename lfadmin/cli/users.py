@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lfadmin import output
+from lfadmin import output, redact
 from lfadmin.cli.common import STATE, common, interactive, progress, prompt_secret, read_stdin_secret, session
 from lfadmin.errors import ExitCode, InvalidInput, Refused
 
@@ -52,6 +52,7 @@ def _new_password(stdin: bool, env_var: str | None) -> str:
         value = os.environ.get(env_var)
         if not value:
             raise InvalidInput(f"--password-env: environment variable {env_var} is not set")
+        redact.register(value)
         password = value
     elif interactive():
         password = prompt_secret("New password", confirm=True)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lfadmin import __version__
+from lfadmin import __version__, redact
 from lfadmin.errors import ExitCode, LfadminError
 from lfadmin.langflow.settings import LangflowSettings
 from lfadmin.langflow.storage import utcnow
@@ -86,7 +86,8 @@ def append(settings: LangflowSettings, event: str, **fields: Any) -> Location:
         **_who(),
         "lfadmin_version": __version__,
     }
-    line = (json.dumps(record, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+    # The same last guard as stdout and stderr: no secret the process loaded, even in a reason.
+    line = (redact.scrub(json.dumps(record, ensure_ascii=False, default=str)) + "\n").encode("utf-8")
     try:
         loc.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(loc.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)

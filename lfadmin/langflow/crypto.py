@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from lfadmin import redact
 from lfadmin.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ MAX_PASSWORD_CHARS = 4096  # passlib PasswordSizeError (O, M); ValueError in N's
 
 def check_password_acceptable(password: str) -> None:
     """Refuse what every Langflow release refuses to hash (CONTRACT §3)."""
+    redact.register(password)  # every new password passes here: never printed from now on
     if "\x00" in password:
         raise InvalidInput("passwords cannot contain NUL bytes (Langflow refuses them)")
     try:
@@ -64,6 +66,7 @@ def verify_password(password: str, hashed: str | None) -> bool:
     """Langflow 1.13's verify: False (never an exception) for NUL, oversize or garbage hashes."""
     import bcrypt
 
+    redact.register(password)
     if not hashed or "\x00" in password or len(password) > MAX_PASSWORD_CHARS:
         return False
     try:
@@ -82,6 +85,7 @@ def generate_api_key() -> str:
 
 def api_key_hash(plaintext: str) -> str:
     """Unsalted SHA-256 hex of the plaintext: ``apikey.api_key_hash`` (1.9.0+)."""
+    redact.register(plaintext)  # a presented or new key: printed only on request
     return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
 
 
@@ -110,6 +114,7 @@ class Derivation(str, Enum):
 
 
 def derive_key(secret: str, derivation: Derivation) -> bytes:
+    redact.register(secret)  # every secret key lfadmin encrypts or decrypts with
     if derivation is Derivation.DIRECT_ALWAYS_PAD:
         return (secret + "=" * (4 - len(secret) % 4)).encode()
     if derivation is Derivation.DIRECT:
@@ -159,6 +164,9 @@ def looks_encrypted(value: str | None) -> bool:
 class Decrypted:
     plaintext: str
     derivation: Derivation
+
+    def __post_init__(self) -> None:
+        redact.register(self.plaintext)  # a decrypted value is printed only on request (--reveal)
 
 
 def decrypt(secret: str, token: str, derivations: Iterable[Derivation] | None = None) -> Decrypted | None:
@@ -229,6 +237,7 @@ def _sso_key(secret: str) -> bytes:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+    redact.register(secret)
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=_SSO_SALT, info=_SSO_INFO).derive(
         secret.encode()
     )
@@ -264,6 +273,8 @@ def sso_decrypt(secret: str, envelope: str) -> str | None:
         nonce, ct = _unb64u(parts[4]), _unb64u(parts[5])
         if len(nonce) != 12 or len(ct) < 16:
             return None
-        return AESGCM(_sso_key(secret)).decrypt(nonce, ct, SSO_HEADER.encode()).decode()
+        plaintext = AESGCM(_sso_key(secret)).decrypt(nonce, ct, SSO_HEADER.encode()).decode()
+        redact.register(plaintext)
+        return plaintext
     except (InvalidTag, ValueError, UnicodeDecodeError):
         return None

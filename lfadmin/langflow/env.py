@@ -15,10 +15,12 @@ an operator who typed it meant something.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from lfadmin import redact
 from lfadmin.errors import InvalidInput
 
 PREFIX = "LANGFLOW_"
@@ -87,6 +89,8 @@ class Environment:
             for name, val in read_env_file(env_file, base).items():
                 # dict assignment keeps an existing key's position, as os.environ does.
                 values[name] = val
+        for val in values.values():  # every secret that enters through the environment
+            redact.register_variable(val.name, val.raw)
         return cls(values, env_file)
 
     def __iter__(self) -> Iterator[Value]:
@@ -117,7 +121,7 @@ class Environment:
         parsed = parse_bool(val.raw)
         if parsed is None:
             raise InvalidInput(
-                f"{val.describe()}: {val.raw!r} is not a boolean Langflow accepts "
+                f"{val.describe()}: {redact.quote_value(val.raw)} is not a boolean Langflow accepts "
                 "(use true/false, 1/0, yes/no, on/off); Langflow would refuse to start"
             )
         return parsed
@@ -142,6 +146,17 @@ def read_env_text(path: Path) -> str:
         raise InvalidInput(f"env file {path} cannot be read: {exc.strerror}") from None
 
 
+_ASSIGNMENT = re.compile(r"[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=")
+
+
+def unparsable_line(path: Path, line: int, text: str) -> str:
+    """The error for a line python-dotenv cannot parse: where it is and which variable it
+    assigns, never its text - the value may be a password cut short by a stray quote."""
+    found = _ASSIGNMENT.match(text.lstrip("\r\n"))
+    what = f"the line assigning {found.group(1)}" if found else "this line"
+    return f"{path}:{line}: cannot parse {what} (not shown, it may hold a secret; check its quotes)"
+
+
 def read_env_file(path: Path, environ: Mapping[str, str]) -> dict[str, Value]:
     """Parse ``path`` like ``load_dotenv(path, override=True)``; refuse what it would skip."""
     from dotenv.parser import parse_stream
@@ -160,8 +175,7 @@ def read_env_file(path: Path, environ: Mapping[str, str]) -> dict[str, Value]:
         lead = original[: len(original) - len(original.lstrip())]
         line = binding.original.line + lead.count("\n")
         if binding.error:
-            snippet = original.strip().splitlines()[0][:40] if original.strip() else ""
-            raise InvalidInput(f"{path}:{line}: cannot parse this line: {snippet!r}")
+            raise InvalidInput(unparsable_line(path, line, original))
         if binding.key is None or binding.value is None:
             continue  # comments, blank lines, and `KEY` without `=` set nothing
         # override=True interpolation: process environment first, then the file's own values.

@@ -11,6 +11,7 @@ import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lfadmin import redact
 from lfadmin.errors import DatabaseUnavailable
 from lfadmin.langflow.env import DEFAULT, Environment, Origin, Value
 
@@ -74,6 +75,7 @@ class LangflowSettings:
             return None
         if not text:
             return None
+        redact.register(text)
         return SecretKey(text, str(path), Origin("file", str(path), 1), path)
 
     # -- knowledge bases ----------------------------------------------------------------------

@@ -25,6 +25,7 @@ from typing import Any
 
 from lfadmin.core.doctor.model import Evidence
 from lfadmin.langflow.env import PREFIX, Environment, Origin, Value, parse_bool
+from lfadmin.redact import quote_value, showable, url_secrets
 
 Version = tuple[int, int, int]
 NEWEST: Version = (1, 13, 0)
@@ -133,17 +134,9 @@ def mask(value: str) -> str:
     return f"****** ({len(value)} characters)"
 
 
-_URL_PASSWORD = re.compile(r"^([a-zA-Z][\w+.-]*://[^:/@]*:)([^@]*)(@)")
-
-
-def mask_url(url: str) -> str:
-    """Hide a URL's password without importing SQLAlchemy (the env-only path stays light)."""
-    return _URL_PASSWORD.sub(r"\1***\3", url)
-
-
 def url_has_password(url: str) -> bool:
-    m = _URL_PASSWORD.match(url)
-    return bool(m and m.group(2))
+    """Does the URL carry a credential (in its user info or a query parameter such as password=)?"""
+    return bool(url_secrets(url))
 
 
 @dataclass
@@ -169,7 +162,7 @@ class Setting:
             raw = self.source.raw
             if self.field in SECRET_FIELDS:
                 return mask(raw)
-            return raw
+            return raw if not self.refused or showable(raw) else quote_value(raw)  # maybe misplaced
         if self.field in SECRET_FIELDS:
             return mask(self.value or "")
         return _show_default(self.value)
@@ -258,26 +251,26 @@ class EnvContext:
         if kind == "bool":
             b = parse_bool(raw)
             if b is None:
-                return False, None, f"{raw!r} is not a boolean (true/false, 1/0, yes/no, on/off, t/f, y/n)"
+                return False, None, f"{quote_value(raw)} is not a boolean (true/false, 1/0, yes/no, on/off, t/f, y/n)"
             return True, b, ""
         if kind == "int":
             if re.fullmatch(r"\s*[+-]?\d+\s*", raw):
                 return True, int(raw), ""
-            return False, None, f"{raw!r} is not an integer"
+            return False, None, f"{quote_value(raw)} is not an integer"
         if kind == "literal":
             if raw in spec.choices:
                 return True, raw, ""
-            return False, None, f"{raw!r} is not one of {', '.join(spec.choices)} (case-sensitive)"
+            return False, None, f"{quote_value(raw)} is not one of {', '.join(spec.choices)} (case-sensitive)"
         if kind == "algorithm":
             if self.tier == 0 or raw in ("HS256", "RS256", "RS512"):
                 return True, raw, ""
-            return False, None, f"{raw!r} is not one of HS256, RS256, RS512"
+            return False, None, f"{quote_value(raw)} is not one of HS256, RS256, RS512"
         if kind == "origins":
             return True, parse_origins(raw, self.tier), ""
         if kind == "https":  # 1.13's validator: the JWKS endpoint must be https (SETTINGS.md §3)
             if raw == "" or raw.startswith("https://"):
                 return True, raw or None, ""
-            return False, None, f"{raw[:60]!r} is not an https:// URL"
+            return False, None, f"{quote_value(raw)} is not an https:// URL"
         if kind == "list":  # list[str] fields: comma split, no strip, no JSON (§1.7)
             return True, raw.split(","), ""
         if kind == "corslist":
@@ -290,9 +283,9 @@ class EnvContext:
             try:
                 decoded = json.loads(raw)
             except ValueError:
-                return False, None, f"{raw[:40]!r} is not a JSON object"
+                return False, None, f"{quote_value(raw)} is not a JSON object"
             if not isinstance(decoded, dict):
-                return False, None, f"{raw[:40]!r} is not a JSON object"
+                return False, None, f"{quote_value(raw)} is not a JSON object"
             return True, decoded, ""
         return True, raw, ""  # str, secret
 

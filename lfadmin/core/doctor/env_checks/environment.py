@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lfadmin.core.doctor.context import EnvContext, mask
+from lfadmin.core.doctor.context import SECRET_FIELDS, EnvContext, mask
 from lfadmin.core.doctor.env_checks._common import L, M, check
 from lfadmin.core.doctor.model import Evidence, Finding, register
 from lfadmin.langflow.env import PREFIX
+from lfadmin.redact import secret_name
 
 ENV_UNPREFIXED = register(
     "LF-ENV-001",
@@ -28,16 +29,18 @@ CONF_PACKAGE_DB = register(
 )
 
 
+def _secret(name: str) -> bool:
+    return name in SECRET_FIELDS or secret_name(name)
+
+
 @check
 def unprefixed(ctx: EnvContext) -> Iterator[Finding]:
     for v in ctx.unprefixed():
         prefixed = ctx.env.setting(v.name)
-        shown = (
-            mask(v.raw) if v.name in ("SECRET_KEY", "SUPERUSER_PASSWORD", "PRIVATE_KEY", "CACHE_SIGNING_KEY") else v.raw
-        )
+        shown = mask(v.raw) if _secret(v.name) else v.raw
         ev = [Evidence(v.name, shown, str(v.origin), v.origin.path, v.origin.line)]
         if prefixed is not None:
-            pshown = mask(prefixed.raw) if v.name in ("SECRET_KEY", "SUPERUSER_PASSWORD") else prefixed.raw
+            pshown = mask(prefixed.raw) if _secret(v.name) else prefixed.raw
             ev.append(Evidence(prefixed.name, pshown, str(prefixed.origin), prefixed.origin.path, prefixed.origin.line))
         effective = ctx.get(v.name).source if v.name in ctx.env_fields() else None
         winner = f"; the server uses {effective.name}" if effective is not None else ""
