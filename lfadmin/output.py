@@ -1,4 +1,6 @@
-"""Data on stdout, talk on stderr. The only module besides ``lfadmin.cli`` that uses rich."""
+"""Data on stdout, talk on stderr, and the one set of rules for tables (docs/text-output.md).
+
+The only module besides ``lfadmin.cli`` that uses rich."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -73,20 +76,214 @@ def emit_line(text: str) -> None:
     sys.stdout.flush()
 
 
+# -- tables: the one set of layout rules (docs/text-output.md) -------------------------------------
+#
+# On a terminal, as `gh`, `kubectl get` and `docker ps` print: upper-case headers, two spaces
+# between columns, no borders; ids cut to 8 characters (git's short form; any unique prefix is
+# accepted back as input), times as an age ("8d ago", "in 30d"), masked keys as their prefix and
+# four stars. Columns come in order of importance: when a row would not fit the terminal, long
+# cells are cut with "…" to CUT_TO characters, then columns are dropped from the right (the first
+# never), then the widest is cut further - a row never wraps. `--wide` shows every column with
+# full ids and times and cuts nothing. Not on a terminal (a pipe, a file): tab-separated values,
+# as `gh` prints when piped - no header, every column, the values --json holds (full ids, ISO
+# 8601 times).
+
+SHORT_ID = 8
+"""Characters of an id shown on a terminal (git's short form); ``--wide`` shows all of it."""
+KEY_STARS = "****"
+"""What follows a masked key's visible prefix on a terminal (Langflow: one star per hidden character)."""
+GAP = "  "
+CUT_TO = 24
+"""Long cells (names, titles) are cut with "…" down to this many characters before any column
+is dropped; a row of short columns is worth more than one long name."""
+wide = False
+"""``--wide``: every column, full values, nothing dropped or cut."""
+
+
+@dataclass(frozen=True)
+class Col:
+    """One column of a table. Cells holding a ``uuid.UUID`` or a ``datetime`` are shortened by
+    the rules above whatever the column; ``masked_key`` marks a column of masked API keys."""
+
+    header: str
+    only: Literal["wide", "narrow"] | None = None  # wide: only with --wide and piped; narrow: a
+    # summary of wide columns, shown only without them
+    masked_key: bool = False
+
+
+def _is_terminal() -> bool:
+    """The terminal layout: stdout is a terminal (TTY_COMPATIBLE=1 or FORCE_COLOR force it, as
+    rich reads them; TTY_COMPATIBLE=0 forces tab-separated values)."""
+    return out_console().is_terminal
+
+
+def _age(seconds: int) -> str:
+    """kubectl's HumanDuration: two units while they say something, one after."""
+    if seconds < 120:
+        return f"{seconds}s"
+    minutes = seconds // 60
+    if minutes < 10:
+        return f"{minutes}m{seconds % 60}s" if seconds % 60 else f"{minutes}m"
+    if minutes < 180:
+        return f"{minutes}m"
+    hours = minutes // 60
+    if hours < 8:
+        return f"{hours}h{minutes % 60}m" if minutes % 60 else f"{hours}h"
+    if hours < 48:
+        return f"{hours}h"
+    days = hours // 24
+    if days < 8:
+        return f"{days}d{hours % 24}h" if hours % 24 else f"{days}d"
+    if days < 365 * 2:
+        return f"{days}d"
+    years = days // 365
+    if years < 8:
+        return f"{years}y{days % 365}d" if days % 365 else f"{years}y"
+    return f"{years}y"
+
+
+def _cell(value: Any, col: Col, mode: Literal["short", "wide", "tsv"]) -> str:
+    """One value as a cell, by the rules above (``None``: "-" on a terminal, empty when piped)."""
+    import uuid
+    from datetime import datetime, timezone
+
+    if value is None:
+        return "" if mode == "tsv" else "-"
+    if isinstance(value, uuid.UUID):
+        return str(value)[:SHORT_ID] if mode == "short" else str(value)
+    if isinstance(value, datetime):
+        if mode == "tsv":
+            return value.isoformat()
+        if mode == "wide":
+            return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+        delta = int((datetime.now(timezone.utc) - value).total_seconds())
+        return f"{_age(delta)} ago" if delta >= 0 else f"in {_age(-delta)}"
+    text = str(value)
+    if mode == "tsv":
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    if col.masked_key and mode == "short" and "*" in text:
+        return text[: text.index("*")] + KEY_STARS
+    return text
+
+
+def _natural(headers: list[str], cells: list[list[str]]) -> list[int]:
+    from rich.cells import cell_len
+
+    return [max([cell_len(h)] + [cell_len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+
+
+def _fit(headers: list[str], cells: list[list[str]], width: int) -> tuple[list[int], list[int]]:
+    """Which columns a terminal of ``width`` shows and how wide each is: long cells are cut
+    first (widest first, down to CUT_TO), then columns are dropped from the right (never the
+    first), then the widest is cut further (never below its header)."""
+    widths = _natural(headers, cells)
+    shown = list(range(len(headers)))
+
+    def excess() -> int:
+        return sum(widths[i] for i in shown) + len(GAP) * (len(shown) - 1) - width
+
+    def shrink(candidates: list[int], floor: dict[int, int]) -> None:
+        while excess() > 0:
+            roomy = [i for i in candidates if widths[i] > floor[i]]
+            if not roomy:
+                return
+            widest = max(roomy, key=lambda i: widths[i] - floor[i])
+            widths[widest] -= min(widths[widest] - floor[widest], excess())
+
+    headers_len = {i: max(len(h), 1) for i, h in enumerate(headers)}
+    shrink(shown, {i: max(CUT_TO, headers_len[i]) for i in shown})
+    while excess() > 0 and len(shown) > 1:
+        shown.pop()
+    shrink(shown, headers_len)
+    return shown, [widths[i] for i in shown]
+
+
 def table(
-    columns: Sequence[str],
+    columns: Sequence[str | Col],
     rows: Iterable[Sequence[Any]],
     *,
     title: str | None = None,
-    show_header: bool = True,
 ) -> None:
-    from rich.table import Table
+    """Rows of data on stdout, by the rules above; columns in order of importance."""
     from rich.text import Text
 
-    t = Table(title=title, title_justify="left", header_style="bold", show_header=show_header)
-    for col in columns:
-        t.add_column(col, overflow="fold")
-    for row in rows:
-        # Text(), not str: a username like "[bold]x" must not be read as rich markup.
-        t.add_row(*(Text("" if v is None else str(v)) for v in row))
-    out_console().print(t)
+    cols = [c if isinstance(c, Col) else Col(c) for c in columns]
+    data = [list(r) for r in rows]
+    terminal = _is_terminal()
+    full = wide or not terminal
+    keep = [i for i, c in enumerate(cols) if c.only != ("narrow" if full else "wide")]
+    if not terminal:
+        if title:
+            say(title)
+        for row in data:
+            sys.stdout.write("\t".join(_cell(row[i], cols[i], "tsv") for i in keep) + "\n")
+        sys.stdout.flush()
+        return
+    mode: Literal["short", "wide"] = "wide" if wide else "short"
+    headers = [cols[i].header.upper() for i in keep]
+    cells = [[_cell(row[i], cols[i], mode) for i in keep] for row in data]
+    console = out_console()
+    if wide:
+        shown, widths = list(range(len(headers))), _natural(headers, cells)
+    else:
+        shown, widths = _fit(headers, cells, console.width)
+    if title:
+        console.print(Text(title, style="bold"), soft_wrap=True)
+
+    def line(values: list[str], style: str = "") -> Text:
+        out = Text(style=style, end="\n")
+        for n, (i, w) in enumerate(zip(shown, widths, strict=True)):
+            # Text(), not str: a username like "[bold]x" must not be read as rich markup.
+            cell = Text(values[i])
+            cell.truncate(w, overflow="ellipsis", pad=n < len(shown) - 1)
+            out.append_text(cell)
+            if n < len(shown) - 1:
+                out.append(GAP)
+        out.rstrip()
+        return out
+
+    console.print(line(headers, "bold"), soft_wrap=True)
+    for row in cells:
+        console.print(line(row), soft_wrap=True)
+    hidden = [headers[i].lower() for i in range(len(headers)) if i not in shown]
+    if hidden:
+        say(f"hidden to fit {console.width} columns: {', '.join(hidden)} (--wide shows every column)")
+
+
+def record(rows: Iterable[tuple[str, Any]]) -> None:
+    """One object as ``field  value`` lines (``user show``, ``info``): on a terminal a long value
+    wraps under itself (a hanging indent), never back to column 0; piped, ``field<TAB>value``."""
+    col = Col("value")
+    pairs = list(rows)
+    if not _is_terminal():
+        for name, value in pairs:
+            sys.stdout.write(f"{_cell(name, col, 'tsv')}\t{_cell(value, col, 'tsv')}\n")
+        sys.stdout.flush()
+        return
+    from rich.cells import cell_len
+
+    indent = max((cell_len(name) for name, _ in pairs), default=0) + len(GAP)
+    for name, value in pairs:
+        hanging(name.ljust(indent), _cell(value, col, "wide"), name_style="bold")
+
+
+def hanging(lead: str, text: str, *, style: str = "", name_style: str = "", console: Console | None = None) -> None:
+    """``lead`` then ``text``; on a terminal, lines that wrap start under the text's first
+    character (a hanging indent), never at column 0. Elsewhere (a pipe, a file) nothing wraps."""
+    from rich.text import Text
+
+    console = console or out_console()
+    first = Text(lead, style=name_style)
+    first.append(text, style=style)
+    if not console.is_terminal or wide:
+        console.print(first, soft_wrap=True)
+        return
+    from rich.cells import cell_len
+
+    pad = cell_len(lead)
+    body = Text(text, style=style)
+    lines = body.wrap(console, max(console.width - pad, 20), overflow="fold")
+    for n, part in enumerate(lines):
+        part.rstrip()
+        console.print(Text(lead if n == 0 else " " * pad, style=name_style if n == 0 else "") + part,
+                      soft_wrap=True)

@@ -150,7 +150,7 @@ def info() -> None:
         ("config dir", data["config_dir"]),
         ("secret key", data["secret_key_source"] or "none yet (Langflow would generate one)"),
     ]
-    output.table(["", ""], rows, show_header=False)
+    output.record(rows)
 
 
 def main() -> None:

@@ -56,8 +56,22 @@ def _type(value: str | None) -> str | None:
         raise InvalidInput(f"--type must be credential or generic, not {value!r}") from None
 
 
-def _ts(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+_ENV = {True: "yes", False: "no", None: None}
+
+
+def _receipt(columns: list[str], rows: list[tuple[Any, ...]], title: str | None = None) -> None:
+    """A store receipt: on a terminal a row per store with only its non-zero counts (``14 ok, 1
+    legacy``), which fits 80 columns; --wide and piped output: a column per count."""
+    summary = [
+        (*row[:2], ", ".join(f"{n} {name}" for name, n in zip(columns[2:], row[2:], strict=True) if n) or None)
+        for row in rows
+    ]
+    output.table(
+        [columns[0], columns[1], output.Col("counts", only="narrow"),
+         *(output.Col(c, only="wide") for c in columns[2:])],
+        [(*short, *row[2:]) for short, row in zip(summary, rows, strict=True)],
+        title=title,
+    )
 
 
 # == variables ==================================================================================
@@ -92,12 +106,12 @@ def list_(
         output.emit_json({"variables": [v.to_json() for v in rows]})
         return
     output.table(
-        ["name", "owner", "type", "fields", "created", "updated", "env", "status", "fingerprint"],
+        ["name", "owner", "type", "status", "fields", "fingerprint", "updated", "created",
+         output.Col("env", only="wide")],
         [
             (
-                v.name, v.owner, v.type or "-", ",".join(v.default_fields) or "-", _ts(v.created_at),
-                _ts(v.updated_at), {True: "yes", False: "no", None: "-"}[v.environment_managed],
-                v.status, v.fingerprint or "-",
+                v.name, v.owner, v.type, v.status, ",".join(v.default_fields) or None, v.fingerprint,
+                v.updated_at, v.created_at, _ENV[v.environment_managed],
             )
             for v in rows
         ],
@@ -181,16 +195,13 @@ def show(
     if STATE.json:
         output.emit_json(info.to_json())
         return
-    output.table(
-        ["field", "value"],
+    output.record(
         [
-            ("name", info.name), ("owner", info.owner), ("id", str(info.id)), ("type", info.type or "-"),
-            ("fields", ", ".join(info.default_fields) or "-"), ("created", _ts(info.created_at)),
-            ("updated", _ts(info.updated_at)),
-            ("environment-managed", {True: "yes", False: "no", None: "-"}[info.environment_managed]),
-            ("status", info.status), ("fingerprint", info.fingerprint or "-"),
-        ],
-        show_header=False,
+            ("name", info.name), ("owner", info.owner), ("id", info.id), ("type", info.type),
+            ("fields", ", ".join(info.default_fields) or None), ("created", info.created_at),
+            ("updated", info.updated_at), ("environment-managed", _ENV[info.environment_managed]),
+            ("status", info.status), ("fingerprint", info.fingerprint),
+        ]
     )
 
 
@@ -300,8 +311,9 @@ def check() -> None:
             c = r.counts
             rows.append((r.store, r.values, c["ok"], c["legacy"], c["undecryptable"], c["plaintext"],
                          c["encrypted-generic"], c["plain-expected"]))
-        output.table(
-            ["store", "values", "ok", "legacy", "undecryptable", "plaintext", "enc. generic", "plain (expected)"],
+        _receipt(
+            ["store", "values", "ok", "legacy", "undecryptable", "plaintext", "encrypted-generic",
+             "plain-expected"],
             rows,
         )
         # A missing knowledge-bases directory is the usual case, not a schema's: not listed.
@@ -421,7 +433,7 @@ def rotate(
              r.plaintext_left, r.undecryptable, r.verified)
             for r in receipt.stores if r.present
         ]
-        output.table(
+        _receipt(
             ["store", "rows", "re-encrypted", "healed legacy", "generic → plain", "already new",
              "plaintext left", "undecryptable", "verified"],
             rows,
@@ -482,7 +494,7 @@ def scan_flows(
     else:
         output.table(
             ["table", "flow", "owner", "node", "field", "where", "reason", "fingerprint"],
-            [(f.table, f.flow_name or str(f.flow_id), f.owner or "-", f.node, f.field, f.location,
+            [(f.table, f.flow_name or f.flow_id, f.owner, f.node, f.field, f.location,
               f.reason, f.fingerprint) for f in findings],
         )
     n = len(findings)
