@@ -88,10 +88,10 @@ def list_(
 ) -> None:
     """List global variables: owner, type, fields, status and a fingerprint — never the value.
 
-    \b
     Status: ok; legacy (opens only with the other short-key derivation); undecryptable;
     plaintext (a credential stored in clear); encrypted-generic (1.6-era Generic that 1.10+
     hides); plain-expected (a Generic in clear, as 1.8+ store it).
+
     \b
         lfadmin secrets list --user alice
         lfadmin secrets list --json | jq '.variables[] | select(.status != "ok")'
