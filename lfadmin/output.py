@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
 _stderr: Console | None = None
 _stdout: Console | None = None
@@ -253,6 +254,9 @@ def table(
 def record(rows: Iterable[tuple[str, Any]]) -> None:
     """One object as ``field  value`` lines (``user show``, ``info``): on a terminal a long value
     wraps under itself (a hanging indent), never back to column 0; piped, ``field<TAB>value``."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
     col = Col("value")
     pairs = list(rows)
     if not _is_terminal():
@@ -260,30 +264,41 @@ def record(rows: Iterable[tuple[str, Any]]) -> None:
             sys.stdout.write(f"{_cell(name, col, 'tsv')}\t{_cell(value, col, 'tsv')}\n")
         sys.stdout.flush()
         return
-    from rich.cells import cell_len
-
     indent = max((cell_len(name) for name, _ in pairs), default=0) + len(GAP)
     for name, value in pairs:
-        hanging(name.ljust(indent), _cell(value, col, "wide"), name_style="bold")
+        hanging(Text(name.ljust(indent), style="bold"), _cell(value, col, "wide"))
 
 
-def hanging(lead: str, text: str, *, style: str = "", name_style: str = "", console: Console | None = None) -> None:
-    """``lead`` then ``text``; on a terminal, lines that wrap start under the text's first
-    character (a hanging indent), never at column 0. Elsewhere (a pipe, a file) nothing wraps."""
+def hanging(lead: str | Text, text: str | Text, *, console: Console | None = None) -> None:
+    """``lead`` then ``text`` (stdout unless ``console``): on a terminal, lines that wrap start
+    under the text's first character - a hanging indent - never at column 0. Not on a terminal
+    (a pipe, a file) nothing wraps: a line is as long as it is."""
     from rich.text import Text
 
     console = console or out_console()
-    first = Text(lead, style=name_style)
-    first.append(text, style=style)
+    head = Text(lead) if isinstance(lead, str) else lead
+    body = Text(text) if isinstance(text, str) else text
+    if not body.plain:  # a lead alone wraps as text of its own
+        head, body = Text(""), head
     if not console.is_terminal or wide:
-        console.print(first, soft_wrap=True)
+        console.print(Text.assemble(head, body), soft_wrap=True)
         return
-    from rich.cells import cell_len
+    width, lead_len = console.width, head.cell_len
+    # A long lead (a store name) would leave a narrow column: hang past its own indent instead.
+    pad = lead_len if lead_len <= width // 3 else len(head.plain) - len(head.plain.lstrip()) + 4
+    first = body.wrap(console, max(width - lead_len, 20), overflow="fold")[0]
+    first.rstrip()
+    console.print(Text.assemble(head, first), soft_wrap=True)
+    rest = body[len(first.plain) :]
+    rest = rest[len(rest.plain) - len(rest.plain.lstrip()) :]
+    if rest.plain:
+        for part in rest.wrap(console, max(width - pad, 20), overflow="fold"):
+            part.rstrip()
+            console.print(Text.assemble(" " * pad, part), soft_wrap=True)
 
-    pad = cell_len(lead)
-    body = Text(text, style=style)
-    lines = body.wrap(console, max(console.width - pad, 20), overflow="fold")
-    for n, part in enumerate(lines):
-        part.rstrip()
-        console.print(Text(lead if n == 0 else " " * pad, style=name_style if n == 0 else "") + part,
-                      soft_wrap=True)
+
+def say_hanging(lead: str, text: str) -> None:
+    """``say`` for a line that belongs under another (``  store undecryptable: ...``): wrapped
+    lines keep the lead's indent on a terminal."""
+    if not quiet:
+        hanging(lead, text, console=err_console())

@@ -210,3 +210,67 @@ def test_an_ambiguous_or_too_short_prefix_is_refused(db113: LangflowDB) -> None:
     # A name wins over a prefix, as a ref does over an abbreviated hash in git.
     r = db113.run("api-key", "revoke", "twin", "--json")
     assert r.exit_code == 0 and r.json["api_key"]["id"] == str(twin)
+
+
+# -- reports that keep their shape ------------------------------------------------------------
+
+RISKY_ENV = "LANGFLOW_AUTO_LOGIN=true\nLANGFLOW_SECRET_KEY=short\nLANGFLOW_CORS_ORIGINS=*\nLANGFLOW_HOST=0.0.0.0\n"
+TOP_LEVEL = re.compile(r"Langflow config doctor|env file: |Summary: | (CRITICAL|HIGH|MEDIUM|LOW|INFO|SUPPRESSED) \(")
+FINDING = re.compile(r"  LF-[A-Z]+-\d{3}  \S")
+
+
+@pytest.mark.parametrize("width", [60, 80])
+def test_the_doctor_report_keeps_its_hanging_indents(sqlite_db: LangflowDB, tmp_path: Any, width: int) -> None:
+    env = tmp_path / "risky.env"
+    env.write_text(RISKY_ENV)
+    args = ("config", "doctor", "--env-file", str(env), "--fail-on", "critical")
+    res = sqlite_db.run(*args, TTY_COMPATIBLE="1", COLUMNS=str(width))
+    piped = sqlite_db.run(*args)
+    assert res.exit_code == piped.exit_code == 12, res
+    lines = res.stdout.splitlines()
+    assert all(len(ln) <= width for ln in lines)
+    assert any(len(ln) > width for ln in piped.stdout.splitlines())  # something did have to wrap
+    assert "".join(res.stdout.split()) == "".join(piped.stdout.split())  # nothing cut, nothing added
+    in_finding = False
+    for ln in lines:
+        if not ln or TOP_LEVEL.match(ln):
+            in_finding = False
+        elif FINDING.match(ln):
+            in_finding = True
+        elif in_finding:
+            assert ln.startswith(" " * 6), f"a finding's line wrapped back under its id:\n{res.stdout}"
+        else:
+            assert ln.startswith(" "), f"a line wrapped back to column 0:\n{res.stdout}"
+
+
+def test_the_check_receipt_and_its_talk_keep_their_shape(sqlite_db: LangflowDB) -> None:
+    wrong = "another-key-of-forty-characters-xxxxxxxx"
+    res = sqlite_db.run("secrets", "check", TTY_COMPATIBLE="1", COLUMNS="80", LANGFLOW_SECRET_KEY=wrong)
+    piped = sqlite_db.run("secrets", "check", LANGFLOW_SECRET_KEY=wrong)
+    assert res.exit_code == piped.exit_code == 11, res
+    assert all(len(ln) <= 80 for ln in res.stdout.splitlines())
+    assert "undecryptable" in res.stdout.splitlines()[1]  # variable.value: "N undecryptable, ..."
+    talk = [ln for ln in res.stderr.splitlines() if not ln.startswith(("Warning: ", "Error: "))]
+    assert all(len(ln) <= 80 for ln in talk)
+    assert talk[0].startswith("secret key: ") and talk[1].startswith(" " * len("secret key: "))
+    example = next(i for i, ln in enumerate(talk) if ln.startswith("  variable.value undecryptable: "))
+    assert talk[example + 1].startswith(" " * 6) and talk[example + 1][6] != " "
+    piped_talk = [ln for ln in piped.stderr.splitlines() if not ln.startswith(("Warning: ", "Error: "))]
+    assert "".join("".join(talk).split()) == "".join("".join(piped_talk).split())
+
+
+def test_the_rotation_receipt_fits_80_columns_and_pipes_every_count(sqlite_db: LangflowDB) -> None:
+    args = ("secrets", "rotate", "--generate", "--dry-run")
+    res = on_terminal(sqlite_db, *args, width=80)
+    stores = [s for s in sqlite_db.run(*args, "--json").json["stores"] if s["present"]]
+    lines = res.stdout.splitlines()
+    assert lines[0] == "dry run (nothing written)" and lines[1].split() == ["STORE", "ROWS", "COUNTS"]
+    assert len(lines) == 2 + len(stores) and all(len(ln) <= 80 for ln in lines)
+    for line, store in zip(lines[2:], stores, strict=True):
+        assert line.split()[:2] == [store["store"], str(store["rows"])]
+        assert (f"{store['reencrypted']} re-encrypted" in line) == bool(store["reencrypted"])
+    piped = sqlite_db.run(*args)
+    assert [ln.split("\t")[:3] for ln in piped.stdout.splitlines()] == [
+        [s["store"], str(s["rows"]), str(s["reencrypted"])] for s in stores
+    ]
+    assert "dry run (nothing written)\n" in piped.stderr  # a title is talk when piped

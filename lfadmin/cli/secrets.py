@@ -300,9 +300,10 @@ def check() -> None:
         output.emit_json(report.to_json())
     else:
         k = report.key
-        output.say(
-            f"secret key: {k.fingerprint or 'none'} from {k.source or '-'} ({k.length} characters, "
-            f"derivation {k.derivation or '-'}), Langflow {report.release}"
+        output.say_hanging(
+            "secret key: ",
+            f"{k.fingerprint or 'none'} from {k.source or '-'} ({k.length} characters, "
+            f"derivation {k.derivation or '-'}), Langflow {report.release}",
         )
         rows = []
         for r in report.stores:
@@ -319,14 +320,15 @@ def check() -> None:
         # A missing knowledge-bases directory is the usual case, not a schema's: not listed.
         absent = [r.store for r in report.stores if not r.present and r.store != kb_sidecars.STORE]
         if absent:
-            output.say("not in this schema: " + ", ".join(absent))
+            output.say_hanging("not in this schema: ", ", ".join(absent))
         for r in report.stores:
             for status, labels in r.examples.items():
-                output.say(f"  {r.store} {status}: " + "; ".join(labels))
+                output.say_hanging(f"  {r.store} {status}: ", "; ".join(labels))
             if r.advisory and r.values:
-                output.say(
-                    f"  {r.store}: Langflow {report.release} never decrypts these legacy keys; "
-                    "counted for a downgrade only, not in the exit code"
+                output.say_hanging(
+                    f"  {r.store}: ",
+                    f"Langflow {report.release} never decrypts these legacy keys; "
+                    "counted for a downgrade only, not in the exit code",
                 )
     for p in report.key.problems:
         output.warn(f"secret key: {p}")
