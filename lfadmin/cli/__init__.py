@@ -29,6 +29,9 @@ GROUPS: dict[str, tuple[str, bool]] = {
     "config": ("lfadmin.cli.config", False),
 }
 _ROOT_ORDER = ["user", "users", "api-key", "api-keys", "superuser", "secrets", "config"]
+# Hidden root commands that are another group's command: name -> (module, function). The
+# specification lfadmin was built from calls the doctor `config-audit` (also `config audit`).
+ALIASES: dict[str, tuple[str, str]] = {"config-audit": ("lfadmin.cli.config", "doctor")}
 
 
 def make_app(only: str | None = None, *, root_help: bool = False) -> typer.Typer:
@@ -56,6 +59,9 @@ def make_app(only: str | None = None, *, root_help: bool = False) -> typer.Typer
                 stub.callback()(registered.callback)
                 group = stub
             root.add_typer(group, name=name, hidden=hidden)
+    for name, (module, function) in ALIASES.items():
+        if only is None or name == only:
+            root.command(name, hidden=True)(getattr(importlib.import_module(module), function))
     root.callback()(root_callback)
     root.command()(info)
     _reflow_help(root)
@@ -109,7 +115,7 @@ def wants_root_help(argv: Sequence[str]) -> bool:
 
 
 def invoked_group(argv: Sequence[str]) -> str | None:
-    """The group an argument list runs (``lfadmin --env-file X user list`` -> ``user``), if any."""
+    """The group (or alias) an argument list runs (``lfadmin --env-file X user list`` -> ``user``)."""
     takes_value = set()
     for ann, default in common.OPTIONS.values():
         if default is None:  # not a flag (in Annotated form Typer reads the first name from `default`)
@@ -123,7 +129,7 @@ def invoked_group(argv: Sequence[str]) -> str | None:
             if arg in takes_value:
                 next(args, None)
             continue
-        return arg if arg in GROUPS else None
+        return arg if arg in GROUPS or arg in ALIASES else None
     return None
 
 

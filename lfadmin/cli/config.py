@@ -122,6 +122,9 @@ def doctor(
     raise typer.Exit(int(report.exit_code))
 
 
+app.command("audit", hidden=True)(doctor)  # the specification's name; `lfadmin config-audit` too
+
+
 def _list_checks(core: Any) -> None:
     rows = [(c.id, c.severity.label, c.scope, c.title) for c in core.checks()]
     if STATE.json:
