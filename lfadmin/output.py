@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from rich.console import Console
     from rich.text import Text
 
@@ -99,6 +101,8 @@ CUT_TO = 24
 is dropped; a row of short columns is worth more than one long name."""
 wide = False
 """``--wide``: every column, full values, nothing dropped or cut."""
+now: datetime | None = None
+"""The time ages are counted from; None: the clock (scripts/gen_docs.py pins it for screenshots)."""
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,7 @@ def _cell(value: Any, col: Col, mode: Literal["short", "wide", "tsv"]) -> str:
             return value.isoformat()
         if mode == "wide":
             return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
-        delta = int((datetime.now(timezone.utc) - value).total_seconds())
+        delta = int(((now or datetime.now(timezone.utc)) - value).total_seconds())
         return f"{_age(delta)} ago" if delta >= 0 else f"in {_age(-delta)}"
     text = str(value)
     if mode == "tsv":
