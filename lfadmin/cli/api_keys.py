@@ -146,7 +146,7 @@ def list_(
     _table(keys)
     for k in keys:
         if k.status != api_keys.OK:
-            output.say(f"{k.id}: {k.status}: {k.detail}")
+            output.say_hanging(f"{k.id}: ", f"{k.status}: {k.detail}")
     output.say(_plural(len(keys), "API key"))
 
 
