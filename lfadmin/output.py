@@ -111,8 +111,9 @@ class Col:
     the rules above whatever the column; ``masked_key`` marks a column of masked API keys."""
 
     header: str
-    only: Literal["wide", "narrow"] | None = None  # wide: only with --wide and piped; narrow: a
-    # summary of wide columns, shown only without them
+    only: Literal["wide", "narrow"] | None = None
+    """"wide": shown only with --wide and when piped; "narrow": a summary of wide columns,
+    shown only without them (a store receipt's ``counts``)."""
     masked_key: bool = False
 
 
