@@ -8,6 +8,8 @@
   The global options are shown once, under ``lfadmin``; each command's own ``--help`` repeats them.
 - ``completions/lfadmin.bash``, ``completions/_lfadmin`` (zsh), ``completions/lfadmin.fish``: what
   ``_LFADMIN_COMPLETE=source_bash|source_zsh|source_fish lfadmin`` prints, with a header line.
+- ``docs/screenshots/*.svg``: what an 80-column terminal shows for a few commands run on the
+  1.13.0 fixture (rich's own SVG export), with the clock pinned so the ages in them never drift.
 
 The help text comes from the docstrings in ``lfadmin/cli/``: edit those, then rerun this script.
 """
@@ -33,6 +35,20 @@ WIDTH = 100
 # shell -> (file name, comment leader); zsh needs "#compdef" on line 1, so its header goes after it.
 SHELLS = {"bash": ("lfadmin.bash", "#"), "zsh": ("_lfadmin", "#"), "fish": ("lfadmin.fish", "#")}
 GLOBAL_PANEL = "Global options"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+SHOT_WIDTH = 80
+SHOT_DB = ROOT / "tests" / "fixtures" / "langflow-1.13.0.db"
+SHOT_MANIFEST = ROOT / "tests" / "fixtures" / "langflow-1.13.0.json"
+SHOT_ENV = "LANGFLOW_AUTO_LOGIN=true\nLANGFLOW_SECRET_KEY=changeme\nLANGFLOW_CORS_ORIGINS=*\n"
+# name -> (arguments, authenticate as admin, exit code); the doctor reads only its --env-file.
+SHOTS = {
+    "user-list": (["user", "list"], True, 0),
+    "api-key-list": (["api-key", "list", "--all"], True, 0),
+    "secrets-check": (["secrets", "check"], True, 0),
+    "config-doctor": (
+        ["config", "doctor", "--env-file", ".env", "--no-database", "--langflow-version", "1.13.0"], False, 12
+    ),
+}
 
 
 def _pin_environment() -> None:
@@ -148,10 +164,78 @@ def render_readme(current: str, cli: Any) -> str:
     return f"{head}{START}\n{reference(cli)}\n{END}{tail}"
 
 
+@contextlib.contextmanager
+def _scene(env: dict[str, str]) -> Iterator[Path]:
+    """A copy of the fixture in a fresh directory (the cwd, so paths print short), and ``env``."""
+    import shutil
+    import tempfile
+
+    saved_env, saved_cwd = dict(os.environ), Path.cwd()
+    with tempfile.TemporaryDirectory() as tmp:
+        here = Path(tmp)
+        shutil.copyfile(SHOT_DB, here / "langflow.db")
+        (here / ".env").write_text(SHOT_ENV)
+        for made in (here / "langflow.db", here / ".env"):
+            made.chmod(0o600)  # not the umask's choice: the doctor reports file modes
+        (here / "config").mkdir(mode=0o700)
+        os.chdir(here)
+        os.environ.update({**env, "HOME": str(here)})
+        try:
+            yield here
+        finally:
+            os.chdir(saved_cwd)
+            os.environ.clear()
+            os.environ.update(saved_env)
+
+
+def screenshots() -> dict[Path, str]:
+    """Each of SHOTS run in-process with stdout and stderr on one recording 80-column terminal."""
+    import json
+    import sqlite3
+    from datetime import datetime, timedelta, timezone
+
+    from rich.console import Console  # noqa: TID251 (a script over the CLI, like lfadmin/cli)
+
+    from lfadmin import cli, output
+
+    manifest = json.loads(SHOT_MANIFEST.read_text())
+    with contextlib.closing(sqlite3.connect(f"file:{SHOT_DB}?immutable=1", uri=True)) as db:
+        made = datetime.fromisoformat(db.execute('SELECT max(create_at) FROM "user"').fetchone()[0])
+    now = made.replace(tzinfo=timezone.utc) + timedelta(days=3, hours=2)  # as if three days later
+    admin_key = next(k["plaintext"] for k in manifest["api_keys"] if k["owner"] == "admin")
+    files = {}
+    for name, (args, auth, code) in SHOTS.items():
+        env = {"LANGFLOW_DATABASE_URL": "sqlite:///langflow.db", "LANGFLOW_CONFIG_DIR": "config"}
+        if auth:
+            env.update({"LANGFLOW_SECRET_KEY": manifest["secret_key"], "LANGFLOW_AUTO_LOGIN": "False",
+                        "LANGFLOW_SUPERUSER": "admin", "LANGFLOW_API_KEY": admin_key})
+        console = Console(record=True, width=SHOT_WIDTH, force_terminal=True, color_system="truecolor",
+                          file=io.StringIO(), highlight=False)
+        saved_argv = sys.argv
+        with _scene(env):
+            output._stdout = output._stderr = console
+            output.now = now
+            sys.argv = ["lfadmin", *args]
+            exit_code = 0
+            try:
+                cli.main()
+            except SystemExit as exc:
+                exit_code = exc.code if isinstance(exc.code, int) else 1
+            finally:
+                sys.argv = saved_argv
+                output._stdout = output._stderr = None
+                output.now = None
+        if exit_code != code:
+            raise RuntimeError(f"lfadmin {' '.join(args)} exited {exit_code}, not {code}:\n{console.export_text()}")
+        files[SCREENSHOTS / f"{name}.svg"] = console.export_svg(title=" ".join(["lfadmin", *args]))
+    return files
+
+
 def expected(cli: Any) -> dict[Path, str]:
     files = {README: render_readme(README.read_text(encoding="utf-8"), cli)}
     for shell, (name, _) in SHELLS.items():
         files[COMPLETIONS / name] = completion(cli, shell)
+    files.update(screenshots())
     return files
 
 

@@ -394,3 +394,20 @@ def test_docs_list_every_check_as_registered() -> None:
     for c in checks():
         rows.append(f"| `{c.id}` | {c.severity.label} | **{c.title}.** {c.help} | {'; '.join(c.references)} |")
     assert body == "\n".join(rows)
+
+
+# -- the specification's names: `config-audit`, `config audit` ---------------------------------
+
+
+@pytest.mark.parametrize("alias", [["config-audit"], ["config", "audit"]], ids=["config-audit", "config audit"])
+def test_config_audit_is_a_hidden_alias_of_config_doctor(tmp_path: Path, alias: list[str]) -> None:
+    env = write_env(tmp_path, RISKY)
+    args = ["--env-file", str(env), "--no-database", "--format", "json"]
+    doctor_run, alias_run = run("config", "doctor", *args), run(*alias, *args)
+    assert alias_run.exit_code == doctor_run.exit_code == 12
+    assert (alias_run.stdout, alias_run.stderr) == (doctor_run.stdout, doctor_run.stderr)
+    assert run("--env-file", str(env), *alias, "--list-checks", "--json").json == run(
+        "config", "doctor", "--list-checks", "--json"
+    ).json
+    for helped in (run("--help"), run("config", "--help")):
+        assert "audit" not in helped.stdout  # hidden: `config doctor` is the documented name

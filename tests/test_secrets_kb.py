@@ -144,7 +144,7 @@ def test_check_counts_sidecars(lfdb: LangflowDB, kbs: dict[str, Path]) -> None:
                 "only, not in the exit code\n") in human.stderr
         assert "Error:" not in human.stderr
     row = next(line for line in human.stdout.splitlines() if STORE in line)
-    assert [cell.strip() for cell in row.strip("│ ").split("│")] == [STORE, "3", "2", "0", "1", "0", "0", "0"]
+    assert row.split("\t") == [STORE, "3", "2", "0", "1", "0", "0", "0"]  # piped: tab-separated, every count
 
 
 def test_doctor_counts_sidecars_where_the_release_reads_them(lfdb: LangflowDB, kbs: dict[str, Path]) -> None:

@@ -5,6 +5,7 @@ exit code; anything else is a bug, reported in one line (``--debug`` shows the t
 """
 
 import importlib
+import inspect
 import os
 import sys
 from collections.abc import Sequence
@@ -28,6 +29,9 @@ GROUPS: dict[str, tuple[str, bool]] = {
     "config": ("lfadmin.cli.config", False),
 }
 _ROOT_ORDER = ["user", "users", "api-key", "api-keys", "superuser", "secrets", "config"]
+# Hidden root commands that are another group's command: name -> (module, function). The
+# specification lfadmin was built from calls the doctor `config-audit` (also `config audit`).
+ALIASES: dict[str, tuple[str, str]] = {"config-audit": ("lfadmin.cli.config", "doctor")}
 
 
 def make_app(only: str | None = None, *, root_help: bool = False) -> typer.Typer:
@@ -55,9 +59,54 @@ def make_app(only: str | None = None, *, root_help: bool = False) -> typer.Typer
                 stub.callback()(registered.callback)
                 group = stub
             root.add_typer(group, name=name, hidden=hidden)
+    for name, (module, function) in ALIASES.items():
+        if only is None or name == only:
+            root.command(name, hidden=True)(getattr(importlib.import_module(module), function))
     root.callback()(root_callback)
     root.command()(info)
+    _reflow_help(root)
     return root
+
+
+def reflow(doc: str | None) -> str | None:
+    """A docstring as help: each paragraph one line, for the terminal to wrap at its width;
+    a ``\\b`` line starts a block kept verbatim (examples) up to the next blank line or ``\\b``.
+
+    Typer's rich help keeps a docstring's single line breaks, so a paragraph broken at 96
+    columns in the source broke mid-sentence at 80. Each line of a verbatim block starts with
+    ``\\b``, which rich does not print: it holds the line's indentation against the dedenting
+    Typer does, so examples are indented the same under every command."""
+    if not doc:
+        return doc
+    out: list[str] = []
+    for para in inspect.cleandoc(doc).split("\n\n"):
+        blocks: list[list[str]] = [[]]
+        verbatim = [False]
+        for line in para.split("\n"):
+            if line.strip() == "\b":
+                blocks.append([])
+                verbatim.append(True)
+            else:
+                blocks[-1].append(line)
+        out += [
+            "\n".join("\b" + ln for ln in lines) if keep else " ".join(ln.strip() for ln in lines)
+            for lines, keep in zip(blocks, verbatim, strict=True)
+            if lines
+        ]
+    return "\n\n".join(out)
+
+
+def _reflow_help(app: typer.Typer) -> None:
+    """Every command's and group's help through ``reflow``, from the source docstring (kept
+    aside: an app is built on each run, several times in one test process)."""
+    infos = [app.registered_callback, *app.registered_commands]
+    for info in infos:
+        if info is not None and info.callback is not None:
+            source = info.callback.__dict__.setdefault("_source_doc", info.callback.__doc__)
+            info.callback.__doc__ = reflow(source)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            _reflow_help(group.typer_instance)
 
 
 def wants_root_help(argv: Sequence[str]) -> bool:
@@ -66,7 +115,7 @@ def wants_root_help(argv: Sequence[str]) -> bool:
 
 
 def invoked_group(argv: Sequence[str]) -> str | None:
-    """The group an argument list runs (``lfadmin --env-file X user list`` -> ``user``), if any."""
+    """The group (or alias) an argument list runs (``lfadmin --env-file X user list`` -> ``user``)."""
     takes_value = set()
     for ann, default in common.OPTIONS.values():
         if default is None:  # not a flag (in Annotated form Typer reads the first name from `default`)
@@ -80,7 +129,7 @@ def invoked_group(argv: Sequence[str]) -> str | None:
             if arg in takes_value:
                 next(args, None)
             continue
-        return arg if arg in GROUPS else None
+        return arg if arg in GROUPS or arg in ALIASES else None
     return None
 
 
@@ -150,7 +199,7 @@ def info() -> None:
         ("config dir", data["config_dir"]),
         ("secret key", data["secret_key_source"] or "none yet (Langflow would generate one)"),
     ]
-    output.table(["", ""], rows, show_header=False)
+    output.record(rows)
 
 
 def _after_commit() -> str:

@@ -36,20 +36,23 @@ def _fmt_time(value: Any) -> str:
 
 
 def _table(keys: list[Any], *, title: str | None = None) -> None:
+    # By importance: which key, whose, does it work; then its history; "active" only with
+    # --wide (the status already says "inactive" when it matters).
     output.table(
-        ["id", "name", "owner", "key", "created", "last used", "uses", "active", "expires", "status"],
+        ["id", "name", "owner", "status", output.Col("key", masked_key=True), "last used", "expires", "uses",
+         "created", output.Col("active", only="wide")],
         [
             (
-                str(k.id),
-                k.name or "-",
+                k.id,
+                k.name,
                 k.owner or "(deleted)",
-                k.masked,
-                _fmt_time(k.created_at),
-                _fmt_time(k.last_used_at),
-                k.total_uses,
-                "yes" if k.is_active else "no",
-                _fmt_time(k.expires_at),
                 k.status,
+                k.masked,
+                k.last_used_at,
+                k.expires_at,
+                k.total_uses,
+                k.created_at,
+                "yes" if k.is_active else "no",
             )
             for k in keys
         ],
@@ -144,14 +147,21 @@ def list_(
     _table(keys)
     for k in keys:
         if k.status != api_keys.OK:
-            output.say(f"{k.id}: {k.status}: {k.detail}")
+            output.say_hanging(f"{k.id}: ", f"{k.status}: {k.detail}")
     output.say(_plural(len(keys), "API key"))
 
 
 @app.command()
 @common
 def revoke(
-    key: Annotated[str, typer.Argument(metavar="KEY_ID_OR_NAME", help="The key's id or name.", show_default=False)],
+    key: Annotated[
+        str,
+        typer.Argument(
+            metavar="KEY_ID_OR_NAME",
+            help="The key's name, its id, or a unique start of its id (as the list shows it).",
+            show_default=False,
+        ),
+    ],
     user: Annotated[
         str | None,
         typer.Option("--user", metavar="NAME", help="Look the name up among this user's keys.", show_default=False),
@@ -161,7 +171,7 @@ def revoke(
 
     \b
         lfadmin api-key revoke ci
-        lfadmin api-key revoke 3f0c9a4e-5d1b-4a8e-9f59-4f1f5b8f2c11
+        lfadmin api-key revoke 3f0c9a4e
     """
     from lfadmin.core import api_keys
 

@@ -35,6 +35,7 @@ class State:
     langflow_version: str | None = None
     force_unknown_schema: bool = False
     json: bool = False
+    wide: bool = False
     quiet: bool = False
     debug: bool = False
     as_user: str | None = None
@@ -85,6 +86,12 @@ ForceOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.", rich_help_panel=PANEL)]
+WideOpt = Annotated[
+    bool,
+    typer.Option(
+        "--wide", help="Tables on a terminal: every column, full ids and times.", rich_help_panel=PANEL
+    ),
+]
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="Only data and errors; no chatter.", rich_help_panel=PANEL)
 ]
@@ -121,6 +128,7 @@ OPTIONS: dict[str, Any] = {
     "langflow_version": (VersionOpt, None),
     "force_unknown_schema": (ForceOpt, False),
     "json": (JsonOpt, False),
+    "wide": (WideOpt, False),
     "quiet": (QuietOpt, False),
     "debug": (DebugOpt, False),
     "as_user": (AsOpt, None),
@@ -135,6 +143,7 @@ def apply(**values: Any) -> None:
         if value not in (None, False):
             setattr(STATE, name, value)
     output.quiet = STATE.quiet
+    output.wide = STATE.wide
 
 
 def common(func: F) -> F:
@@ -179,6 +188,7 @@ def reset() -> None:
     for f in fields(State):
         setattr(STATE, f.name, f.default)
     output.quiet = False
+    output.wide = False
 
 
 # -- progress ----------------------------------------------------------------------------------

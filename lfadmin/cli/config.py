@@ -125,6 +125,9 @@ def doctor(
     raise typer.Exit(int(report.exit_code))
 
 
+app.command("audit", hidden=True)(doctor)  # the specification's name; `lfadmin config-audit` too
+
+
 def _write_report(path: Path, text: str) -> None:
     try:
         path.write_text(text, encoding="utf-8")
@@ -141,6 +144,9 @@ def _list_checks(core: Any) -> None:
 
 
 def _render(report: Any, output_file: Path | None) -> None:
+    """The report for people. Every line goes through ``output.hanging``: on a terminal a line
+    that wraps stays under its own indent (evidence under evidence, a fix under its text); in a
+    pipe or an ``-o`` file nothing wraps."""
     import io
 
     from rich.console import Console
@@ -148,16 +154,18 @@ def _render(report: Any, output_file: Path | None) -> None:
 
     buffer = io.StringIO() if output_file is not None else None
     console = output.out_console() if buffer is None else Console(file=buffer, no_color=True, width=120)
-    head = Text("Langflow config doctor", style="bold")
-    head.append(f"  Langflow {report.langflow_version} ({report.version_source})", style="")
-    console.print(head)
+
+    def line(lead: str | Text, text: str | Text = "") -> None:
+        output.hanging(lead, text, console=console)
+
+    release = f"Langflow {report.langflow_version} ({report.version_source})"
+    line(Text("Langflow config doctor  ", style="bold"), release)
     db = report.database
-    console.print(
-        Text(
-            f"env file: {report.env_file or '(none: this shell environment)'}    database: {db.status}"
-            + (f" {db.url}" if db.url else "")
-            + (f" ({db.reason})" if db.reason and db.status == "failed" else "")
-        )
+    line(
+        "env file: ",
+        f"{report.env_file or '(none: this shell environment)'}    database: {db.status}"
+        + (f" {db.url}" if db.url else "")
+        + (f" ({db.reason})" if db.reason and db.status == "failed" else ""),
     )
     by_sev: dict[str, list[Any]] = {}
     for f in report.findings:
@@ -169,15 +177,15 @@ def _render(report: Any, output_file: Path | None) -> None:
         console.print()
         console.print(Text(f" {sev.upper()} ({len(items)}) ", style=SEVERITY_STYLE[sev]))
         for f in items:
-            _render_finding(console, f)
+            _render_finding(line, f)
     if report.suppressed:
         console.print()
         console.print(Text(f" SUPPRESSED ({len(report.suppressed)}) ", style="dim"))
         for f in report.suppressed:
             s = f.suppression
-            line = Text(f"  {f.id}  {f.severity.label}  {f.check.title}", style="dim")
-            line.append(f"  — {s.reason} ({s.source}" + (f", until {s.expires}" if s.expires else "") + ")")
-            console.print(line)
+            text = Text(f.check.title, style="dim")
+            text.append(f"  — {s.reason} ({s.source}" + (f", until {s.expires}" if s.expires else "") + ")")
+            line(Text(f"  {f.id}  {f.severity.label}  ", style="dim"), text)
     counts = report.counts()
     console.print()
     summary = ", ".join(f"{counts[k]} {k}" for k in ("critical", "high", "medium", "low", "info"))
@@ -189,26 +197,27 @@ def _render(report: Any, output_file: Path | None) -> None:
         verdict += "; database part failed"
     if report.exit_code:
         verdict += f": exit {int(report.exit_code)}"
-    console.print(Text(f"Summary: {summary}. {verdict}.", style="bold"))
+    line(Text("Summary: ", style="bold"), Text(f"{summary}. {verdict}.", style="bold"))
     if buffer is not None and output_file is not None:
         _write_report(output_file, buffer.getvalue())
         output.say(f"wrote {output_file}")
 
 
-def _render_finding(console: Any, f: Any) -> None:
+def _render_finding(line: Any, f: Any) -> None:
     from rich.text import Text
 
-    line = Text("  ")
-    line.append(f.id, style=SEVERITY_STYLE[f.severity.label])
-    line.append(f"  {f.check.title}", style="bold")
-    console.print(line)
-    console.print(Text(f"      {f.message}"))
+    lead = Text("  ")
+    lead.append(f.id, style=SEVERITY_STYLE[f.severity.label])
+    lead.append("  ")
+    line(lead, Text(f.check.title, style="bold"))
+    indent = " " * 6
+    line(indent, f.message)
     for ev in f.evidence:
-        console.print(Text(f"      {ev.variable} = {ev.value}   ({ev.source})", style="dim"))
+        line(indent, Text(f"{ev.variable} = {ev.value}   ({ev.source})", style="dim"))
     if f.details and f.details.get("examples"):
         for ex in f.details["examples"][:5]:
-            console.print(Text(f"      - {ex}", style="dim"))
+            line(indent + "- ", Text(str(ex), style="dim"))
     if f.fix:
-        console.print(Text(f"      fix: {f.fix}", style="green"))
+        line(Text(indent + "fix: ", style="green"), Text(f.fix, style="green"))
     if f.hint:
-        console.print(Text(f"      {f.hint}", style="green"))
+        line(indent, Text(f.hint, style="green"))

@@ -56,8 +56,22 @@ def _type(value: str | None) -> str | None:
         raise InvalidInput(f"--type must be credential or generic, not {value!r}") from None
 
 
-def _ts(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+_ENV = {True: "yes", False: "no", None: None}
+
+
+def _receipt(columns: list[str], rows: list[tuple[Any, ...]], title: str | None = None) -> None:
+    """A store receipt: on a terminal a row per store with only its non-zero counts (``14 ok, 1
+    legacy``), which fits 80 columns; --wide and piped output: a column per count."""
+    summary = [
+        (*row[:2], ", ".join(f"{n} {name}" for name, n in zip(columns[2:], row[2:], strict=True) if n) or None)
+        for row in rows
+    ]
+    output.table(
+        [columns[0], columns[1], output.Col("counts", only="narrow"),
+         *(output.Col(c, only="wide") for c in columns[2:])],
+        [(*short, *row[2:]) for short, row in zip(summary, rows, strict=True)],
+        title=title,
+    )
 
 
 # == variables ==================================================================================
@@ -74,10 +88,10 @@ def list_(
 ) -> None:
     """List global variables: owner, type, fields, status and a fingerprint — never the value.
 
-    \b
     Status: ok; legacy (opens only with the other short-key derivation); undecryptable;
     plaintext (a credential stored in clear); encrypted-generic (1.6-era Generic that 1.10+
     hides); plain-expected (a Generic in clear, as 1.8+ store it).
+
     \b
         lfadmin secrets list --user alice
         lfadmin secrets list --json | jq '.variables[] | select(.status != "ok")'
@@ -92,12 +106,12 @@ def list_(
         output.emit_json({"variables": [v.to_json() for v in rows]})
         return
     output.table(
-        ["name", "owner", "type", "fields", "created", "updated", "env", "status", "fingerprint"],
+        ["name", "owner", "type", "status", "fields", "fingerprint", "updated", "created",
+         output.Col("env", only="wide")],
         [
             (
-                v.name, v.owner, v.type or "-", ",".join(v.default_fields) or "-", _ts(v.created_at),
-                _ts(v.updated_at), {True: "yes", False: "no", None: "-"}[v.environment_managed],
-                v.status, v.fingerprint or "-",
+                v.name, v.owner, v.type, v.status, ",".join(v.default_fields) or None, v.fingerprint,
+                v.updated_at, v.created_at, _ENV[v.environment_managed],
             )
             for v in rows
         ],
@@ -181,16 +195,13 @@ def show(
     if STATE.json:
         output.emit_json(info.to_json())
         return
-    output.table(
-        ["field", "value"],
+    output.record(
         [
-            ("name", info.name), ("owner", info.owner), ("id", str(info.id)), ("type", info.type or "-"),
-            ("fields", ", ".join(info.default_fields) or "-"), ("created", _ts(info.created_at)),
-            ("updated", _ts(info.updated_at)),
-            ("environment-managed", {True: "yes", False: "no", None: "-"}[info.environment_managed]),
-            ("status", info.status), ("fingerprint", info.fingerprint or "-"),
-        ],
-        show_header=False,
+            ("name", info.name), ("owner", info.owner), ("id", info.id), ("type", info.type),
+            ("fields", ", ".join(info.default_fields) or None), ("created", info.created_at),
+            ("updated", info.updated_at), ("environment-managed", _ENV[info.environment_managed]),
+            ("status", info.status), ("fingerprint", info.fingerprint),
+        ]
     )
 
 
@@ -289,9 +300,10 @@ def check() -> None:
         output.emit_json(report.to_json())
     else:
         k = report.key
-        output.say(
-            f"secret key: {k.fingerprint or 'none'} from {k.source or '-'} ({k.length} characters, "
-            f"derivation {k.derivation or '-'}), Langflow {report.release}"
+        output.say_hanging(
+            "secret key: ",
+            f"{k.fingerprint or 'none'} from {k.source or '-'} ({k.length} characters, "
+            f"derivation {k.derivation or '-'}), Langflow {report.release}",
         )
         rows = []
         for r in report.stores:
@@ -300,21 +312,23 @@ def check() -> None:
             c = r.counts
             rows.append((r.store, r.values, c["ok"], c["legacy"], c["undecryptable"], c["plaintext"],
                          c["encrypted-generic"], c["plain-expected"]))
-        output.table(
-            ["store", "values", "ok", "legacy", "undecryptable", "plaintext", "enc. generic", "plain (expected)"],
+        _receipt(
+            ["store", "values", "ok", "legacy", "undecryptable", "plaintext", "encrypted-generic",
+             "plain-expected"],
             rows,
         )
         # A missing knowledge-bases directory is the usual case, not a schema's: not listed.
         absent = [r.store for r in report.stores if not r.present and r.store != kb_sidecars.STORE]
         if absent:
-            output.say("not in this schema: " + ", ".join(absent))
+            output.say_hanging("not in this schema: ", ", ".join(absent))
         for r in report.stores:
             for status, labels in r.examples.items():
-                output.say(f"  {r.store} {status}: " + "; ".join(labels))
+                output.say_hanging(f"  {r.store} {status}: ", "; ".join(labels))
             if r.advisory and r.values:
-                output.say(
-                    f"  {r.store}: Langflow {report.release} never decrypts these legacy keys; "
-                    "counted for a downgrade only, not in the exit code"
+                output.say_hanging(
+                    f"  {r.store}: ",
+                    f"Langflow {report.release} never decrypts these legacy keys; "
+                    "counted for a downgrade only, not in the exit code",
                 )
     for p in report.key.problems:
         output.warn(f"secret key: {p}")
@@ -439,7 +453,7 @@ def rotate(
              r.plaintext_left, r.undecryptable, r.verified)
             for r in receipt.stores if r.present
         ]
-        output.table(
+        _receipt(
             ["store", "rows", "re-encrypted", "healed legacy", "generic → plain", "already new",
              "plaintext left", "undecryptable", "verified"],
             rows,
@@ -500,7 +514,7 @@ def scan_flows(
     else:
         output.table(
             ["table", "flow", "owner", "node", "field", "where", "reason", "fingerprint"],
-            [(f.table, f.flow_name or str(f.flow_id), f.owner or "-", f.node, f.field, f.location,
+            [(f.table, f.flow_name or f.flow_id, f.owner, f.node, f.field, f.location,
               f.reason, f.fingerprint) for f in findings],
         )
     n = len(findings)

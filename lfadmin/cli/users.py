@@ -37,10 +37,6 @@ PasswordEnv = Annotated[
 ]
 
 
-def _fmt_time(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
-
-
 def _new_password(stdin: bool, env_var: str | None) -> str:
     from lfadmin.langflow.crypto import check_password_acceptable, password_truncated
 
@@ -70,20 +66,20 @@ def _new_password(stdin: bool, env_var: str | None) -> str:
 
 
 def _show_user(user: Any, extra: dict[str, Any] | None = None) -> None:
-    rows = [
+    rows: list[tuple[str, Any]] = [
         ("username", user.username),
-        ("id", str(user.id)),
+        ("id", user.id),
         ("active", "yes" if user.is_active else "no"),
         ("superuser", "yes" if user.is_superuser else "no"),
-        ("created", _fmt_time(user.created_at)),
-        ("updated", _fmt_time(user.updated_at)),
-        ("last login", _fmt_time(user.last_login_at)),
+        ("created", user.created_at),
+        ("updated", user.updated_at),
+        ("last login", user.last_login_at),
     ]
     if user.retired_at:
-        rows.append(("retired", _fmt_time(user.retired_at)))
+        rows.append(("retired", user.retired_at))
     for k, v in (extra or {}).items():
         rows.append((k, v))
-    output.table(["field", "value"], rows, show_header=False)
+    output.record(rows)
 
 
 @app.command("list")
@@ -109,14 +105,15 @@ def list_(
         output.emit_json({"users": [u.to_json() for u in rows]})
         return
     output.table(
-        ["username", "active", "superuser", "created", "last login"],
+        ["username", "active", "superuser", "created", "last login", output.Col("id", only="wide")],
         [
             (
                 u.username,
                 "yes" if u.is_active else ("retired" if u.retired_at else "no"),
                 "yes" if u.is_superuser else "no",
-                _fmt_time(u.created_at),
-                _fmt_time(u.last_login_at),
+                u.created_at,
+                u.last_login_at,
+                u.id,
             )
             for u in rows
         ],

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from lfadmin.core import ids
 from lfadmin.core.session import Progress, Session
 from lfadmin.core.users import find_user_by_id, get_user
 from lfadmin.errors import Conflict, InvalidInput, NotFound, Refused
@@ -346,7 +347,8 @@ def _actor_id(s: Session) -> uuid.UUID:
 
 
 def get_key(s: Session, ref: str, *, owner: str | None = None) -> ApiKeyRecord:
-    """One key by id (with or without dashes) or by name, optionally of one owner."""
+    """One key by id (with or without dashes), by name, or by a unique prefix of its id (a name
+    wins over a prefix, as a ref does in git), optionally of one owner."""
     where, params = [], {}
     if owner is not None:
         where.append("k.user_id = :u")
@@ -358,14 +360,18 @@ def get_key(s: Session, ref: str, *, owner: str | None = None) -> ApiKeyRecord:
             return found[0]
     found = _records(s, " WHERE " + " AND ".join([*where, "k.name = :n"]), n=ref, **params)
     whose = f" of {owner!r}" if owner is not None else ""
-    if not found:
+    if not found:  # a short id, as the listing shows it
+        rows = _exec(s, "SELECT k.id FROM apikey k" + (" WHERE " + " AND ".join(where) if where else ""), **params)
+        prefixed = ids.match(ref, (s.codec.read_uuid(r[0]) for r in rows), what="API key")
+        if prefixed is not None:
+            return _records(s, " WHERE k.id = :i", i=s.codec.uuid(prefixed))[0]
         raise NotFound(
             f"no API key{whose} with id or name {ref!r}",
             hint="see the keys with: lfadmin api-key list --all",
         )
     if len(found) > 1:
-        ids = ", ".join(f"{k.id} ({k.owner})" for k in found)
-        raise InvalidInput(f"{len(found)} API keys{whose} are named {ref!r}: {ids}", hint="revoke by id")
+        listed = ", ".join(f"{k.id} ({k.owner})" for k in found)
+        raise InvalidInput(f"{len(found)} API keys{whose} are named {ref!r}: {listed}", hint="revoke by id")
     return found[0]
 
 
