@@ -202,7 +202,7 @@ def test_password_with_an_unencoded_at_reaches_the_right_host(pg: LangflowDB, pg
     assert res.exit_code == 0, res
     assert (res.json["database_url"], res.json["database_source"]) == (masked, "--database-url")
     res = run("--database-url", url, "info")
-    assert f" {masked}  (--database-url) " in res.stdout
+    assert f"database\t{masked}  (--database-url)\n" in res.stdout  # piped: field<TAB>value
     res = run("--database-url", url, "config", "doctor", "--json")
     assert (res.json["database"]["status"], res.json["database"]["url"]) == ("checked", masked)
     assert "ssW0rdX" not in res.stdout + res.stderr
