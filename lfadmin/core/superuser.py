@@ -8,7 +8,8 @@ Rules, and where they differ from Langflow's command on purpose:
   inactive and retired superusers too, which leaves a database whose only superuser was retired
   with no way in short of editing it; here that is first-time setup again, and audited as such.
 - AUTO_LOGIN=True: everyone is effectively a superuser (the seed documentation), so no
-  credentials are needed, with a warning that the server forces its default account.
+  credentials are needed, with a warning that the server forces its default account; the
+  auto-login account must still exist and be an active superuser (``lfadmin.core.auth``).
 - An existing name is an error (Langflow prints "Superuser creation failed." and exits 0, or
   "created successfully" for an existing superuser while changing nothing).
 - Never a never-logged-in superuser named ``langflow`` with AUTO_LOGIN off
@@ -21,7 +22,9 @@ superuser without authenticating one, only when all of these hold - AUTO_LOGIN i
 superuser exists (otherwise first-time setup applies and break-glass is not needed),
 ``LANGFLOW_ENABLE_SUPERUSER_CLI`` is *explicitly* true (the default is not enough), a reason is
 given, and the operator presents the server's secret key, proven by decrypting a value the
-server encrypted in this database. Refusals of a presented key are audited too.
+server encrypted in this database. With no such value it is refused: the only other thing to
+compare with is the secret key lfadmin was given, which is the invoker's own. Refusals of a
+presented key are audited too.
 """
 
 from __future__ import annotations
