@@ -370,3 +370,16 @@ def test_no_audit_record_no_value(lfdb: LangflowDB, tmp_path: Path) -> None:
         f"Error: cannot write the audit trail {blocked} (LFADMIN_AUDIT_LOG (environment)): Is a directory "
         "(fix its permissions or set LFADMIN_AUDIT_LOG to a writable file)\n"
     )
+
+
+def test_a_powerless_forced_account_on_1_6(db169: LangflowDB) -> None:
+    """1.6 forces the auto-login account to ``langflow``: LANGFLOW_SUPERUSER is no way out there."""
+    db169.execute('UPDATE "user" SET username = :n WHERE username = :o', n="langflow", o="alice")
+    r = run("user", "list", env={**db169.env, "LANGFLOW_SUPERUSER": "admin"})
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        7,
+        "",
+        "Error: LANGFLOW_AUTO_LOGIN=True (the default of Langflow 1.6.0 – 1.6.9): the auto-login account "
+        "'langflow' is not a superuser, so it cannot act as a superuser (set LANGFLOW_AUTO_LOGIN=false and "
+        "authenticate)\n",
+    )

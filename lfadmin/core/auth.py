@@ -138,7 +138,11 @@ def _by_auto_login(s: Session, why: str) -> Actor:
         what = " and ".join(word for word, bad in flaws if bad)
         raise AuthFailed(
             f"{rule}: the auto-login account {name!r} is {what}, so it cannot act as a superuser",
-            hint="set LANGFLOW_SUPERUSER to an active superuser, or set LANGFLOW_AUTO_LOGIN=false and authenticate",
+            hint=(
+                "set LANGFLOW_AUTO_LOGIN=false and authenticate"
+                if s.schema.superuser_forced_under_auto_login  # 1.6 ignores LANGFLOW_SUPERUSER here
+                else "set LANGFLOW_SUPERUSER to an active superuser, or set LANGFLOW_AUTO_LOGIN=false and authenticate"
+            ),
         )
     return Actor(
         row.username,
@@ -167,8 +171,7 @@ def _by_password(s: Session, username: str, password: str, rule: str, source: st
         proven = (s.schema.proven_lo or s.schema.lo) >= (1, 10, 0)
         raise AuthFailed(
             f"{rule}: Langflow {s.schema.proven_label if proven else s.schema.release_label} refuses "
-            "the legacy default password "
-            f"for {username!r}"
+            f"the legacy default password for {username!r}"
         )
     row = users.find_user(s, username)
     stored = users.password_hash(s, row.id) if row is not None else None
