@@ -178,12 +178,12 @@ def test_create_refuses_unauthenticated_invokers(lfdb: LangflowDB) -> None:
     lfdb.execute('UPDATE "user" SET is_active = :f WHERE username = :u', f=off, u="root2")
     snap = lfdb.snapshot()
     r = lfdb.run("api-key", "create", LANGFLOW_SUPERUSER_PASSWORD="not-the-password")
-    assert_one_error(r, 7, "wrong password for 'admin'")
+    assert_one_error(r, 7, "authentication as 'admin' failed: wrong password, or not an existing active superuser")
     r = lfdb.run("api-key", "create", user="root2")
-    assert_one_error(r, 7, "superuser 'root2' is inactive")
+    assert_one_error(r, 7, "authentication as 'root2' failed: wrong password, or not an existing active superuser")
     alice_key = manifest_key(lfdb, "alice-key")["plaintext"]
     r = lfdb.run("api-key", "create", "--api-key-stdin", input=alice_key, user=None, LANGFLOW_AUTO_LOGIN="False")
-    assert_one_error(r, 7, "belongs to 'alice', who is not a superuser")
+    assert_one_error(r, 7, "the API key does not authenticate an active superuser")
     assert alice_key not in r.stderr
     assert lfdb.snapshot() == snap
 

@@ -7,9 +7,11 @@ bcrypt or a database driver may be among them. One import at module level in ``l
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -95,6 +97,9 @@ def test_the_runner_would_notice(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     db = tmp_path / "langflow.db"
     shutil.copyfile(Path(__file__).parent / "fixtures" / "langflow-1.6.9.db", db)
+    # AUTO_LOGIN (1.6.9's default) acts as 'langflow', which Langflow's startup would have created.
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("UPDATE user SET username = 'langflow' WHERE username = 'root2'")
     proc = subprocess.run(
         [sys.executable, "-c", RUNNER, str(report), json.dumps(["--database-url", f"sqlite:///{db}", "-q", "user", "list"])],
         capture_output=True, text=True, timeout=120,

@@ -8,6 +8,7 @@ codes at all, even where Typer would force a terminal (GITHUB_ACTIONS, FORCE_COL
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -28,9 +29,14 @@ COLOUR_ENV = ("NO_COLOR", "FORCE_COLOR", "PY_COLORS", "GITHUB_ACTIONS", "TTY_COM
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """Environment for a copy of the 1.6.9 database (its AUTO_LOGIN default needs no credentials)."""
+    """Environment for a copy of the 1.6.9 database (its AUTO_LOGIN default needs no credentials,
+    once the auto-login account exists: Langflow's startup creates ``langflow``; root2 plays it)."""
+    import sqlite3
+
     path = tmp_path / "langflow.db"
     shutil.copyfile(FIXTURES / "langflow-1.6.9.db", path)
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("UPDATE user SET username = 'langflow' WHERE username = 'root2'")
     yield {"LANGFLOW_DATABASE_URL": f"sqlite:///{path}", "LANGFLOW_CONFIG_DIR": str(tmp_path / "cfg")}
 
 

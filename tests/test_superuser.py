@@ -143,6 +143,8 @@ def test_first_time_setup_needs_no_authentication(lfdb: LangflowDB) -> None:
 
 
 def test_auto_login_needs_no_credentials_but_warns(lfdb: LangflowDB) -> None:
+    # The auto-login account must exist (Langflow's startup creates it): root2 plays it.
+    lfdb.execute("UPDATE \"user\" SET username = 'langflow' WHERE username = 'root2'")
     r = run(
         "superuser",
         "-u",
@@ -257,19 +259,19 @@ def test_refusals_leave_the_database_unchanged(lfdb: LangflowDB) -> None:
             "wrong password",
             lfdb.run("superuser", *ops, OPS_PW=NEW_PW, LANGFLOW_SUPERUSER_PASSWORD="wrong"),
             7,
-            "wrong password for 'admin'",
+            "authentication as 'admin' failed: wrong password, or not an existing active superuser",
         ),
         (
             "inactive superuser",
             lfdb.run("superuser", *ops, OPS_PW=NEW_PW, user="root2"),
             7,
-            "superuser 'root2' is inactive",
+            "authentication as 'root2' failed: wrong password, or not an existing active superuser",
         ),
         (
             "non-superuser's key",
             run("superuser", *ops, "--api-key-stdin", input=key, env=no_auth(lfdb, OPS_PW=NEW_PW)),
             7,
-            "belongs to 'alice', who is not a superuser",
+            "the API key does not authenticate an active superuser",
         ),
         (
             "no credentials",

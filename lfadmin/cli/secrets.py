@@ -174,24 +174,19 @@ def show(
         lfadmin secrets show OPENAI_API_KEY --user alice
         lfadmin secrets show OPENAI_API_KEY --user alice --reveal
     """
-    from datetime import datetime, timezone
-
     from lfadmin.core import secrets
 
-    with session(write=False) as s:
-        info, value = secrets.get_variable(s, name, user)
-        actor = s.actor.describe() if s.actor else "?"
     if reveal:
-        if value is None:
-            raise Undecryptable(f"variable {name!r} of {user!r} does not decrypt under the secret key in effect")
+        with session(write=False) as s:
+            info, value, trail = secrets.reveal_variable(s, name, user)
+            actor = s.actor.describe() if s.actor else "?"
         if info.status in _NOT_AS_LANGFLOW_READS:
             output.warn(f"variable {name!r} is {info.status}: {_NOT_AS_LANGFLOW_READS[info.status]}")
-        output.warn(
-            f"audit: {actor} revealed variable {name!r} of user {user!r} "
-            f"at {datetime.now(timezone.utc).isoformat(timespec='seconds')}"
-        )
+        output.warn(f"audit: {actor} revealed variable {name!r} of user {user!r}; recorded in {trail}")
         output.emit_secret(value)
         return
+    with session(write=False) as s:
+        info, _ = secrets.get_variable(s, name, user)
     if STATE.json:
         output.emit_json(info.to_json())
         return

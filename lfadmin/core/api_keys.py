@@ -30,12 +30,13 @@ from lfadmin.langflow.crypto import (
 from lfadmin.langflow.storage import iso, utcnow
 
 if TYPE_CHECKING:
+    from lfadmin.langflow.env import Value
     from lfadmin.langflow.settings import SecretKey
 
 
 @dataclass(frozen=True)
 class KeyMatch:
-    key_id: uuid.UUID | None  # None for API_KEY_SOURCE=env
+    key_id: uuid.UUID
     user_id: uuid.UUID
 
 
@@ -45,23 +46,29 @@ def _exec(s: Session, sql: str, **params: Any) -> Any:
     return s.conn.execute(text(sql), params)
 
 
+def static_env_key(s: Session, presented: str) -> Value | None:
+    """``LANGFLOW_API_KEY`` when ``presented`` is it and ``API_KEY_SOURCE=env`` makes it the
+    server's key (1.7.3+; Langflow maps it to the configured superuser).
+
+    lfadmin reads that variable from the environment of whoever runs it, so a match proves
+    nothing: ``authenticate_key`` never accepts it, and the caller says why."""
+    if s.schema.lo < (1, 7, 3) or s.settings.env.text("API_KEY_SOURCE", "db") != "env":
+        return None
+    static = s.settings.env.exact("LANGFLOW_API_KEY")
+    if static is not None and hmac.compare_digest(static.raw.encode(), presented.encode()):
+        return static
+    return None
+
+
 def authenticate_key(s: Session, presented: str) -> KeyMatch | None:
-    """Which user ``presented`` authenticates as, by the detected release's rules (CONTRACT §4.1).
+    """Which user ``presented`` authenticates as among the keys stored in the database, by the
+    detected release's rules (CONTRACT §4.1).
 
     Read-only: unlike Langflow we neither count the use nor backfill a missing hash.
     The owner's ``is_active`` is the caller's to check (every release refuses inactive owners).
+    ``API_KEY_SOURCE=env``'s static key is not looked at (``static_env_key``).
     """
-    from lfadmin.core.users import find_user
-
     schema, c = s.schema, s.codec
-    # API_KEY_SOURCE=env (1.7.3+): the static LANGFLOW_API_KEY maps to the configured superuser.
-    if schema.lo >= (1, 7, 3) and s.settings.env.text("API_KEY_SOURCE", "db") == "env":
-        static = s.settings.env.exact("LANGFLOW_API_KEY")
-        if static is not None and hmac.compare_digest(static.raw, presented):
-            user = find_user(s, s.settings.superuser_name().raw)
-            if user is not None:
-                return KeyMatch(None, user.id)
-
     enforce_active = schema.api_key_expiry  # is_active/expires_at enforced from 1.10.0
     active = " AND is_active = :t" if enforce_active else ""
     expiry = ", expires_at" if schema.api_key_expiry else ""

@@ -31,6 +31,7 @@ from lfadmin.langflow.settings import LangflowSettings
 from lfadmin.langflow.storage import utcnow
 
 if TYPE_CHECKING:
+    from lfadmin.core.auth import Actor
     from lfadmin.core.session import Session
     from lfadmin.core.users import UserRecord
 
@@ -127,19 +128,41 @@ def read(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
+def actor_fields(actor: Actor | None) -> dict[str, Any]:
+    """Who acted, by which method, and what was proven (``auth_evidence``: what was checked
+    against the database, never an assumption) - the same fields in every record."""
+    return {
+        "actor": actor.username or None if actor else None,
+        "actor_id": str(actor.user_id) if actor and actor.user_id else None,
+        "auth_method": actor.method if actor else None,
+        "auth_rule": actor.rule if actor else None,
+        "auth_evidence": actor.evidence or None if actor else None,
+    }
+
+
 def superuser_granted(s: Session, event: str, user: UserRecord) -> Location:
     """Audit superuser rights given outside ``lfadmin superuser`` (``user create --superuser``,
     ``user promote``): every way to a new superuser leaves the same kind of record."""
-    actor = s.actor
     return append(
         s.settings,
         event,
         result="granted",
         username=user.username,
         user_id=str(user.id),
-        actor=actor.username if actor else None,
-        actor_id=str(actor.user_id) if actor and actor.user_id else None,
-        auth_method=actor.method if actor else None,
-        auth_rule=actor.rule if actor else None,
+        **actor_fields(s.actor),
+        langflow_release=s.schema.release_label,
+    )
+
+
+def secret_revealed(s: Session, name: str, owner: str, variable_id: str) -> Location:
+    """Audit ``secrets show --reveal`` before the value is printed: no record, no value."""
+    return append(
+        s.settings,
+        "secret.reveal",
+        result="revealed",
+        variable=name,
+        owner=owner,
+        variable_id=variable_id,
+        **actor_fields(s.actor),
         langflow_release=s.schema.release_label,
     )

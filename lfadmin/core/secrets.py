@@ -389,6 +389,20 @@ def get_variable(s: Session, name: str, username: str) -> tuple[VariableInfo, st
     return info, plain  # None exactly when ``secrets check`` calls it undecryptable
 
 
+def reveal_variable(s: Session, name: str, username: str) -> tuple[VariableInfo, str, Path]:
+    """The decrypted value for ``secrets show --reveal``, recorded in the audit trail first
+    (inside the command's transaction: if the record cannot be written, nothing is revealed).
+    Returns the metadata, the value and the audit trail's path."""
+    from lfadmin.core import audit
+    from lfadmin.errors import Undecryptable
+
+    info, value = get_variable(s, name, username)
+    if value is None:
+        raise Undecryptable(f"variable {name!r} of {username!r} does not decrypt under the secret key in effect")
+    loc = audit.secret_revealed(s, name, info.owner, str(info.id))
+    return info, value, loc.path
+
+
 @dataclass(frozen=True)
 class SetResult:
     info: VariableInfo

@@ -98,7 +98,7 @@ class Target:
     @contextmanager
     def session(self, *, write: bool) -> Iterator[Session]:
         """Detect the schema and run the block in one transaction (rolled back on error)."""
-        from lfadmin.langflow.schema import detect, parse_version
+        from lfadmin.langflow.schema import detect, fmt, parse_version
 
         pinned = parse_version(self.langflow_version) if self.langflow_version else None
         db = self.db
@@ -116,7 +116,7 @@ class Target:
                         )
                     self.warn(
                         f"the schema (alembic revision {schema.revision}) is newer than Langflow "
-                        "1.13.0; reading it as 1.13.0"
+                        f"1.13.0; reading it as {fmt(schema.hi)}"
                     )
                 yield Session(conn, schema, self.settings, Codec(db.backend), self.warn)
         finally:

@@ -8,7 +8,8 @@ Rules, and where they differ from Langflow's command on purpose:
   inactive and retired superusers too, which leaves a database whose only superuser was retired
   with no way in short of editing it; here that is first-time setup again, and audited as such.
 - AUTO_LOGIN=True: everyone is effectively a superuser (the seed documentation), so no
-  credentials are needed, with a warning that the server forces its default account.
+  credentials are needed, with a warning that the server forces its default account; the
+  auto-login account must still exist and be an active superuser (``lfadmin.core.auth``).
 - An existing name is an error (Langflow prints "Superuser creation failed." and exits 0, or
   "created successfully" for an existing superuser while changing nothing).
 - Never a never-logged-in superuser named ``langflow`` with AUTO_LOGIN off
@@ -21,12 +22,13 @@ superuser without authenticating one, only when all of these hold - AUTO_LOGIN i
 superuser exists (otherwise first-time setup applies and break-glass is not needed),
 ``LANGFLOW_ENABLE_SUPERUSER_CLI`` is *explicitly* true (the default is not enough), a reason is
 given, and the operator presents the server's secret key, proven by decrypting a value the
-server encrypted in this database. Refusals of a presented key are audited too.
+server encrypted in this database. With no such value it is refused: the only other thing to
+compare with is the secret key lfadmin was given, which is the invoker's own. Refusals of a
+presented key are audited too.
 """
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +66,23 @@ def check_cli_enabled(settings: LangflowSettings) -> None:
         raise Refused(
             f"superuser creation via the CLI is disabled: {val.name}={val.raw} (set in "
             f"{val.origin.where()}) controls the availability of the superuser command",
+            hint=f"set LANGFLOW_{SETTING}=true to enable it",
+        )
+
+
+def check_grant_enabled(settings: LangflowSettings) -> None:
+    """``LANGFLOW_ENABLE_SUPERUSER_CLI=false`` also refuses ``user create --superuser``,
+    ``user promote`` and ``user apply`` granting superuser rights.
+
+    Langflow's variable gates its ``superuser`` command, its CLI's only way to a superuser; the
+    seed documents it as controlling superuser creation from the CLI, "to prevent unrestricted
+    superuser creation". lfadmin has more ways to the same result, so it gates them all."""
+    val = settings.env.setting(SETTING)
+    if val is not None and not settings.env.boolean(SETTING, True):
+        raise Refused(
+            f"granting superuser rights from the CLI is disabled: {val.name}={val.raw} (set in "
+            f"{val.origin.where()}); lfadmin applies it to `user promote` and `user create "
+            "--superuser` as to `superuser`",
             hint=f"set LANGFLOW_{SETTING}=true to enable it",
         )
 
@@ -143,15 +162,11 @@ def create_superuser(
             "break-glass",
             f"break-glass: the server's secret key was presented ({break_glass.source}) and "
             f"{proof}; reason: {break_glass.reason}",
-        )
-    elif auto:
-        actor = authenticate(s, creds)
-        s.warn(
-            f"LANGFLOW_AUTO_LOGIN=True ({why}): everyone is effectively a superuser, and the "
-            f"server forces its default account {auto_login_superuser(s)!r} (it signs everyone "
-            f"in as it); {username!r}'s password only matters once AUTO_LOGIN is off"
+            f"the presented secret key ({break_glass.source}) {proof.removeprefix('it ')}, a value "
+            "encrypted in this database",
         )
     elif active == 0:
+        # First-time setup, whatever AUTO_LOGIN says: there is no superuser to authenticate.
         total = _count_superusers(s)
         inactive = f" ({total} inactive)" if total else ""
         actor = Actor(
@@ -159,8 +174,11 @@ def create_superuser(
             None,
             "first-setup",
             f"first-time setup: no active superuser exists{inactive}, so no authentication "
-            f"is required (LANGFLOW_AUTO_LOGIN=False, {why})",
+            f"is required (LANGFLOW_AUTO_LOGIN={auto}, {why})",
+            f"the database holds no active superuser{inactive}",
         )
+    elif auto:
+        actor = authenticate(s, creds)  # the auto-login account: an existing active superuser
     else:
         try:
             actor = authenticate(s, creds)
@@ -170,6 +188,12 @@ def create_superuser(
                     "an existing superuser must authenticate: --as NAME with --auth-password-stdin, or --api-key-stdin"
                 )
             raise
+    if auto and break_glass is None:
+        s.warn(
+            f"LANGFLOW_AUTO_LOGIN=True ({why}): everyone is effectively a superuser, and the "
+            f"server forces its default account {auto_login_superuser(s)!r} (it signs everyone "
+            f"in as it); {username!r}'s password only matters once AUTO_LOGIN is off"
+        )
     s.actor = actor
 
     user = _insert(s, username, password)
@@ -182,10 +206,7 @@ def create_superuser(
         first_setup=actor.method == "first-setup",
         break_glass=break_glass is not None,
         reason=break_glass.reason if break_glass else None,
-        actor=actor.username or None,
-        actor_id=str(actor.user_id) if actor.user_id else None,
-        auth_method=actor.method,
-        auth_rule=actor.rule,
+        **audit.actor_fields(actor),
         database=database,
         langflow_release=s.schema.release_label,
     )
@@ -263,6 +284,7 @@ def _encrypted_samples(s: Session) -> list[tuple[str, str, str]]:
 
 def _prove_secret(s: Session, username: str, bg: BreakGlass, database: str) -> str:
     """How the presented key was shown to be the server's; AuthFailed (audited) if it is not."""
+    hint = None
     candidates = [bg.secret]
     if bg.secret.rstrip("\r\n") != bg.secret:
         candidates.append(bg.secret.rstrip("\r\n"))  # a key file saved with a newline
@@ -277,17 +299,17 @@ def _prove_secret(s: Session, username: str, bg: BreakGlass, database: str) -> s
             "encrypted values in the database: it is not this server's secret key"
         )
     else:
-        configured = s.settings.secret_key()
-        if configured is not None and any(
-            hmac.compare_digest(configured.value.encode(), c.encode()) for c in candidates
-        ):
-            return (
-                f"it equals the secret key in {configured.source} (the database holds no "
-                "encrypted value to check it against)"
-            )
+        # Nothing the server encrypted to check the key against. Comparing it with the secret
+        # key lfadmin itself was given (the invoker's own environment or config dir) would only
+        # compare the invoker with the invoker.
         failure = (
             f"the presented secret key ({bg.source}) cannot be verified: the database holds no "
-            "encrypted value and it differs from the configured secret key"
+            "value encrypted with the server's secret key (a key from your own environment "
+            "proves nothing)"
+        )
+        hint = (
+            "have the running server encrypt one - any user can create a Credential global "
+            "variable (or, on 1.9+, an API key) - then retry"
         )
     try:
         audit.append(
@@ -302,4 +324,4 @@ def _prove_secret(s: Session, username: str, bg: BreakGlass, database: str) -> s
         )
     except audit.AuditUnavailable as exc:
         s.warn(str(exc))
-    raise AuthFailed(failure)
+    raise AuthFailed(failure, hint=hint)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -163,6 +164,24 @@ def _check_unique(s: Session, username: str) -> None:
             f"{twins[0]!r} already exists: Langflow 1.13 refuses to upgrade a database with "
             "usernames that differ only in case (its migration 1d28fd31a982 aborts)"
         )
+    alikes = [name for name in look_alikes(s, username) if name not in twins]
+    if alikes:
+        s.warn(
+            f"{username!r} looks like existing {alikes[0]!r}: the same after Unicode "
+            "normalisation (NFKC: full-width or other compatibility forms), yet two users to "
+            "Langflow; people cannot tell them apart"
+        )
+
+
+def _skeleton(username: str) -> str:
+    return unicodedata.normalize("NFKC", username).casefold()
+
+
+def look_alikes(s: Session, username: str) -> list[str]:
+    """Other usernames that read the same after NFKC and case folding (``ａlice``/``alice``),
+    which neither Langflow nor the database's ``lower()`` equates. Reads every username."""
+    key = _skeleton(username)
+    return [r[0] for r in _exec(s, 'SELECT username FROM "user"') if r[0] != username and _skeleton(r[0]) == key]
 
 
 def guard_default_superuser(s: Session, username: str, *, superuser: bool, logged_in: bool) -> None:
@@ -182,6 +201,13 @@ def guard_default_superuser(s: Session, username: str, *, superuser: bool, logge
         )
 
 
+def _guard_grant(s: Session) -> None:
+    """Every grant of superuser rights passes here (``LANGFLOW_ENABLE_SUPERUSER_CLI``)."""
+    from lfadmin.core.superuser import check_grant_enabled
+
+    check_grant_enabled(s.settings)
+
+
 def create_user(
     s: Session,
     username: str,
@@ -195,6 +221,8 @@ def create_user(
     made here is recorded in the audit trail, inside the transaction, like every grant
     (``audited=False``: ``lfadmin superuser``, which writes a record of its own)."""
     validate_username(username)
+    if superuser:
+        _guard_grant(s)
     hashed = hash_password(password)
     _check_unique(s, username)
     guard_default_superuser(s, username, superuser=superuser, logged_in=False)
@@ -305,6 +333,7 @@ def set_superuser(s: Session, username: str, superuser: bool) -> tuple[UserRecor
         _not_self(s, user, "demote")
         _not_last_superuser(s, user, "demote")
     else:
+        _guard_grant(s)
         guard_default_superuser(
             s, user.username, superuser=True, logged_in=user.last_login_at is not None
         )

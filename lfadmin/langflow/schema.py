@@ -80,6 +80,10 @@ class Schema:
     newer_unknown: bool = False
     pinned: bool = False  # release given with --langflow-version
     notes: tuple[str, ...] = field(default=())
+    # What the database itself proves (columns + alembic revision), before any pin: who may act
+    # is decided from this too, so a pin changes how rows are written, never who gets in.
+    proven_lo: Version | None = None
+    proven_hi: Version | None = None
 
     # -- capabilities (columns) ---------------------------------------------------------------
     def has(self, table: str, column: str | None = None) -> bool:
@@ -120,9 +124,20 @@ class Schema:
         return f"{fmt(self.lo)} – {fmt(self.hi)}"
 
     @property
+    def proven_label(self) -> str:
+        """The release range the database itself proves (``release_label`` without the pin)."""
+        lo, hi = self.proven_lo or self.lo, self.proven_hi or self.hi
+        if self.newer_unknown:
+            return self.release_label
+        return fmt(lo) if lo == hi else f"{fmt(lo)} – {fmt(hi)}"
+
+    @property
     def auto_login_default(self) -> bool:
-        """``AuthSettings.AUTO_LOGIN`` default: True up to 1.12, False from 1.13.0."""
-        return self.hi < (1, 13, 0)
+        """``AuthSettings.AUTO_LOGIN`` default: True up to 1.12, False from 1.13.0.
+
+        The stricter of the pinned and the proven release: ``--langflow-version 1.6.9`` on a
+        database whose columns say 1.13 does not switch authentication off."""
+        return self.hi < (1, 13, 0) and (self.proven_hi or self.hi) < (1, 13, 0)
 
     @property
     def superuser_forced_under_auto_login(self) -> bool:
@@ -131,8 +146,9 @@ class Schema:
 
     @property
     def refuses_legacy_password(self) -> bool:
-        """1.10+ refuse password ``langflow`` for the bootstrap accounts (CONTRACT §3)."""
-        return self.lo >= (1, 10, 0)
+        """1.10+ refuse password ``langflow`` for the bootstrap accounts (CONTRACT §3); as for
+        ``auto_login_default``, the stricter of the pinned and the proven release."""
+        return self.lo >= (1, 10, 0) or (self.proven_lo or self.lo) >= (1, 10, 0)
 
     @property
     def default_folder_described(self) -> bool:
@@ -266,6 +282,14 @@ def detect(conn: Connection, backend: str, pinned: Version | None = None) -> Sch
     elif lo >= (1, 13, 0):
         newer_unknown = True
         notes.append(f"alembic revision {revision} is not one lfadmin knows")
+    else:
+        # Columns of a known tier under a revision no release ends at: a development build or a
+        # hand-edited alembic_version. Say so: rows are written as the columns' releases write them.
+        what = f"alembic revision {revision} is not one lfadmin knows" if revision else (
+            "the database records no alembic revision"
+        )
+        notes.append(f"{what}; going by the schema's columns (Langflow {fmt(lo)} – {fmt(hi)})")
+    proven_lo, proven_hi = lo, hi
     if pinned is not None:
         if not lo <= pinned <= hi and not newer_unknown:
             notes.append(
@@ -273,7 +297,8 @@ def detect(conn: Connection, backend: str, pinned: Version | None = None) -> Sch
                 f"(looks like {fmt(lo)} – {fmt(hi)}); trusting the option"
             )
         lo = hi = pinned
-        newer_unknown = False
+        # A pin does not make an unknown newer schema known: writing still needs
+        # --force-unknown-schema (lfadmin.core.session).
     return Schema(
         backend=backend,
         revision=revision,
@@ -285,4 +310,6 @@ def detect(conn: Connection, backend: str, pinned: Version | None = None) -> Sch
         newer_unknown=newer_unknown,
         pinned=pinned is not None,
         notes=tuple(notes),
+        proven_lo=proven_lo,
+        proven_hi=proven_hi,
     )
