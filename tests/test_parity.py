@@ -143,6 +143,18 @@ def test_rows_match_langflows(paritydb: LangflowDB) -> None:
     }
     gone = ok("api-key", "create", "--name", "k_gone")["api_key"]["id"]
     ok("api-key", "revoke", gone)
+    # A plaintext key as ≤ 1.7 left it, encrypted by lfadmin where the release reads tokens (1.8+).
+    legacy = "sk-" + "L" * 43
+    encrypts = db.run("info", "--json").json["capabilities"]["api_keys_encrypted"]
+    if encrypts:
+        db.execute(
+            "INSERT INTO apikey (id, name, created_at, total_uses, is_active, api_key, user_id) "
+            "VALUES (:i, 'k_legacy', CURRENT_TIMESTAMP, 0, :t, :k, (SELECT id FROM \"user\" WHERE username = 'admin'))",
+            i=uid(db, str(uuid.uuid4())),
+            t=True if db.backend == "postgresql" else 1,
+            k=legacy,
+        )
+        assert ok("api-key", "encrypt-legacy")["encrypted"] == 1
     ok("secrets", "set", "CRED", "--user", "lf_act", "--value-stdin", input="cred-value")
     ok("secrets", "set", "GEN", "--user", "lf_act", "--type", "generic", "--field", "a", "--field", "b",
        "--value-stdin", input="generic-value")
@@ -179,6 +191,7 @@ def test_rows_match_langflows(paritydb: LangflowDB) -> None:
         "check-cred": {"op": "variable", "username": "lf_act", "name": "CRED"},
         "check-upd": {"op": "variable", "username": "lf_act", "name": "UPD"},
         "check-login": {"op": "login", "username": "lf_y", "password": NEW_PW},
+        "check-legacy": {"op": "api_key", "key": legacy},
     }
     answers = dict(zip(batch, langflow_check(db, list(batch.values())), strict=True))
     assert all(a["ok"] for a in answers.values()), {k: a for k, a in answers.items() if not a["ok"]}
@@ -221,3 +234,4 @@ def test_rows_match_langflows(paritydb: LangflowDB) -> None:
     for check, value in (("check-cred", "cred-value"), ("check-upd", "other-value")):
         assert (answers[check]["result"], answers[check].get("value")) == ("ok", value), answers[check]
     assert answers["check-login"]["result"] == "inactive", answers["check-login"]
+    assert answers["check-legacy"]["result"] == ("accepted" if encrypts else "rejected"), answers["check-legacy"]
