@@ -200,8 +200,10 @@ class Schema:
         Evidence: ``services/database/models/variable/model.py`` ``VariableCreate``: 1.7.3 has
         ``updated_at`` with ``default_factory=utc_now``; 1.8.0 dropped the field, and the table
         column has no default (``variable/service.py`` ``create_variable`` builds the row from it).
+        An ambiguous range (unknown revision) writes as its oldest release, as the API-key and
+        default-folder flags do.
         """
-        return self.hi < (1, 8, 0)
+        return self.lo < (1, 8, 0)
 
     def encrypt_derivation(self, secret: str) -> Derivation:
         """The derivation the Langflow that made this database uses to encrypt (CONTRACT §5.1).
