@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-LANGFLOW_VERSIONS ?= 1.6.9 1.13.0
+LANGFLOW_VERSIONS ?= 1.6.9 1.8.4 1.13.0
 # Two workers: these machines have two cores, and half the suite waits on bcrypt or Langflow.
 PYTEST_ARGS ?= -n 2
 

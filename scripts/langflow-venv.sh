@@ -37,6 +37,10 @@ EXTRAS=()
 case "$VERSION" in
     1.13.*) ;;
     1.10.*|1.11.*) EXTRAS=("openai>=1.68.2,<3" "sqlmodel>=0.0.37,<0.0.45" "sqlalchemy>=2.0.38,<2.1") ;;
+    # 0.9.x: as 0.10, plus a FastAPI cap (fastapi-pagination 0.15.16 breaks on FastAPI 0.156+).
+    1.9.*) EXTRAS=("openai>=1.68.2,<3" "sqlmodel>=0.0.37,<0.0.45" "sqlalchemy>=2.0.38,<2.1" "fastapi>=0.135.0,<0.156") ;;
+    # 0.8.x caps openai below 2 in its own extra.
+    1.8.*) EXTRAS=("openai>=1.68.2,<2") ;;
     *) EXTRAS=("openai>=1.68.2,<3") ;;
 esac
 

@@ -12,6 +12,7 @@ from tests.conftest import FIXTURES, LangflowDB, manifest, run
 EXPECTED = {
     "langflow-1.6.9": ("1.6.0 – 1.6.9", True, False, False, False),
     "langflow-1.6.9-shortkey": ("1.6.0 – 1.6.9", True, False, False, False),
+    "langflow-1.8.4": ("1.8.0 – 1.8.4", True, False, False, False),
     "langflow-1.10.3": ("1.10.3", True, True, True, False),
     "langflow-1.13.0": ("1.13.0", False, True, True, True),
 }
@@ -34,6 +35,7 @@ def test_info_detects_the_release(name: str, tmp_path: Path) -> None:
         "acts_as": "langflow" if auto_login else None,
     }
     caps = info["capabilities"]
+    assert caps["api_keys_encrypted"] is not name.startswith("langflow-1.6.9")  # 1.8+: Fernet tokens
     assert (caps["api_keys_encrypted_and_hashed"], caps["api_key_expiry"], caps["usernames_case_insensitive"]) == (
         hashed,
         expiry,

@@ -1,8 +1,9 @@
 """Langflow API keys (``apikey`` table), checked and stored as the detected release does.
 
-Storage per release (CONTRACT §4): plaintext in ``api_key`` where the schema has no
-``api_key_hash`` (≤ 1.8); Fernet token plus unsalted SHA-256 hash where it has one (1.9+), with
-hashes kept unique because Langflow refuses a hash that matches more than one active key.
+Storage per release (CONTRACT §4, docs/langflow-releases.md): plaintext in ``api_key`` up to 1.7;
+a Fernet token from 1.8 (which has no ``api_key_hash`` column yet and finds a key by decrypting
+every row); Fernet token plus unsalted SHA-256 hash from 1.9, with hashes kept unique because
+Langflow refuses a hash that matches more than one active key.
 ``is_active``/``expires_at`` are honoured only from 1.10.0, so revoking always deletes the row.
 """
 
@@ -48,11 +49,11 @@ def _exec(s: Session, sql: str, **params: Any) -> Any:
 
 def static_env_key(s: Session, presented: str) -> Value | None:
     """``LANGFLOW_API_KEY`` when ``presented`` is it and ``API_KEY_SOURCE=env`` makes it the
-    server's key (1.7.3+; Langflow maps it to the configured superuser).
+    server's key (``Schema.api_key_source_env``; Langflow maps it to the configured superuser).
 
     lfadmin reads that variable from the environment of whoever runs it, so a match proves
     nothing: ``authenticate_key`` never accepts it, and the caller says why."""
-    if s.schema.lo < (1, 7, 3) or s.settings.env.text("API_KEY_SOURCE", "db") != "env":
+    if not s.schema.api_key_source_env or s.settings.env.text("API_KEY_SOURCE", "db") != "env":
         return None
     static = s.settings.env.exact("LANGFLOW_API_KEY")
     if static is not None and hmac.compare_digest(static.raw.encode(), presented.encode()):
@@ -91,7 +92,8 @@ def authenticate_key(s: Session, presented: str) -> KeyMatch | None:
     else:
         candidates = _exec(s, "SELECT id, user_id, api_key FROM apikey").all()
 
-    secret = s.settings.secret_key()
+    # Up to 1.7 the check is plaintext equality only; 1.8+ also decrypt each stored token.
+    secret = s.settings.secret_key() if schema.api_keys_decrypted_on_check else None
     for row in candidates:
         stored = row[-1] or ""
         if hmac.compare_digest(stored.encode(), presented.encode()):
@@ -296,7 +298,7 @@ def _record(s: Session, row: Any, secret: SecretKey | None, dupes: set[str], now
         else:
             detail, works = f"{why}; with no hash stored, Langflow {release} rejects it", False
         status = UNDECRYPTABLE
-    elif not encrypted and schema.api_keys_hashed:
+    elif not encrypted and schema.api_keys_encrypted:
         status = LEGACY_PLAINTEXT
         detail = (
             "stored in plaintext by Langflow 1.7 or older; it still authenticates "
@@ -462,7 +464,7 @@ def create_key(
             raise NotFound(f"the invoking superuser (id {user_id}) is not in the database")
     if not user.is_active:
         s.warn(f"{user.username!r} is inactive: Langflow rejects this key until the user is activated")
-    secret = _secret_for_writing(s) if schema.api_keys_hashed else None
+    secret = _secret_for_writing(s) if schema.api_keys_encrypted else None
 
     for _ in range(_MAX_ATTEMPTS):
         plaintext = generate_api_key()
@@ -472,6 +474,7 @@ def create_key(
         raise Conflict("could not generate an API key that is not already stored")
 
     key_id = uuid.uuid4()
+    stored = plaintext if secret is None else _encrypt(s, secret, plaintext)
     cols: dict[str, Any] = {
         "id": c.uuid(key_id),
         "name": name if name is not None else DEFAULT_KEY_NAME,
@@ -479,7 +482,7 @@ def create_key(
         "last_used_at": None,
         "total_uses": 0,
         "is_active": c.boolean(True),
-        "api_key": plaintext if secret is None else _encrypt(s, secret, plaintext),
+        "api_key": stored,
         "user_id": c.uuid(user_id),
     }
     if schema.api_keys_hashed:
@@ -543,49 +546,51 @@ class LegacyResult:
 
 
 def encrypt_legacy(s: Session, *, dry_run: bool = False) -> LegacyResult:
-    """Turn plaintext keys left by ≤ 1.7 into Fernet token + SHA-256 (CONTRACT §4.2).
+    """Turn plaintext keys left by ≤ 1.7 into a Fernet token (+ SHA-256 on 1.9+, CONTRACT §4.2).
 
-    No Langflow release does this: 1.9+ only backfill the hash and keep the plaintext.
+    No Langflow release does this: 1.9+ only backfill the hash and keep the plaintext. 1.8 has no
+    hash column; its check decrypts every stored token, so the token alone is what 1.8 writes.
     A key whose stored hash is not its own is left alone (it does not authenticate today, and
     we will not revive it); so is one whose hash another key already has (Langflow would refuse
     both - revoke one first).
     """
     schema = s.schema
-    if not schema.api_keys_hashed:
+    if not schema.api_keys_encrypted:
         raise Refused(
-            f"Langflow {schema.release_label} stores API keys in plaintext (no "
-            "apikey.api_key_hash) and cannot read encrypted ones; nothing to do until the "
-            "server runs 1.9 or newer"
+            f"Langflow {schema.release_label} stores API keys in plaintext and cannot read "
+            "encrypted ones; nothing to do until the server runs 1.8 or newer"
         )
+    hashed = schema.api_keys_hashed
     legacy = [k for k in _records(s) if k.storage == "plaintext"]
     secret = _secret_for_writing(s) if legacy else None
     done: list[ApiKeyRecord] = []
     skipped: list[tuple[ApiKeyRecord, str]] = []
     for k in legacy:
-        row = _exec(s, "SELECT api_key, api_key_hash FROM apikey WHERE id = :i", i=s.codec.uuid(k.id)).one()
+        column = "api_key_hash" if hashed else "NULL"
+        row = _exec(s, f"SELECT api_key, {column} FROM apikey WHERE id = :i", i=s.codec.uuid(k.id)).one()
         plaintext, stored_hash = row[0], row[1]
         digest = api_key_hash(plaintext)
         if stored_hash is not None and stored_hash != digest:
             skipped.append((k, "its stored hash is not the hash of its key; left alone"))
             continue
-        twin = _exec(
-            s,
-            "SELECT id FROM apikey WHERE api_key_hash = :h AND id <> :i",
-            h=digest,
-            i=s.codec.uuid(k.id),
-        ).first()
+        twin = (
+            _exec(
+                s,
+                "SELECT id FROM apikey WHERE api_key_hash = :h AND id <> :i",
+                h=digest,
+                i=s.codec.uuid(k.id),
+            ).first()
+            if hashed
+            else None
+        )
         if twin is not None:
             skipped.append((k, f"key {s.codec.read_uuid(twin[0])} has the same hash; revoke one first"))
             continue
         if not dry_run:
             assert secret is not None
-            _exec(
-                s,
-                "UPDATE apikey SET api_key = :k, api_key_hash = :h WHERE id = :i",
-                k=_encrypt(s, secret, plaintext),
-                h=digest,
-                i=s.codec.uuid(k.id),
-            )
+            sets = {"api_key": _encrypt(s, secret, plaintext)} | ({"api_key_hash": digest} if hashed else {})
+            assign = ", ".join(f"{name} = :{name}" for name in sets)
+            _exec(s, f"UPDATE apikey SET {assign} WHERE id = :i", i=s.codec.uuid(k.id), **sets)
         done.append(k)
     if not dry_run and done:
         fresh = {k.id: k for k in _records(s)}

@@ -25,6 +25,7 @@ def gather(s: Session) -> dict[str, Any]:
         "langflow_release": schema.release_label,
         "release_pinned": schema.pinned,
         "capabilities": {
+            "api_keys_encrypted": schema.api_keys_encrypted,
             "api_keys_encrypted_and_hashed": schema.api_keys_hashed,
             "api_key_expiry": schema.api_key_expiry,
             "variable_environment_managed": schema.has("variable", "is_environment_managed"),

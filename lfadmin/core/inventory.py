@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from lfadmin.core.session import Progress, Session
 
 GENERIC_PLAINTEXT_SINCE = (1, 8, 0)  # Generic variables stored in plaintext from 1.8.0 (§7)
-API_KEYS_ENCRYPTED_SINCE = (1, 8, 0)  # apikey.api_key Fernet from 1.8.0 (§4.1)
 
 
 class Status(str, Enum):
@@ -46,7 +45,7 @@ def expects_encryption(s: Session, store: Store, row: Row) -> bool:
     if store.name == "variable.value" and row.extra.get("type") == "Generic":
         return generic_plaintext(s) is False
     if store.name == "apikey.api_key":
-        return s.schema.lo >= API_KEYS_ENCRYPTED_SINCE
+        return s.schema.api_keys_encrypted
     return True
 
 

@@ -435,19 +435,20 @@ def set_variable(
     existing = rows[0] if rows else None
     final_type = vtype or (existing[3] if existing is not None else None) or CREDENTIAL
     stored = _encode_value(s, final_type, value, name)
-    now = s.codec.datetime(utcnow())
     has_env = s.schema.has("variable", "is_environment_managed")
     c = s.codec
     if existing is None:
         vid = uuid.uuid4()
-        # 1.6.9 sets created_at and updated_at on create; 1.10.3/1.13 leave updated_at NULL.
-        updated = now if s.schema.hi < (1, 10, 0) else None
+        # VariableCreate's default factories: created_at always; updated_at up to 1.7 (NULL from
+        # 1.8), read from the clock a second time as Langflow does.
+        created = c.datetime(utcnow())
+        updated = c.datetime(utcnow()) if s.schema.variable_updated_at_on_create else None
         cols = {
             "id": c.uuid(vid),
             "name": name,
             "value": stored,
             "type": final_type,
-            "created_at": now,
+            "created_at": created,
             "updated_at": updated,
             "user_id": c.uuid(user.id),
             "default_fields": c.json(list(fields or [])),
@@ -460,7 +461,7 @@ def set_variable(
         created = True
     else:
         vid = c.read_uuid(existing[0])
-        sets = {"value": stored, "type": final_type, "updated_at": now}
+        sets = {"value": stored, "type": final_type, "updated_at": c.datetime(utcnow())}
         if fields is not None:
             sets["default_fields"] = c.json(list(fields))
         if has_env:

@@ -227,9 +227,9 @@ def create_user(
     _check_unique(s, username)
     guard_default_superuser(s, username, superuser=superuser, logged_in=False)
     is_active = new_user_is_active(s) if active is None else active
-    now = utcnow()
     uid = uuid.uuid4()
     c = s.codec
+    # Two clock readings, as Langflow's two ``default_factory``s (User.create_at, User.updated_at).
     cols: dict[str, Any] = {
         "id": c.uuid(uid),
         "username": username,
@@ -237,8 +237,8 @@ def create_user(
         "profile_image": None,
         "is_active": c.boolean(is_active),
         "is_superuser": c.boolean(superuser),
-        "create_at": c.datetime(now),
-        "updated_at": c.datetime(now),
+        "create_at": c.datetime(utcnow()),
+        "updated_at": c.datetime(utcnow()),
         "last_login_at": None,
         "store_api_key": None,
         "optins": c.json(DEFAULT_OPTINS),
@@ -263,7 +263,7 @@ def create_default_folder(s: Session, user_id: uuid.UUID) -> None:
         return  # 1.10+ return the user's existing folder instead of creating one
     name = DEFAULT_FOLDER_NAME
     if s.schema.default_folder_described:
-        # 1.10.3+: folder/constants.py reads the unprefixed DEFAULT_FOLDER_NAME variable.
+        # 1.7+: folder/constants.py reads the unprefixed DEFAULT_FOLDER_NAME variable.
         custom = s.settings.env.exact("DEFAULT_FOLDER_NAME")
         name = custom.raw if custom is not None else DEFAULT_FOLDER_NAME
     c = s.codec

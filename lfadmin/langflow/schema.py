@@ -93,12 +93,48 @@ class Schema:
 
     @property
     def api_keys_hashed(self) -> bool:
-        """``apikey.api_key_hash``: keys stored as Fernet token + SHA-256 (1.9.0+)."""
+        """``apikey.api_key_hash``: keys stored as Fernet token + SHA-256 (1.9.0+).
+
+        Evidence: migration d306e5c17c41 (first in 1.9.0) adds the column;
+        ``api_key/crud.py`` ``create_api_key`` sets ``api_key_hash`` from 1.9.0, not in 1.8.4.
+        """
         return self.has("apikey", "api_key_hash")
 
     @property
+    def api_keys_encrypted(self) -> bool:
+        """New API keys are stored as a Fernet token (1.8.0+), with or without a hash column.
+
+        Evidence: ``api_key/crud.py`` ``create_api_key`` stores ``encrypt_api_key(generated)``
+        from 1.8.0 (1.7.3 stores the plaintext); 1.8.x has no ``api_key_hash`` column yet.
+        """
+        return self.lo >= (1, 8, 0)
+
+    @property
+    def api_keys_decrypted_on_check(self) -> bool:
+        """The key check also decrypts stored tokens (1.8.0+); before, plaintext equality only.
+
+        Evidence: ``api_key/crud.py`` ``_check_key_from_db``: 1.7.3 selects ``ApiKey.api_key ==
+        key``; 1.8.0 loops over every row comparing the stored value, then its decryption; 1.9.0+
+        look up ``api_key_hash`` and decrypt only hash-less rows.
+        """
+        return self.hi >= (1, 8, 0)
+
+    @property
+    def api_key_source_env(self) -> bool:
+        """``LANGFLOW_API_KEY_SOURCE=env`` honoured (1.7.1+, the first 1.7 release).
+
+        Evidence: ``api_key/crud.py`` ``check_key``/``_check_key_from_env`` in 1.7.1; absent in
+        1.6.9.
+        """
+        return self.lo >= (1, 7, 0)
+
+    @property
     def api_key_expiry(self) -> bool:
-        """``apikey.expires_at``; from the same release on, ``is_active`` is enforced (1.10.0)."""
+        """``apikey.expires_at``; from the same release on, ``is_active`` is enforced (1.10.0).
+
+        Evidence: ``api_key/crud.py`` ``_is_expired`` and the ``is_active`` filter in the key check
+        appear in 1.10.0; 1.9.0 checks neither.
+        """
         return self.has("apikey", "expires_at")
 
     @property
@@ -135,34 +171,74 @@ class Schema:
     def auto_login_default(self) -> bool:
         """``AuthSettings.AUTO_LOGIN`` default: True up to 1.12, False from 1.13.0.
 
+        Evidence: ``lfx/services/settings/auth.py`` ``AuthSettings.AUTO_LOGIN`` ``default=True``
+        in lfx 1.12.0 (and langflow's own ``services/settings/auth.py`` in 1.6.9), ``False`` in 1.13.0.
         The stricter of the pinned and the proven release: ``--langflow-version 1.6.9`` on a
-        database whose columns say 1.13 does not switch authentication off."""
+        database whose columns say 1.13 does not switch authentication off.
+        """
         return self.hi < (1, 13, 0) and (self.proven_hi or self.hi) < (1, 13, 0)
 
     @property
     def superuser_forced_under_auto_login(self) -> bool:
-        """1.6.x's validator forces SUPERUSER/PASSWORD to langflow/langflow under AUTO_LOGIN."""
-        return self.hi < (1, 10, 0)
+        """Under AUTO_LOGIN, SUPERUSER/PASSWORD are forced to langflow/langflow (up to 1.10.1).
+
+        Evidence: ``AuthSettings.validate_superuser`` (``services/settings/auth.py`` in 1.6.9,
+        ``lfx/services/settings/auth.py`` in lfx 0.2-1.10.1); lfx 1.10.2 removed it.
+        """
+        return self.hi < (1, 10, 2)
 
     @property
     def refuses_legacy_password(self) -> bool:
-        """1.10+ refuse password ``langflow`` for the bootstrap accounts (CONTRACT §3); as for
-        ``auto_login_default``, the stricter of the pinned and the proven release."""
-        return self.lo >= (1, 10, 0) or (self.proven_lo or self.lo) >= (1, 10, 0)
+        """Login refuses password ``langflow`` for the bootstrap accounts (1.10.2+, CONTRACT §3);
+        as for ``auto_login_default``, the stricter of the pinned and the proven release.
+
+        Evidence: ``services/auth/service.py`` ``authenticate_user`` compares with
+        ``LEGACY_DEFAULT_SUPERUSER_PASSWORD`` from 1.10.2; 1.10.0 and 1.10.1 do not.
+        """
+        return self.lo >= (1, 10, 2) or (self.proven_lo or self.lo) >= (1, 10, 2)
 
     @property
     def default_folder_described(self) -> bool:
-        """1.6.9 creates the default folder without a description; 1.10.3+ describe it."""
-        return self.lo >= (1, 10, 0)
+        """The default folder gets a description and its name from ``DEFAULT_FOLDER_NAME`` (1.7+).
+
+        Evidence: ``initial_setup/setup.py`` ``get_or_create_default_folder``: 1.6.9 creates
+        ``Folder(user_id, name)``; 1.7.1 adds ``description=DEFAULT_FOLDER_DESCRIPTION``, and
+        ``services/database/models/folder/constants.py`` reads ``os.getenv("DEFAULT_FOLDER_NAME")``
+        from 1.7.1 (1.6.9: a constant).
+        """
+        return self.lo >= (1, 7, 0)
+
+    @property
+    def variable_updated_at_on_create(self) -> bool:
+        """A new variable gets ``updated_at`` = now up to 1.7.x; NULL from 1.8.0.
+
+        Evidence: ``services/database/models/variable/model.py`` ``VariableCreate``: 1.7.3 has
+        ``updated_at`` with ``default_factory=utc_now``; 1.8.0 dropped the field, and the table
+        column has no default (``variable/service.py`` ``create_variable`` builds the row from it).
+        An ambiguous range (unknown revision) writes as its oldest release, as the API-key and
+        default-folder flags do.
+        """
+        return self.lo < (1, 8, 0)
 
     def encrypt_derivation(self, secret: str) -> Derivation:
-        """The derivation the Langflow that made this database uses to encrypt (CONTRACT §5.1)."""
+        """The derivation the Langflow that made this database uses to encrypt (CONTRACT §5.1).
+
+        Evidence (``services/auth/utils.py`` ``ensure_valid_key``/``ensure_fernet_key``, and
+        ``AuthService._ensure_valid_key`` in 1.8): up to 1.8.x a long key always gets ``=`` padding
+        appended (``4 - len % 4``, so 1-4 characters); 1.9.0's ``add_base64_padding`` pads only when
+        needed. Short keys seed ``random.Random`` up to 1.10.0; 1.10.1 derives them with SHA-256.
+        """
         if len(secret) >= MINIMUM_KEY_LENGTH:
             return Derivation.DIRECT_ALWAYS_PAD if self.hi <= (1, 8, 99) else Derivation.DIRECT
         return Derivation.LEGACY_RANDOM if self.hi <= (1, 10, 0) else Derivation.SHA256
 
     def read_derivations(self, secret: str) -> list[Derivation]:
-        """What the server itself can decrypt: 1.10.1-1.10.x read SHA-256 only, 1.11+ both."""
+        """What the server itself can decrypt: 1.10.1-1.10.x read SHA-256 only, 1.11+ both.
+
+        Evidence: ``services/auth/utils.py`` ``get_fernet_for_decryption`` (a MultiFernet of the
+        SHA-256 and the ``random.Random`` key) arrives in 1.11.0; 1.10.3 decrypts with
+        ``AuthService._get_fernet`` only.
+        """
         if len(secret) >= MINIMUM_KEY_LENGTH:
             return [self.encrypt_derivation(secret)]
         if self.hi <= (1, 10, 0):

@@ -24,8 +24,11 @@ Ops (see README.md for examples):
     schema_check    {}                                  Langflow's startup alembic check + model/DB diff
     startup         {"env": {...}, "full_app": false}   Langflow's real startup in a child process
                                                         (mutates the DB: put it last in a batch)
+    twin_*          add_user, superuser, update_user,   write one row through Langflow's own code
+                    create_api_key, delete_api_key,     path for the operation (COMMITS; for the
+                    create_variable, update_variable    parity test, tests/test_parity.py)
 
-Nothing here migrates or bootstraps: the process builds Langflow's own DatabaseService (engine with
+Apart from the twin_* ops and startup, nothing here writes. Nothing migrates or bootstraps: the process builds Langflow's own DatabaseService (engine with
 Langflow's pragmas/connect args) without calling initialize_services(), every read runs in a
 session that is rolled back, and API-key usage tracking is disabled
 (LANGFLOW_DISABLE_TRACK_APIKEY_USAGE=true) so checking a key does not bump its counters.
@@ -38,6 +41,7 @@ import asyncio
 import contextlib
 import hashlib
 import importlib.metadata
+import inspect
 import json
 import os
 import shutil
@@ -211,6 +215,8 @@ class Checker:
             try:
                 if hasattr(self.auth_utils, "authenticate_user"):  # 1.6.9
                     user = await self.auth_utils.authenticate_user(username, password, session)
+                elif "request" not in inspect.signature(service.authenticate_user).parameters:
+                    user = await service.authenticate_user(username, password, session)  # 1.8.x
                 else:  # 1.10.3, 1.13: AuthService.authenticate_user(username, password, db, request)
                     user = await service.authenticate_user(username, password, session, None)
             except HTTPException as exc:
@@ -544,6 +550,132 @@ class Checker:
         except util.exc.CommandError as exc:  # e.g. "Target database is not up to date."
             return {"alembic_check": "error", "alembic_message": str(exc), "script_heads": heads}
         return {"alembic_check": "ok", "script_heads": heads}
+
+    # ------------------------------------------------------------------ twins (these COMMIT)
+    # Each twin op writes one row through the code path Langflow itself uses for the operation
+    # (its API endpoint function, CLI helper or service), in a transaction of its own that
+    # commits, so a test can compare the row with the one lfadmin wrote for the same operation.
+
+    @contextlib.asynccontextmanager
+    async def committing_session(self):
+        from sqlmodel.ext.asyncio.session import AsyncSession
+
+        async with AsyncSession(self.db_service.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    def password_hash(self, password: str) -> str:
+        service = self.auth_service()
+        if service is not None and hasattr(service, "get_password_hash"):
+            return service.get_password_hash(password)
+        return self.auth_utils.get_password_hash(password)  # 1.6.9
+
+    async def op_twin_add_user(self, check: dict) -> dict:
+        """``POST /api/v1/users/`` (``api.v1.users.add_user``), called by an active superuser;
+        ``superuser``: then ``PATCH`` it to superuser (``user.crud.update_user``), as the UI does."""
+        from fastapi import Response
+        from langflow.api.v1 import users as users_api
+        from langflow.services.database.models.user.model import UserCreate, UserUpdate
+
+        auth = self.settings_service.auth_settings
+        if check.get("active") is not None:
+            auth.NEW_USER_IS_ACTIVE = bool(check["active"])
+        async with self.committing_session() as session:
+            admin = await self.get_user(session, check.get("as", "admin"))
+            offered = {
+                "user": UserCreate(username=check["username"], password=check["password"]),
+                "session": session,
+                "current_user": admin,
+                "response": Response(),
+                "operation_id": None,
+            }
+            params = inspect.signature(users_api.add_user).parameters
+            user = await users_api.add_user(**{k: v for k, v in offered.items() if k in params})
+            user_id = user.id
+        if check.get("superuser"):
+            async with self.committing_session() as session:
+                row = await self.get_user(session, check["username"])
+                await self.user_crud.update_user(row, UserUpdate(is_superuser=True), session)
+        return {"user_id": to_json(user_id)}
+
+    async def op_twin_superuser(self, check: dict) -> dict:
+        """``langflow superuser`` (``create_super_user``: the CLI's and the bootstrap's path)."""
+        async with self.committing_session() as session:
+            service = self.auth_service()
+            make = getattr(service, "create_super_user", None) or self.auth_utils.create_super_user
+            user = await make(check["username"], check["password"], session)
+            return {"user_id": to_json(user.id)}
+
+    async def op_twin_update_user(self, check: dict) -> dict:
+        """``PATCH /api/v1/users/{id}`` (``user.crud.update_user``); a password is hashed first,
+        as the route does."""
+        from langflow.services.database.models.user.model import UserUpdate
+
+        fields = {k: check[k] for k in ("is_active", "is_superuser", "password") if k in check}
+        if "password" in fields:
+            fields["password"] = self.password_hash(fields["password"])
+        async with self.committing_session() as session:
+            row = await self.get_user(session, check["username"])
+            await self.user_crud.update_user(row, UserUpdate(**fields), session)
+            return {"user_id": to_json(row.id)}
+
+    async def op_twin_create_api_key(self, check: dict) -> dict:
+        """``POST /api/v1/api_key/`` (``api_key.crud.create_api_key``)."""
+        from langflow.services.database.models.api_key.model import ApiKeyCreate
+
+        async with self.committing_session() as session:
+            user = await self.get_user(session, check["username"])
+            made = await self.api_key_crud.create_api_key(session, ApiKeyCreate(name=check["name"]), user.id)
+            return {"key_id": to_json(made.id), "key": made.api_key}
+
+    async def op_twin_delete_api_key(self, check: dict) -> dict:
+        """``DELETE /api/v1/api_key/{id}`` (``api_key.crud.delete_api_key``); the key by
+        ``key_id``, or the user's only key called ``name``."""
+        from langflow.services.database.models.api_key.model import ApiKey
+        from sqlmodel import select
+
+        async with self.committing_session() as session:
+            user = await self.get_user(session, check["username"])
+            if "key_id" in check:
+                key_id = uuid.UUID(check["key_id"])
+            else:
+                stmt = select(ApiKey.id).where(ApiKey.user_id == user.id, ApiKey.name == check["name"])
+                key_id = (await session.exec(stmt)).one()
+            params = inspect.signature(self.api_key_crud.delete_api_key).parameters
+            extra = {"user_id": user.id} if "user_id" in params else {}
+            await self.api_key_crud.delete_api_key(session, key_id, **extra)
+        return {"key_id": to_json(key_id)}
+
+    async def op_twin_create_variable(self, check: dict) -> dict:
+        """``POST /api/v1/variables/`` (``VariableService.create_variable``)."""
+        async with self.committing_session() as session:
+            user = await self.get_user(session, check["username"])
+            var = await self.variable_service.create_variable(
+                user.id,
+                check["name"],
+                check["value"],
+                default_fields=check.get("default_fields", []),
+                type_=check["type"],
+                session=session,
+            )
+            return {"variable_id": to_json(var.id)}
+
+    async def op_twin_update_variable(self, check: dict) -> dict:
+        """``PATCH /api/v1/variables/{id}`` (``VariableService.update_variable_fields``)."""
+        from langflow.services.database.models.variable.model import Variable, VariableUpdate
+        from sqlmodel import select
+
+        async with self.committing_session() as session:
+            user = await self.get_user(session, check["username"])
+            stmt = select(Variable).where(Variable.user_id == user.id, Variable.name == check["name"])
+            var = (await session.exec(stmt)).one()
+            update = VariableUpdate(id=var.id, value=check["value"])
+            await self.variable_service.update_variable_fields(user.id, var.id, update, session)
+            return {"variable_id": to_json(var.id)}
 
     # ------------------------------------------------------------------ startup
 
