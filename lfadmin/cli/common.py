@@ -52,6 +52,7 @@ EnvFileOpt = Annotated[
         help="Read settings from this env file, like `langflow run --env-file` (it overrides the environment).",
         rich_help_panel=PANEL,
         show_default=False,
+        readable=False,  # lfadmin.core.files says why it cannot be read, in one line, exit 4
     ),
 ]
 DatabaseUrlOpt = Annotated[
@@ -213,6 +214,9 @@ def progress(label: str) -> Iterator["Progress | None"]:
 _stdin_used_by: str | None = None
 
 
+STDIN_CAP = 64 * 1024  # characters: a secret (or two keys, one per line) is far shorter
+
+
 def read_stdin_secret(option: str) -> str:
     """The whole of stdin minus one trailing newline; stdin can feed one secret per command."""
     global _stdin_used_by
@@ -221,7 +225,9 @@ def read_stdin_secret(option: str) -> str:
     _stdin_used_by = option
     if sys.stdin is None or sys.stdin.closed:
         raise InvalidInput(f"{option}: stdin is closed")
-    value = sys.stdin.read()
+    value = sys.stdin.read(STDIN_CAP + 1)  # `< /dev/zero` must not eat all memory
+    if len(value) > STDIN_CAP:
+        raise InvalidInput(f"{option}: more than {STDIN_CAP // 1024} KiB on stdin; that is not a secret")
     if value.endswith("\r\n"):
         value = value[:-2]
     elif value.endswith("\n"):
