@@ -152,6 +152,11 @@ def test_a_new_file_is_0600(tmp_path: Path, which: str) -> None:
     assert owner(path) == (os.geteuid(), os.getegid(), 0o600)
 
 
+def test_an_env_file_in_a_missing_directory_is_named(tmp_path: Path) -> None:
+    r = run("secrets", "generate", "--write-env", str(tmp_path / "nowhere" / ".env"))
+    one_error(r, 4, f"cannot write env file {tmp_path / 'nowhere' / '.env'}: {tmp_path / 'nowhere'} does not exist")
+
+
 def test_a_sidecar_behind_a_linked_folder_is_not_written(tmp_path: Path) -> None:
     """With ``base``, no directory between it and the file may be a link (a folder swapped for a
     link after the scan cannot redirect the rewrite)."""

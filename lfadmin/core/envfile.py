@@ -147,7 +147,7 @@ def write_secret_file(path: Path, value: str, *, backup: bool = True) -> Written
     """Langflow's ``<config dir>/secret_key``: the key alone, no newline (CONTRACT §5.3); 0600
     when new, else the old file's owner, group and mode."""
     check_config_dir(path.parent)
-    old = check_replaceable(path, SECRET_FILE)
+    old = check_replaceable(path, SECRET_FILE, makes_parent=True)
     if not path.parent.exists():
         path.parent.mkdir(parents=True, mode=0o700)
     saved = None
@@ -161,4 +161,4 @@ def write_secret_file(path: Path, value: str, *, backup: bool = True) -> Written
 def check_secret_file(path: Path) -> None:
     """``write_secret_file``'s refusals, up front (before a rotation's commit)."""
     check_config_dir(path.parent)
-    check_replaceable(path, SECRET_FILE)
+    check_replaceable(path, SECRET_FILE, makes_parent=True)

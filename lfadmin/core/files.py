@@ -174,14 +174,14 @@ def _read_at_most(fd: int, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def check_replaceable(path: Path, what: str) -> os.stat_result | None:
+def check_replaceable(path: Path, what: str, *, makes_parent: bool = False) -> os.stat_result | None:
     """Refuse, before anything changes, a replacement ``atomic_write`` would refuse or could
     not do faithfully; returns the current file's ``lstat`` (None: there is none yet).
 
     Refused (10): a symbolic link; a file whose owner or group this user could not give the
     new file. Invalid input (4): not a regular file, read-only (mode bits too: root may write
     anything, but a 0444 file was made read-only on purpose), a parent that is not a writable
-    directory."""
+    directory (a missing one too, unless the caller ``makes_parent``)."""
     try:
         st = os.lstat(path)
     except FileNotFoundError:
@@ -194,6 +194,8 @@ def check_replaceable(path: Path, what: str) -> os.stat_result | None:
         parent = path.parent
         if parent.exists() and not parent.is_dir():
             raise InvalidInput(f"cannot write {what} {path}: {parent} is not a directory")
+        if not parent.exists() and not makes_parent:
+            raise InvalidInput(f"cannot write {what} {path}: {parent} does not exist")
     elif stat.S_ISLNK(st.st_mode):
         raise _symlink(what, path)
     elif stat.S_ISDIR(st.st_mode):
@@ -204,7 +206,8 @@ def check_replaceable(path: Path, what: str) -> os.stat_result | None:
         raise InvalidInput(f"{what} {path} is read-only; make it writable or choose another")
     if path.parent.is_dir() and not os.access(path.parent, os.W_OK | os.X_OK):
         raise Refused(
-            f"cannot rewrite {path}: its directory is not writable by this user; nothing changed",
+            f"cannot {'rewrite' if st is not None else 'write'} {path}: its directory is not writable "
+            "by this user; nothing changed",
             hint="run lfadmin as the user Langflow runs as",
         )
     if st is not None:

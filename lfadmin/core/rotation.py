@@ -244,7 +244,7 @@ def rotate(
     if req.write_config_dir:
         envfile.check_secret_file(settings.config_dir / "secret_key")
     if not req.dry_run:
-        check_replaceable(journal, JOURNAL_WHAT)
+        check_replaceable(journal, JOURNAL_WHAT, makes_parent=True)
     if req.new_key is not None and req.generate:
         raise InvalidInput("use either --new-key-stdin or --generate, not both")
 
