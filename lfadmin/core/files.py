@@ -178,10 +178,11 @@ def check_replaceable(path: Path, what: str, *, makes_parent: bool = False) -> o
     """Refuse, before anything changes, a replacement ``atomic_write`` would refuse or could
     not do faithfully; returns the current file's ``lstat`` (None: there is none yet).
 
-    Refused (10): a symbolic link; a file whose owner or group this user could not give the
-    new file. Invalid input (4): not a regular file, read-only (mode bits too: root may write
-    anything, but a 0444 file was made read-only on purpose), a parent that is not a writable
-    directory (a missing one too, unless the caller ``makes_parent``)."""
+    Refused (10): a symbolic link; a directory this user may not write in; a file whose owner
+    or group this user could not give the new file. Invalid input (4): not a regular file,
+    read-only (mode bits too: root may write anything, but a 0444 file was made read-only on
+    purpose), a parent that is not a directory (or is missing, unless the caller
+    ``makes_parent``)."""
     try:
         st = os.lstat(path)
     except FileNotFoundError:
