@@ -152,6 +152,36 @@ def test_a_new_file_is_0600(tmp_path: Path, which: str) -> None:
     assert owner(path) == (os.geteuid(), os.getegid(), 0o600)
 
 
+@pytest.mark.parametrize("which", ["env file", "secret_key"])
+def test_a_link_planted_where_the_backup_goes_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: str
+) -> None:
+    """The backup's name is predictable to the second: a link planted there is not followed,
+    and the file it would back up stays as it was."""
+    from datetime import datetime, timezone
+
+    fixed = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=timezone.utc)
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz: object = None) -> datetime:  # type: ignore[override]
+            return fixed
+
+    monkeypatch.setattr(envfile, "datetime", Frozen)
+    name, write = WRITERS[which]
+    path = place(tmp_path, name)
+    old = OLD_ENV if which == "env file" else "old"
+    path.write_text(old)
+    victim = tmp_path / "victim"
+    victim.write_text(VICTIM)
+    planted = path.with_name(f"{name}.lfadmin-bak-20260102T030405000006Z")
+    planted.symlink_to(victim)
+    with pytest.raises(Refused, match=f"{planted} is a symbolic link"):
+        write(path)
+    assert victim.read_text() == VICTIM and path.read_text() == old
+    assert sorted(p.name for p in path.parent.iterdir()) == sorted([name, planted.name])
+
+
 def test_an_env_file_in_a_missing_directory_is_named(tmp_path: Path) -> None:
     r = run("secrets", "generate", "--write-env", str(tmp_path / "nowhere" / ".env"))
     one_error(r, 4, f"cannot write env file {tmp_path / 'nowhere' / '.env'}: {tmp_path / 'nowhere'} does not exist")
