@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -266,14 +267,15 @@ def test_env_file_not_utf8(tmp_path: Path) -> None:
 
 def test_env_file_unreadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     env = write_env(tmp_path, BASE)
-    real = Path.read_text
+    real = os.open
 
-    def denied(self: Path, *a: Any, **k: Any) -> str:
-        if self == env:
+    def denied(path: Any, *a: Any, **k: Any) -> int:
+        if Path(path) == env:
             raise PermissionError(13, "Permission denied")
-        return real(self, *a, **k)
+        return real(path, *a, **k)
 
-    monkeypatch.setattr(Path, "read_text", denied)  # tests run as root: chmod 000 would not stop us
+    # Tests run as root: chmod 000 would not stop us (tests/test_unprivileged.py does it for real).
+    monkeypatch.setattr(os, "open", denied)
     res = run("config", "doctor", "--env-file", str(env))
     assert res.exit_code == 4 and "not readable (permission denied)" in res.stderr
 

@@ -25,14 +25,14 @@ def test_a_new_file_is_0600_whatever_the_umask(tmp_path: Path) -> None:
     assert (tmp_path / "secret_key").read_bytes() == b"k"
 
 
-def test_an_existing_file_becomes_0600_unless_its_mode_is_kept(tmp_path: Path) -> None:
+def test_an_existing_file_keeps_its_mode(tmp_path: Path) -> None:
     env, sidecar = tmp_path / ".env", tmp_path / "embedding_metadata.json"
-    for p in (env, sidecar):
+    for p, m in ((env, 0o640), (sidecar, 0o644)):
         p.write_bytes(b"old")
-        p.chmod(0o644)
+        p.chmod(m)
     atomic_write(env, b"new")
-    atomic_write(sidecar, b"new", keep_mode_and_owner=True)
-    assert (mode(env), mode(sidecar)) == (0o600, 0o644)
+    atomic_write(sidecar, b"new")
+    assert (mode(env), mode(sidecar)) == (0o640, 0o644)
     assert env.read_bytes() == sidecar.read_bytes() == b"new"
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lfadmin.core import envfile, secrets
-from lfadmin.errors import InvalidInput
+from lfadmin.errors import InvalidInput, Refused
 from lfadmin.langflow import crypto
 from tests.conftest import run
 
@@ -23,14 +23,14 @@ def mode(p: Path) -> int:
 def test_set_variable_replaces_in_place_keeping_everything(tmp_path: Path) -> None:
     env = tmp_path / ".env"
     env.write_text("# server\nLANGFLOW_AUTO_LOGIN=False\n\nexport LANGFLOW_SECRET_KEY=old # note\nOTHER='x y'\n")
-    env.chmod(0o644)
+    env.chmod(0o640)
     w = envfile.set_variable(env, "LANGFLOW_SECRET_KEY", GOOD)
     assert env.read_text() == (
         f"# server\nLANGFLOW_AUTO_LOGIN=False\n\nexport LANGFLOW_SECRET_KEY={GOOD}\nOTHER='x y'\n"
     )
     assert w.replaced_line == 4
-    assert mode(env) == 0o600
-    assert w.backup is not None and mode(w.backup) == 0o600
+    assert mode(env) == 0o640  # the old file's mode, owner and group (M13)
+    assert w.backup is not None and mode(w.backup) == 0o640 and w.backup.parent == env.parent
     assert "LANGFLOW_SECRET_KEY=old" in w.backup.read_text()
 
 
@@ -45,13 +45,19 @@ def test_set_variable_appends_and_creates(tmp_path: Path) -> None:
     assert mode(new) == 0o600
 
 
-def test_symlinked_env_file_is_followed(tmp_path: Path) -> None:
-    real = tmp_path / "real.env"
+def test_symlinked_env_file_is_refused_but_read(tmp_path: Path) -> None:
+    """Writing through a link is refused, naming it (whoever owns the directory could point it
+    anywhere); reading follows it, as the server's load_dotenv does."""
+    (tmp_path / "srv").mkdir()
+    real = tmp_path / "srv" / "real.env"
     real.write_text("LANGFLOW_SECRET_KEY=old\n")
-    link = tmp_path / ".env"
+    link = tmp_path / "srv" / ".env"
     link.symlink_to(real)
-    envfile.set_variable(link, "LANGFLOW_SECRET_KEY", GOOD, backup=False)
-    assert link.is_symlink() and real.read_text() == f"LANGFLOW_SECRET_KEY={GOOD}\n"
+    with pytest.raises(Refused, match=f"^env file {link} is a symbolic link; lfadmin does not read or write"):
+        envfile.set_variable(link, "LANGFLOW_SECRET_KEY", GOOD, backup=False)
+    assert link.is_symlink() and real.read_text() == "LANGFLOW_SECRET_KEY=old\n"
+    assert sorted(p.name for p in real.parent.iterdir()) == [".env", "real.env"]
+    assert envfile.find_assignments(link)[0].value == "old"
 
 
 def test_duplicate_assignment_refused_case_insensitively(tmp_path: Path) -> None:
@@ -145,7 +151,7 @@ def test_generate_write_env_and_config_dir(tmp_path: Path) -> None:
     written = envfile.find_assignments(env)
     assert len(written) == 1 and env.read_text().startswith("# keep\nA=1\nLANGFLOW_SECRET_KEY=")
     assert (cfg / "secret_key").read_text() == written[0].value
-    assert mode(cfg / "secret_key") == 0o600 and mode(env) == 0o600
+    assert mode(cfg / "secret_key") == 0o600 and mode(env) == 0o644  # new file; kept mode
 
 
 def test_generate_refuses_to_replace_a_key(tmp_path: Path) -> None:

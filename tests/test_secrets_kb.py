@@ -129,11 +129,14 @@ def test_check_counts_sidecars(lfdb: LangflowDB, kbs: dict[str, Path]) -> None:
                    "plain-expected": 0},
         "server_unreadable": 1 if reads else 0,
         "examples": {"undecryptable": ["alice/alien"]},
+        # Never skipped silently: named, and counted in rows (Low, issue 11).
+        "notes": [f"bob/broken: {kbs['bob/broken']} is not a JSON object; Langflow reads it as having no key"],
     }
     assert r.json["totals"]["undecryptable"] == (1 if reads else 0)
     human = lfdb.run("secrets", "check", **kb_env(root))
     assert human.exit_code == r.exit_code
     assert f"  {STORE} undecryptable: alice/alien\n" in human.stderr
+    assert f"Warning: {STORE}: bob/broken: {kbs['bob/broken']} is not a JSON object" in human.stderr
     if reads:
         assert human.stderr.endswith(
             "\nError: 1 stored value(s) do not decrypt under the secret key in effect for Langflow 1.6.0 – 1.6.9 "

@@ -121,13 +121,14 @@ def test_rotate_every_store(lfdb: LangflowDB, envf: Path) -> None:
     # Database: every value under the new key only.
     assert assert_exactly_one_key(lfdb, lfdb.secret_key, NEW) == NEW
     assert len(all_tokens(lfdb)) >= len(plain)
-    # Files: the env file changed in one line, 0600, backup 0600; config dir written.
+    # Files: the env file changed in one line; each file and its backup keep their mode (M13).
     text = envf.read_text()
     assert text == f"# Langflow\nLANGFLOW_AUTO_LOGIN=False\nLANGFLOW_SECRET_KEY={NEW}\nLANGFLOW_PORT=7860\n"
-    assert mode(envf) == 0o600
+    assert mode(envf) == 0o640
     assert (lfdb.config_dir / "secret_key").read_text() == NEW
+    modes = {str(envf): 0o640, str(lfdb.config_dir / "secret_key"): mode(lfdb.config_dir / "secret_key")}
     for f in receipt["files"]:
-        assert f["backup"] and mode(Path(f["backup"])) == 0o600
+        assert f["backup"] and mode(Path(f["backup"])) == modes[f["path"]]
         assert lfdb.secret_key in Path(f["backup"]).read_text()
     assert not (lfdb.config_dir / "secret_key.lfadmin-rotation").exists()
     # lfadmin reads everything back under the new key (plaintexts unchanged).

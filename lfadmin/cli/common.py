@@ -57,6 +57,7 @@ EnvFileOpt = Annotated[
         help="Read settings from this env file, like `langflow run --env-file` (it overrides the environment).",
         rich_help_panel=PANEL,
         show_default=False,
+        readable=False,  # lfadmin.core.files says why it cannot be read, in one line, exit 4
     ),
 ]
 DatabaseUrlOpt = Annotated[
@@ -227,6 +228,9 @@ def progress(label: str) -> Iterator["Progress | None"]:
 _stdin_used_by: str | None = None
 
 
+STDIN_CAP = 64 * 1024  # bytes: a secret (or two keys, one per line) is far shorter
+
+
 def read_stdin_secret(option: str) -> str:
     """The whole of stdin minus one trailing newline; stdin can feed one secret per command."""
     global _stdin_used_by
@@ -248,15 +252,17 @@ def read_stdin_secret(option: str) -> str:
 
 def _read_text(option: str) -> str:
     """Stdin decoded strictly as UTF-8: Python's own stdin would let undecodable bytes through as
-    surrogates, to fail later inside hashing or the driver. The bytes are never quoted."""
+    surrogates, to fail later inside hashing or the driver. The bytes are never quoted. At most
+    STDIN_CAP is read: `< /dev/zero` must not eat all memory."""
     buffer = getattr(sys.stdin, "buffer", None)
     try:
-        if buffer is not None:
-            data: bytes = buffer.read()
-            return data.decode("utf-8")
-        text = sys.stdin.read()
-        text.encode("utf-8")  # a text stream without bytes underneath: refuse surrogates it let in
-        return text
+        raw: bytes | str = buffer.read(STDIN_CAP + 1) if buffer is not None else sys.stdin.read(STDIN_CAP + 1)
+        if len(raw) > STDIN_CAP:
+            raise InvalidInput(f"{option}: more than {STDIN_CAP // 1024} KiB on stdin; that is not a secret")
+        if isinstance(raw, bytes):
+            return raw.decode("utf-8")
+        raw.encode("utf-8")  # a text stream without bytes underneath: refuse surrogates it let in
+        return raw
     except UnicodeError:
         raise InvalidInput(f"{option}: stdin is not UTF-8 text") from None
     except OSError as exc:  # a directory, a terminal that went away

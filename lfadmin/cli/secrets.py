@@ -35,13 +35,17 @@ WriteEnvOpt = Annotated[
     typer.Option(
         "--write-env",
         metavar="FILE",
-        help="Set LANGFLOW_SECRET_KEY in this env file in place (0600, atomic, other lines kept).",
+        help="Set LANGFLOW_SECRET_KEY in this env file in place (atomic, other lines, owner and mode kept; new: 0600).",
         show_default=False,
+        readable=False,  # lfadmin.core.files says why it cannot be used, in one line
     ),
 ]
 WriteCfgOpt = Annotated[
     bool,
-    typer.Option("--write-config-dir", help="Write <config dir>/secret_key the way Langflow does (0600)."),
+    typer.Option(
+        "--write-config-dir",
+        help="Write <config dir>/secret_key the way Langflow does (new: 0600; owner and mode kept).",
+    ),
 ]
 
 _TYPES = {"credential": "Credential", "generic": "Generic"}
@@ -319,6 +323,8 @@ def check() -> None:
         for r in report.stores:
             for status, labels in r.examples.items():
                 output.say_hanging(f"  {r.store} {status}: ", "; ".join(labels))
+            for note in r.notes:
+                output.warn(f"{r.store}: {note}")
             if r.advisory and r.values:
                 output.say_hanging(
                     f"  {r.store}: ",
@@ -388,7 +394,8 @@ def rotate(
 
     After the commit, knowledge-base sidecar keys are rewritten in place (atomic per file;
     not on 1.13, which ignores them), then the new key is written to --write-env /
-    --write-config-dir (0600, backups of the old ones); without either it is printed on stdout.
+    --write-config-dir (owner, group and mode kept, new files 0600; backups of the old ones
+    beside them; never through a symbolic link); without either it is printed on stdout.
     An interrupted run is finished by rerunning it. Every session and JWT dies, and every
     Langflow instance sharing the database needs the new key.
 
@@ -494,14 +501,17 @@ def scan_flows(
 
     if dry_run and not strip:
         raise InvalidInput("--dry-run goes with --strip")
+    unscannable: list[str] = []
     with session(write=strip and not dry_run) as s:
         if strip:
-            res = flow_secrets.strip_flows(s, user, dry_run=dry_run)
+            res = flow_secrets.strip_flows(s, user, dry_run=dry_run, unscannable=unscannable)
             findings = res.findings
         else:
-            findings = flow_secrets.scan_flows(s, user)
+            findings = flow_secrets.scan_flows(s, user, unscannable)
     if STATE.json:
         out: dict[str, Any] = {"findings": [f.to_json() for f in findings]}
+        if unscannable:
+            out["unscannable"] = unscannable
         if strip:
             out["stripped"] = not dry_run
             out["rows_changed"] = res.rows_changed
@@ -512,6 +522,8 @@ def scan_flows(
             [(f.table, f.flow_name or f.flow_id, f.owner, f.node, f.field, f.location,
               f.reason, f.fingerprint) for f in findings],
         )
+    for row in unscannable:
+        output.warn(f"not scanned: {row}")
     n = len(findings)
     output.say(f"{n} literal secret{'s' if n != 1 else ''} found")
     if strip:

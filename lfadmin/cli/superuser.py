@@ -51,12 +51,10 @@ def _password(stdin: bool, env_var: str | None, username: str, settings: Any) ->
 def _secret_key(path: Path) -> tuple[str, str]:
     if str(path) == "-":
         return read_stdin_secret("--secret-key-file -"), "read from stdin"
-    try:
-        value = path.read_text(encoding="utf-8")  # verbatim, as Langflow reads secret_key
-    except FileNotFoundError:
-        raise InvalidInput(f"--secret-key-file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"--secret-key-file {path} cannot be read: {exc}") from None
+    from lfadmin.core.files import read_text
+
+    # Verbatim, as Langflow reads secret_key; never through a link, at most 64 KiB, UTF-8.
+    value = read_text(path, "--secret-key-file") or ""
     if not value.strip():
         raise InvalidInput(f"--secret-key-file {path} is empty")
     redact.register(value)
@@ -96,6 +94,7 @@ def superuser(
             metavar="PATH",
             help="Break-glass proof: the server's secret key file (- reads stdin).",
             show_default=False,
+            readable=False,  # lfadmin.core.files says why it cannot be read, in one line, exit 4
         ),
     ] = None,
 ) -> None:

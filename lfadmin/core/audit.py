@@ -91,7 +91,9 @@ def append(settings: LangflowSettings, event: str, **fields: Any) -> Location:
     line = (redact.scrub(json.dumps(record, ensure_ascii=False, default=str)) + "\n").encode("utf-8")
     try:
         loc.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(loc.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        # Never through a symbolic link: whoever owns its directory must not be able to make
+        # a root run append to a file of their choosing.
+        fd = os.open(loc.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
     except OSError as exc:
         raise AuditUnavailable(
             f"cannot write the audit trail {loc.path} ({loc.why}): {exc.strerror}",

@@ -1,9 +1,17 @@
 """Writing secrets to files: one variable in an env file, or Langflow's ``secret_key`` file.
 
 Both writes are ``files.atomic_write`` (temp file in the same directory, ``fsync``, atomic
-``rename``, mode 0600), so a crash leaves either the old file or the new one, never half of
-either. An env file keeps every other line, comment, blank line and their order byte for byte;
-only the one assignment changes (or is appended). Symlinks are followed: the file they point at is replaced.
+``rename``), so a crash leaves either the old file or the new one, never half of either. A
+replaced file and its backup keep the old file's owner, group and mode (a service user's 0640
+env file stays the service user's after a rotation run as root); a new file is 0600. An env
+file keeps every other line, comment, blank line and their order byte for byte; only the one
+assignment changes (or is appended).
+
+A symbolic link is never written through: the file to write (and its backup's place) is the
+path given, and a link there is refused before anything changes, naming it - whoever owns the
+directory could otherwise point it at any file a root run would then clobber. Operators whose
+env file is a link name the file it points to. (Reading follows an env file's link, as
+``load_dotenv`` does; ``lfadmin.core.files`` explains the rules.)
 
 Langflow reads settings case-insensitively (``langflow_secret_key`` counts), so a second
 assignment in any case is a duplicate we refuse: which one wins is not obvious to a reader.
@@ -17,7 +25,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from lfadmin.core.files import atomic_write
+from lfadmin.core.files import (
+    SECRET_CAP,
+    SECRET_FILE,
+    atomic_write,
+    check_config_dir,
+    check_replaceable,
+    read_text,
+)
 from lfadmin.errors import InvalidInput
 
 SECRET_KEY_VAR = "LANGFLOW_SECRET_KEY"  # noqa: S105 - a variable name, not a secret
@@ -72,28 +87,21 @@ def find_assignments(path: Path, name: str = SECRET_KEY_VAR) -> list[Assignment]
 
 
 def check_writable(path: Path, name: str = SECRET_KEY_VAR) -> str | None:
-    """Refuse before anything changes: unreadable, read-only, duplicate assignments.
+    """Refuse before anything changes: a link, unreadable, read-only, duplicate assignments,
+    an owner or group we could not keep (``files.check_replaceable``).
 
     Returns the current value of ``name`` in the file (None when it has none).
     """
-    real = Path(os.path.realpath(path))
-    if real.exists():
-        found = find_assignments(real, name)
-        if len(found) > 1:
-            lines = ", ".join(str(a.line) for a in found)
-            raise InvalidInput(
-                f"env file {path} assigns {name} more than once (lines {lines}); "
-                "keep one and rerun"
-            )
-        if not os.access(real, os.W_OK) or not real.stat().st_mode & 0o222:
-            # Mode bits too: root may write anything, but a 0400 file was made read-only on purpose.
-            raise InvalidInput(f"env file {path} is read-only; make it writable or choose another")
-        current = found[0].value if found else None
-    else:
-        current = None
-    if not os.access(real.parent, os.W_OK | os.X_OK):
-        raise InvalidInput(f"cannot write in {real.parent} (permission denied)")
-    return current
+    if check_replaceable(path, "env file") is None:
+        return None
+    found = find_assignments(path, name)
+    if len(found) > 1:
+        lines = ", ".join(str(a.line) for a in found)
+        raise InvalidInput(
+            f"env file {path} assigns {name} more than once (lines {lines}); "
+            "keep one and rerun"
+        )
+    return found[0].value if found else None
 
 
 def _quote(value: str) -> str:
@@ -106,10 +114,10 @@ def _quote(value: str) -> str:
 
 def set_variable(path: Path, name: str, value: str, *, backup: bool = True) -> Written:
     """Set or replace ``name=value`` in ``path`` in place, keeping everything else."""
+    old = check_replaceable(path, "env file")
     check_writable(path, name)
-    real = Path(os.path.realpath(path))
-    text = _read(real) if real.exists() else ""
-    found = _bindings(text, real, name)
+    text = _read(path) if old is not None else ""
+    found = _bindings(text, path, name)
     line = f"{name}={_quote(value)}"
     if found:
         start, end, original, _ = found[0]
@@ -121,31 +129,36 @@ def set_variable(path: Path, name: str, value: str, *, backup: bool = True) -> W
         sep = "" if not text or text.endswith("\n") else "\n"
         new = text + sep + line + "\n"
         replaced = None
-    saved = _backup(real, text) if backup and real.exists() else None
-    atomic_write(real, new.encode("utf-8"))
+    saved = _backup(path, text, old, "env file") if backup and old is not None else None
+    atomic_write(path, new.encode("utf-8"), what="env file")
     return Written(path, saved, replaced)
 
 
-def _backup(real: Path, content: str) -> Path:
+def _backup(path: Path, content: str, like: os.stat_result, what: str) -> Path:
+    """A copy of the old content beside ``path`` (never beside a link's target), with the old
+    file's owner, group and mode: whoever could read the old file can read its backup, no one else."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    target = real.with_name(f"{real.name}.lfadmin-bak-{stamp}")
-    atomic_write(target, content.encode("utf-8"))
+    target = path.with_name(f"{path.name}.lfadmin-bak-{stamp}")
+    atomic_write(target, content.encode("utf-8"), like=like, what=f"backup of {what}")
     return target
 
 
 def write_secret_file(path: Path, value: str, *, backup: bool = True) -> Written:
-    """Langflow's ``<config dir>/secret_key``: the key alone, no newline, 0600 (CONTRACT §5.3)."""
-    real = Path(os.path.realpath(path))
-    if not real.parent.exists():
-        real.parent.mkdir(parents=True, mode=0o700)
+    """Langflow's ``<config dir>/secret_key``: the key alone, no newline (CONTRACT §5.3); 0600
+    when new, else the old file's owner, group and mode."""
+    check_config_dir(path.parent)
+    old = check_replaceable(path, SECRET_FILE, makes_parent=True)
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
     saved = None
-    if real.exists():
-        if not os.access(real, os.W_OK) or not real.stat().st_mode & 0o222:
-            raise InvalidInput(f"{path} is read-only")
-        if backup:
-            try:
-                saved = _backup(real, real.read_text())
-            except OSError as exc:
-                raise InvalidInput(f"{path} cannot be read: {exc.strerror}") from None
-    atomic_write(real, value.encode("utf-8"))
+    if old is not None and backup:
+        current = read_text(path, SECRET_FILE, cap=SECRET_CAP) or ""
+        saved = _backup(path, current, old, SECRET_FILE)
+    atomic_write(path, value.encode("utf-8"), what=SECRET_FILE)
     return Written(path, saved, None)
+
+
+def check_secret_file(path: Path) -> None:
+    """``write_secret_file``'s refusals, up front (before a rotation's commit)."""
+    check_config_dir(path.parent)
+    check_replaceable(path, SECRET_FILE, makes_parent=True)

@@ -1,13 +1,39 @@
-"""Replacing a file that holds a secret: the old file or the new one, never half of either.
+"""The one way lfadmin reads a file a user names or that holds a secret, and replaces one.
 
-``atomic_write`` writes a temp file beside the target (``.<name>.lfadmin-<hex>.tmp``, created
-0600 with ``O_EXCL | O_NOFOLLOW``), fsyncs it, optionally checks the bytes on disk, renames it
-over the target and fsyncs the directory. A failure before the rename leaves the target as it
-was and removes the temp file; a process killed mid-write leaves one that ``temp_glob`` finds.
+lfadmin often runs as root, on files in directories that belong to Langflow's service user. The
+attacker this module assumes owns such a directory (the config dir, a knowledge-base folder,
+the directory of an env file) or a file in it, and wants a root run to read or clobber a file
+they could not touch themselves. So:
+
+* ``read_text`` opens with ``O_NOFOLLOW | O_NONBLOCK`` (a symbolic link is refused, naming it;
+  a FIFO cannot block the open), requires a regular file (not ``/dev/zero``, a FIFO, a
+  directory), reads at most ``cap`` bytes (a larger file is refused, never read whole) and
+  decodes UTF-8 strictly. Every failure is one ``LfadminError`` naming the file, never its
+  content. ``follow=True`` (env files only: the server's ``load_dotenv`` follows links and so
+  do operators' deployments) still enforces the rest.
+* ``atomic_write`` refuses a symbolic link at the target (``Refused``), and replaces the file
+  by writing a temp file beside it (``O_CREAT | O_EXCL | O_NOFOLLOW``: never through a link,
+  never an existing file), ``fsync``, reading it back through the same descriptor, and
+  ``rename``. Every step after the parent is opened goes through a descriptor of that
+  directory, so the parent cannot be swapped for a link half-way. The new file gets the old
+  one's owner, group and mode exactly (a new file: 0600, the caller's owner), so rotating as
+  root does not hand the service's files to root.
+* ``check_replaceable`` refuses up front, before any database change, what ``atomic_write``
+  would refuse or could not do without changing owner or group.
+
+What this cannot guarantee, and does not try to: the parent directory itself is taken as
+named (a link in the *parent's* path is followed, as the operator wrote it); whoever owns that
+directory can still rename or delete entries in it at any moment, so a check and the later
+rename are not one atomic step (the rename replaces a directory entry, never writes through a
+link, so the worst such a race does is make the new file land where the owner put a link, or
+fail); a hard link planted in such a directory is read like the file (Linux's
+``fs.protected_hardlinks``, on by default, stops planting links to files the planter cannot
+write); and anyone who can read the files lfadmin writes already holds the keys.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import stat
@@ -15,51 +41,288 @@ from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
+from lfadmin.errors import InvalidInput, Refused
+
+SECRET_FILE = "secret key file"  # noqa: S105 - how messages name <config dir>/secret_key
+SECRET_CAP = 64 * 1024  # a secret key file; Langflow's are 43 characters
+TEXT_CAP = 4 * 1024 * 1024  # env files, sidecars, the rotation journal, suppression files
+MANIFEST_CAP = 64 * 1024 * 1024  # `user apply`: a user a few hundred bytes, 100k users fit
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_KINDS = (
+    (stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+)
+
 
 def temp_glob(name: str) -> str:
     """The pattern of the temp files ``atomic_write`` makes for a file called ``name``."""
     return f".{name}.lfadmin-*.tmp"
 
 
+def check_config_dir(config_dir: Path) -> None:
+    """Refuse a config dir that is not a directory (M7), naming it; a missing one is fine."""
+    for d in (config_dir, *config_dir.parents):
+        if d.exists() or d.is_symlink():
+            if not d.is_dir():
+                where = "" if d == config_dir else f" ({d} is not a directory)"
+                raise InvalidInput(f"the config dir {config_dir} is not a directory{where}",
+                                   hint="point LANGFLOW_CONFIG_DIR at a directory")
+            return
+
+
+def _kind(mode: int) -> str:
+    return next((k for test, k in _KINDS if test(mode)), "not a regular file")
+
+
+def _symlink(what: str, path: Path) -> Refused:
+    return Refused(
+        f"{what} {path} is a symbolic link; lfadmin does not read or write secret files through links",
+        hint="replace the link with the file itself, or name the file it points to",
+    )
+
+
+def _open_error(exc: OSError, what: str, path: Path) -> InvalidInput | Refused:
+    if exc.errno == errno.ELOOP:
+        return _symlink(what, path)
+    if exc.errno == errno.ENOENT:
+        return InvalidInput(f"{what} {path} does not exist")
+    if exc.errno == errno.ENOTDIR:
+        return InvalidInput(f"{what} {path} cannot be read: {path.parent} is not a directory")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return InvalidInput(f"{what} {path} is not readable (permission denied)")
+    return InvalidInput(f"{what} {path} cannot be read: {exc.strerror or type(exc).__name__}")
+
+
+def read_text(
+    path: Path,
+    what: str,
+    *,
+    cap: int = SECRET_CAP,
+    follow: bool = False,
+    missing_ok: bool = False,
+    unreadable_ok: bool = False,
+) -> str | None:
+    """The text of ``path``, or one clear error naming it (``what``: "env file", ...).
+
+    ``None`` only with ``missing_ok`` and no file there, or ``unreadable_ok`` and no permission.
+    Never follows a final symbolic link unless ``follow``; never opens anything but a regular
+    file; never reads more than ``cap``."""
+    data = read_bytes(path, what, cap=cap, follow=follow, missing_ok=missing_ok, unreadable_ok=unreadable_ok)
+    if data is None:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{what} {path} is not UTF-8 text") from None
+
+
+def read_bytes(
+    path: Path,
+    what: str,
+    *,
+    cap: int = SECRET_CAP,
+    follow: bool = False,
+    missing_ok: bool = False,
+    unreadable_ok: bool = False,
+) -> bytes | None:
+    """``read_text`` without the decoding."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | (0 if follow else _NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        if missing_ok:
+            return None
+        raise _open_error(FileNotFoundError(errno.ENOENT, "missing"), what, path) from None
+    except PermissionError:
+        if unreadable_ok:
+            return None
+        raise _open_error(PermissionError(errno.EACCES, "denied"), what, path) from None
+    except OSError as exc:
+        raise _open_error(exc, what, path) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            if stat.S_ISDIR(st.st_mode):
+                raise InvalidInput(f"{what} {path} is a directory")
+            raise InvalidInput(f"{what} {path} is {_kind(st.st_mode)}, not a regular file")
+        if st.st_size > cap:
+            raise InvalidInput(f"{what} {path} is larger than {_size(cap)}; refusing to read it")
+        try:
+            data = _read_at_most(fd, cap + 1)
+        except OSError as exc:
+            raise _open_error(exc, what, path) from None
+        if len(data) > cap:  # grew while we read, or a /proc-style file with no size
+            raise InvalidInput(f"{what} {path} is larger than {_size(cap)}; refusing to read it")
+    finally:
+        os.close(fd)
+    return data
+
+
+def _size(cap: int) -> str:
+    return f"{cap // (1024 * 1024)} MiB" if cap >= 1024 * 1024 else f"{cap // 1024} KiB"
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    got = 0
+    while got < limit:
+        chunk = os.read(fd, min(65536, limit - got))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def check_replaceable(path: Path, what: str, *, makes_parent: bool = False) -> os.stat_result | None:
+    """Refuse, before anything changes, a replacement ``atomic_write`` would refuse or could
+    not do faithfully; returns the current file's ``lstat`` (None: there is none yet).
+
+    Refused (10): a symbolic link; a directory this user may not write in; a file whose owner
+    or group this user could not give the new file. Invalid input (4): not a regular file,
+    read-only (mode bits too: root may write anything, but a 0444 file was made read-only on
+    purpose), a parent that is not a directory (or is missing, unless the caller
+    ``makes_parent``)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        st = None
+    except NotADirectoryError:
+        raise InvalidInput(f"cannot write {what} {path}: {path.parent} is not a directory") from None
+    except OSError as exc:
+        raise InvalidInput(f"{what} {path} cannot be examined: {exc.strerror}") from None
+    if st is None:
+        parent = path.parent
+        if parent.exists() and not parent.is_dir():
+            raise InvalidInput(f"cannot write {what} {path}: {parent} is not a directory")
+        if not parent.exists() and not makes_parent:
+            raise InvalidInput(f"cannot write {what} {path}: {parent} does not exist")
+    elif stat.S_ISLNK(st.st_mode):
+        raise _symlink(what, path)
+    elif stat.S_ISDIR(st.st_mode):
+        raise InvalidInput(f"{what} {path} is a directory")
+    elif not stat.S_ISREG(st.st_mode):
+        raise InvalidInput(f"{what} {path} is {_kind(st.st_mode)}, not a regular file")
+    elif not os.access(path, os.W_OK) or not st.st_mode & 0o222:
+        raise InvalidInput(f"{what} {path} is read-only; make it writable or choose another")
+    if path.parent.is_dir() and not os.access(path.parent, os.W_OK | os.X_OK):
+        raise Refused(
+            f"cannot {'rewrite' if st is not None else 'write'} {path}: its directory is not writable "
+            "by this user; nothing changed",
+            hint="run lfadmin as the user Langflow runs as",
+        )
+    if st is not None:
+        _check_keepable(path, st)
+    return st
+
+
+def _check_keepable(path: Path, st: os.stat_result) -> None:
+    """A user other than root can give a new file only their own uid and one of their groups."""
+    me = os.geteuid()
+    if me not in (0, st.st_uid):
+        raise Refused(
+            f"rewriting {path} (owned by uid {st.st_uid}) as uid {me} would change its owner "
+            "and lock Langflow out of it; nothing changed",
+            hint="run lfadmin as the file's owner (the user Langflow runs as) or as root",
+        )
+    if me != 0 and st.st_gid != os.getegid() and st.st_gid not in os.getgroups():
+        raise Refused(
+            f"rewriting {path} (group {st.st_gid}) would change its group to {os.getegid()}; nothing changed",
+            hint="run lfadmin as a member of the file's group, or as root",
+        )
+
+
 def atomic_write(
     path: Path,
     content: bytes,
     *,
-    keep_mode_and_owner: bool = False,
+    like: os.stat_result | None = None,
     verify: Callable[[bytes], None] | None = None,
+    what: str = "file",
+    base: Path | None = None,
 ) -> None:
-    """Put ``content`` at ``path`` atomically: mode 0600, or with ``keep_mode_and_owner`` the
-    existing file's mode, owner (when root) and group (one the caller is in). ``verify`` gets
-    the bytes read back from disk before the rename and raises to stop it."""
-    st = path.stat() if keep_mode_and_owner else None
-    tmp = path.with_name(f".{path.name}.lfadmin-{secrets.token_hex(4)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(tmp, flags, 0o600)
+    """Put ``content`` at ``path`` atomically, never through a symbolic link.
+
+    The new file keeps the replaced file's owner, group and mode (``like``, when given, is the
+    file to copy them from instead: a backup takes its original's); a file that did not exist
+    is created 0600. ``verify`` gets the bytes read back from disk before the rename and raises
+    to stop it. With ``base`` (a directory above ``path``), no directory between the two may
+    be a symbolic link either: each is opened relative to the one above with ``O_NOFOLLOW``."""
+    dfd = _open_parent(path, what, base)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-            fh.flush()
-            if st is None:
-                os.fchmod(fh.fileno(), stat.S_IRUSR | stat.S_IWUSR)  # whatever the umask
-            else:
-                if os.geteuid() == 0:
-                    os.fchown(fh.fileno(), st.st_uid, st.st_gid)
-                elif st.st_gid != os.getegid():
-                    os.fchown(fh.fileno(), -1, st.st_gid)
-                os.fchmod(fh.fileno(), stat.S_IMODE(st.st_mode))
-            os.fsync(fh.fileno())
-        if verify is not None:
-            verify(tmp.read_bytes())
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    # The rename is done. Making it durable is best effort (not every filesystem can fsync a
-    # directory); a failure here is no reason to report the write as failed.
-    with suppress(OSError):
-        dfd = os.open(path.parent, os.O_RDONLY)
         try:
+            old: os.stat_result | None = os.stat(path.name, dir_fd=dfd, follow_symlinks=False)
+        except FileNotFoundError:
+            old = None
+        if old is not None and stat.S_ISLNK(old.st_mode):
+            raise _symlink(what, path)
+        if old is not None and not stat.S_ISREG(old.st_mode):
+            raise InvalidInput(f"{what} {path} is {_kind(old.st_mode)}, not a regular file")
+        model = like if like is not None else old
+        if model is not None:
+            _check_keepable(path, model)
+        tmp = f".{path.name}.lfadmin-{secrets.token_hex(4)}.tmp"
+        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=dfd)
+        try:
+            try:
+                _fill(fd, content, model)
+                if verify is not None:
+                    os.lseek(fd, 0, os.SEEK_SET)
+                    verify(_read_at_most(fd, len(content) + 1))
+            finally:
+                os.close(fd)
+            os.replace(tmp, path.name, src_dir_fd=dfd, dst_dir_fd=dfd)
+        except BaseException:
+            with suppress(FileNotFoundError):
+                os.unlink(tmp, dir_fd=dfd)
+            raise
+        # The rename is done. Making it durable is best effort (not every filesystem can fsync
+        # a directory); a failure here is no reason to report the write as failed.
+        with suppress(OSError):
             os.fsync(dfd)
-        finally:
-            os.close(dfd)
+    finally:
+        os.close(dfd)
+
+
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_parent(path: Path, what: str, base: Path | None) -> int:
+    if base is None:
+        return os.open(path.parent, _DIR_FLAGS)
+    fd = os.open(base, _DIR_FLAGS)
+    here = base
+    try:
+        for part in path.parent.relative_to(base).parts:
+            here = here / part
+            try:
+                nfd = os.open(part, _DIR_FLAGS | _NOFOLLOW, dir_fd=fd)
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR) and os.path.islink(here):
+                    raise Refused(
+                        f"{what} {path} is reached through a symbolic link ({here}); "
+                        "lfadmin does not write through links",
+                        hint="replace the link with the directory it points to",
+                    ) from None
+                raise
+            os.close(fd)
+            fd = nfd
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _fill(fd: int, content: bytes, model: os.stat_result | None) -> None:
+    view = memoryview(content)
+    while view:
+        view = view[os.write(fd, view):]
+    if model is None:
+        os.fchmod(fd, stat.S_IRUSR | stat.S_IWUSR)  # whatever the umask
+    else:
+        if os.geteuid() == 0:
+            os.fchown(fd, model.st_uid, model.st_gid)
+        elif model.st_gid != os.getegid():
+            os.fchown(fd, -1, model.st_gid)
+        os.fchmod(fd, stat.S_IMODE(model.st_mode))  # after chown, which clears set-id bits
+    os.fsync(fd)

@@ -262,13 +262,24 @@ def _load(raw: Any) -> Any:
         return None
 
 
-def scan_flows(s: Session, username: str | None = None) -> list[Finding]:
+def scan_flows(
+    s: Session, username: str | None = None, unscannable: list[str] | None = None
+) -> list[Finding]:
     """Every literal secret in ``flow.data`` and ``flow_version.data`` (only ``username``'s flows
-    when given). Read-only; the entry point ``config doctor`` uses."""
+    when given). Read-only; the entry point ``config doctor`` uses. A row whose data is not a
+    JSON object cannot be scanned: it is named in ``unscannable`` (when given), never skipped
+    silently."""
     findings: list[Finding] = []
     for table, _, _ in _tables(s):
         for row in _rows(s, table, username):
             data = _load(row[4])
+            if not isinstance(data, dict):
+                if unscannable is not None:
+                    unscannable.append(
+                        f"{table} {s.codec.read_uuid(row[0])} (flow {row[2] or '-'!r}, owner "
+                        f"{row[3] or '-'}): its data is not a JSON object, so it was not scanned"
+                    )
+                continue
             for node, fld, loc, reason, path, val in scan_data(data):
                 findings.append(
                     Finding(
@@ -295,11 +306,13 @@ class StripResult:
     dry_run: bool
 
 
-def strip_flows(s: Session, username: str | None = None, *, dry_run: bool = False) -> StripResult:
+def strip_flows(
+    s: Session, username: str | None = None, *, dry_run: bool = False, unscannable: list[str] | None = None
+) -> StripResult:
     """Null every finding of ``scan_flows`` in place (same transaction as ``s``)."""
     from sqlalchemy import text
 
-    findings = scan_flows(s, username)
+    findings = scan_flows(s, username, unscannable)
     by_row: dict[tuple[str, uuid.UUID], list[Finding]] = {}
     for f in findings:
         by_row.setdefault((f.table, f.row_id), []).append(f)

@@ -108,6 +108,10 @@ class StoreReport:
     # Counted for information only: the release never decrypts this store (1.13's legacy
     # knowledge-base sidecars), so it is left out of totals, exit codes and findings.
     advisory: bool = False
+    # What an operator should know about entries that are counted as rows but hold no value
+    # to judge, or are reached in an unusual way (a sidecar behind a symbolic link, one that is
+    # not JSON): each names the entry. In JSON only when there are some.
+    notes: list[str] = field(default_factory=list)
 
     def count(self, status: Status, readable: bool, where: Callable[[], str]) -> None:
         """One value: its status, whether the release reads it, and for a problem (the first
@@ -131,6 +135,7 @@ class StoreReport:
             "counts": dict(self.counts),
             "server_unreadable": self.server_unreadable,
             "examples": {k: list(v) for k, v in self.examples.items()},
+            **({"notes": list(self.notes)} if self.notes else {}),
         }
 
 

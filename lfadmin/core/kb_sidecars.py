@@ -21,14 +21,23 @@ token from ``encrypt_api_key`` (the same derivation as every database value), or
 
 The directory layout is ``<root>/<username>/<kb>`` in every release (username at write time,
 ``ingestion.py:532-537``); 1.13 adds ``<root>/sqlite/<owner id>/`` stores and a ``.migration``
-folder, neither of which holds a sidecar at the second level. Dot-named folders and symbolic links
-are skipped, as 1.13's own scan does (``legacy_directories.py:78-110``).
+folder, neither of which holds a sidecar at the second level. Dot-named folders are skipped, as
+1.13's own scan does (``legacy_directories.py:78-110``).
+
+Symbolic links below the root (a user folder, a knowledge-base folder or the sidecar itself) are
+never skipped silently: 1.6-1.12 open the sidecar by path, through any link, so lfadmin reads
+them the same way (a regular file, size-capped: ``lfadmin.core.files``) and ``secrets check``
+classifies them like any other, with a note naming the link. But lfadmin never *writes*
+through a link (whoever owns a knowledge-base folder could point it at any file a root run
+would then replace), so ``secrets rotate`` refuses, before the database commit and naming them,
+when such a sidecar holds a key to re-encrypt (``--skip-undecryptable`` leaves them as they are,
+listed). A sidecar that is not a JSON object (Langflow reads it as having no key) is named in a
+note by ``secrets check`` and in a warning by ``secrets rotate``, never rewritten.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import suppress
@@ -36,10 +45,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lfadmin.core.files import atomic_write, temp_glob
+from lfadmin.core.files import TEXT_CAP, atomic_write, check_replaceable, read_bytes, temp_glob
 from lfadmin.core.inventory import Status, StoreReport, classify_token
 from lfadmin.core.keyring import Keyring, open_first
-from lfadmin.errors import InvalidInput, Refused
+from lfadmin.errors import InvalidInput, LfadminError
 from lfadmin.langflow.crypto import looks_encrypted
 
 if TYPE_CHECKING:
@@ -78,6 +87,12 @@ class Sidecar:
     text: str | None = None
     data: dict[str, Any] | None = None  # None: malformed (Langflow reads it as {})
     error: str | None = None  # could not be read at all
+    link: Path | None = None  # the symbolic link it is reached through, if any
+
+    @property
+    def malformed(self) -> bool:
+        """Read, but not a JSON object: Langflow reads it as having no key."""
+        return self.error is None and self.data is None
 
     @property
     def value(self) -> str | None:
@@ -86,13 +101,18 @@ class Sidecar:
         return val if isinstance(val, str) and val else None
 
 
-def _load(path: Path, label: str) -> Sidecar:
-    car = Sidecar(path, label)
+WHAT = "knowledge-base sidecar"
+
+
+def _load(path: Path, label: str, link: Path | None = None) -> Sidecar:
+    car = Sidecar(path, label, link=link)
     try:
-        car.text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        car.error = exc.strerror or type(exc).__name__
+        raw = read_bytes(path, WHAT, cap=TEXT_CAP, follow=link is not None) or b""
+    except LfadminError as exc:
+        car.error = exc.message.replace(f"{WHAT} {path} ", "", 1)
         return car
+    try:
+        car.text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return car  # Langflow's json.load fails too and treats it as empty
     try:
@@ -106,8 +126,9 @@ def _load(path: Path, label: str) -> Sidecar:
 def scan(root: Path) -> Iterator[Sidecar]:
     """Every ``<root>/<user>/<kb>/embedding_metadata.json``, sorted; raises OSError for ``root``."""
     for owner in sorted(root.iterdir()):
-        if owner.name.startswith(".") or owner.is_symlink() or not owner.is_dir():
+        if owner.name.startswith(".") or not owner.is_dir():
             continue
+        owner_link = owner if owner.is_symlink() else None
         try:
             kbs = sorted(owner.iterdir())
         except OSError as exc:
@@ -117,14 +138,15 @@ def scan(root: Path) -> Iterator[Sidecar]:
             label = f"{owner.name}/{kb.name}"
             path = kb / SIDECAR
             try:
-                if kb.name.startswith(".") or kb.is_symlink() or not kb.is_dir():
+                if kb.name.startswith(".") or not kb.is_dir():
                     continue
-                if path.is_symlink() or not path.is_file():
+                link = owner_link or (kb if kb.is_symlink() else None) or (path if path.is_symlink() else None)
+                if not (path.exists() or path.is_symlink()):
                     continue
             except OSError as exc:  # a folder we may list but not enter
                 yield Sidecar(path, label, error=exc.strerror or type(exc).__name__)
                 continue
-            yield _load(path, label)
+            yield _load(path, label, link)
 
 
 def _describe(root: Path, reads: bool) -> str:
@@ -155,8 +177,16 @@ def inventory(s: Session, keys: Keyring) -> StoreReport:
         return rep
     for car in cars:
         rep.rows += 1
+        if car.link is not None:
+            rep.notes.append(
+                f"{car.label}: reached through the symbolic link {car.link}; Langflow reads it, "
+                "`lfadmin secrets rotate` refuses to write through it"
+            )
         if car.error is not None:
             count(Status.UNDECRYPTABLE, False, f"{car.label} (cannot be read: {car.error})")
+            continue
+        if car.malformed:
+            rep.notes.append(f"{car.label}: {car.path} is not a JSON object; Langflow reads it as having no key")
             continue
         value = car.value
         if value is None:
@@ -179,6 +209,8 @@ class RotationPlan:
     root: Path | None
     rewrite: list[Sidecar] = field(default_factory=list)
     undecryptable: list[str] = field(default_factory=list)  # labels
+    linked: list[str] = field(default_factory=list)  # keys to rewrite behind a link: refused
+    malformed: list[str] = field(default_factory=list)  # not JSON objects: nothing to rewrite
     ignored: int = 0  # keys left alone because the release never reads them (1.13)
     unverified: Path | None = None  # the default directory, missing for the user lfadmin runs as
 
@@ -232,6 +264,9 @@ def plan(
             rec.undecryptable += 1
             out.undecryptable.append(f"{car.label} (cannot be read: {car.error})")
             continue
+        if car.malformed:
+            out.malformed.append(str(car.path))
+            continue
         value = car.value
         if value is None:
             continue
@@ -239,7 +274,10 @@ def plan(
             rec.plaintext_left += 1
             continue
         opened = open_first(old, value)
-        if opened is not None:
+        if opened is not None and car.link is not None:
+            rec.undecryptable += 1  # left under the old key
+            out.linked.append(f"{car.label} (through {car.link})")
+        elif opened is not None:
             if opened[1]:
                 rec.healed_legacy += 1
             else:
@@ -252,29 +290,8 @@ def plan(
             out.undecryptable.append(car.label)
     if not dry_run:
         for car in out.rewrite:
-            _check_rewritable(car.path)
+            check_replaceable(car.path, WHAT)
     return out
-
-
-def _check_rewritable(path: Path) -> None:
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        raise Refused(
-            f"cannot rewrite {path}: its directory is not writable by this user; nothing changed",
-            hint="run lfadmin as the user Langflow runs as",
-        )
-    st = path.stat()
-    owner, group = st.st_uid, st.st_gid
-    if os.geteuid() not in (0, owner):
-        raise Refused(
-            f"rewriting {path} (owned by uid {owner}) as uid {os.geteuid()} would change its owner "
-            "and lock Langflow out of it; nothing changed",
-            hint="run lfadmin as the file's owner (the user Langflow runs as) or as root",
-        )
-    if os.geteuid() != 0 and group != os.getegid() and group not in os.getgroups():
-        raise Refused(
-            f"rewriting {path} (group {group}) would change its group to {os.getegid()}; nothing changed",
-            hint="run lfadmin as a member of the file's group, or as root",
-        )
 
 
 def apply(
@@ -314,7 +331,7 @@ def apply(
                 raise _unfinished(path, "verification failed: it did not read back under the new key")
 
         try:
-            atomic_write(car.path, text.encode("utf-8"), keep_mode_and_owner=True, verify=verify)
+            atomic_write(car.path, text.encode("utf-8"), verify=verify, what=WHAT, base=rotation.root)
         except OSError as exc:
             raise _unfinished(car.path, exc.strerror or type(exc).__name__) from None
         rec.verified += 1

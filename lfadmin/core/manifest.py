@@ -66,12 +66,12 @@ def export(s: Session) -> dict[str, Any]:
 
 def load(path: Path) -> list[DesiredUser]:
     """Parse and validate a manifest; errors never quote values (they may be secrets)."""
+    from lfadmin.core.files import MANIFEST_CAP, read_text
+
+    # A regular file of bounded size, strict UTF-8, or one line naming it (lfadmin.core.files).
+    text = read_text(path, "manifest", cap=MANIFEST_CAP, follow=True) or ""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidInput(f"manifest {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"manifest {path} cannot be read: {exc}") from None
+        doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
     if not isinstance(doc, dict):

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from lfadmin.core import envfile, kb_sidecars
 from lfadmin.core.faults import kill_point
-from lfadmin.core.files import atomic_write
+from lfadmin.core.files import TEXT_CAP, atomic_write, check_config_dir, check_replaceable, read_text
 from lfadmin.core.inventory import generic_plaintext
 from lfadmin.core.kb_sidecars import release_reads as release_reads_sidecars
 from lfadmin.core.keyring import Keyring
@@ -126,7 +126,7 @@ def _write_journal(path: Path, new_key: str, old_fps: list[str]) -> None:
     try:
         if not path.parent.exists():
             path.parent.mkdir(parents=True, mode=0o700)
-        atomic_write(path, json.dumps(journal).encode("utf-8"))
+        atomic_write(path, json.dumps(journal).encode("utf-8"), what=JOURNAL_WHAT)
     except OSError as exc:  # the config dir: not writable, a file, on a full disk
         raise InvalidInput(
             f"cannot write the rotation's journal {path} ({exc.strerror or type(exc).__name__}); "
@@ -135,12 +135,20 @@ def _write_journal(path: Path, new_key: str, old_fps: list[str]) -> None:
         ) from None
 
 
+JOURNAL_WHAT = "rotation journal"
+
+
 def _read_journal(path: Path) -> str | None:
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
+    """The key of an interrupted rotation; None when there is no journal. A config dir that is
+    not a directory, or a journal that is a link, not a regular file, too large or not UTF-8,
+    is one error naming exactly that (``lfadmin.core.files``)."""
+    check_config_dir(path.parent)
+    text = read_text(path, JOURNAL_WHAT, cap=TEXT_CAP, missing_ok=True)
+    if text is None:
         return None
-    except (OSError, ValueError):
+    try:
+        data = json.loads(text)
+    except ValueError:
         raise InvalidInput(
             f"{path} (an interrupted rotation's journal) cannot be read; inspect it and remove it"
         ) from None
@@ -236,12 +244,14 @@ def rotate(
     journal = journal_path(settings)
     pending = _read_journal(journal)
 
-    # Step 1: validate the files before touching anything.
+    # Step 1: validate the files before touching anything: no link, a regular file whose
+    # owner, group and mode the replacement can keep (``lfadmin.core.files``).
     if req.write_env is not None:
         envfile.check_writable(req.write_env)
-    cfg_file = settings.config_dir / "secret_key"
-    if req.write_config_dir and cfg_file.exists() and not os.access(cfg_file, os.W_OK):
-        raise InvalidInput(f"{cfg_file} is read-only")
+    if req.write_config_dir:
+        envfile.check_secret_file(settings.config_dir / "secret_key")
+    if not req.dry_run:
+        check_replaceable(journal, JOURNAL_WHAT, makes_parent=True)
     if req.new_key is not None and req.generate:
         raise InvalidInput("use either --new-key-stdin or --generate, not both")
 
@@ -314,6 +324,23 @@ def rotate(
                     "and rewriting them would break its fingerprints of legacy knowledge bases; "
                     "after a downgrade, re-enter those embedding keys"
                 )
+            for path in files.malformed:
+                receipt.warnings.append(
+                    f"left {path} as it is: not a JSON object, so Langflow reads it as having no "
+                    "embedding key (re-enter that knowledge base's key in Langflow)"
+                )
+            if files.linked and not req.skip_undecryptable:
+                raise Refused(
+                    f"{len(files.linked)} knowledge-base embedding key(s) to re-encrypt are reached "
+                    f"through a symbolic link: {'; '.join(files.linked[:5])}; lfadmin does not write "
+                    "through links; rolled back, nothing changed",
+                    hint="replace each link with the folder or file it points to and rerun, or pass "
+                    "--skip-undecryptable to leave those keys under the old key",
+                )
+            for label in files.linked:
+                ctx.undecryptable_total += 1
+                if len(ctx.undecryptable_rows) < 50:
+                    ctx.undecryptable_rows.append(f"{kb_sidecars.STORE} {label} (left under the old key)")
             receipt.undecryptable_rows = ctx.undecryptable_rows
             if ctx.undecryptable_total and not req.skip_undecryptable:
                 more = ctx.undecryptable_total - len(ctx.undecryptable_rows)

@@ -156,10 +156,7 @@ def key_report(settings: LangflowSettings, schema: Schema | None) -> tuple[KeyRe
     """The key in effect, judged; and the key itself (for the caller's decryption only)."""
     key = settings.secret_key()
     cfg = settings.config_dir / "secret_key"
-    try:
-        file_value: str | None = cfg.read_text() or None
-    except OSError:
-        file_value = None
+    file_value = settings.config_file_key() or None
     if key is None:
         rep = KeyReport(None, None, 0, None, ["no secret key is configured: Langflow would generate "
                                              "a new random one and nothing stored would decrypt"])
@@ -518,10 +515,12 @@ def delete_variable(s: Session, name: str, username: str) -> VariableInfo:
 
 
 def current_file_key(path: Path) -> str | None:
-    try:
-        return path.read_text() or None
-    except OSError:
-        return None
+    """The key in a ``secret_key`` file (None: none there); a link, a non-regular, oversized or
+    non-UTF-8 file is one clear error (``lfadmin.core.files``)."""
+    from lfadmin.core.files import SECRET_FILE, check_config_dir, read_text
+
+    check_config_dir(path.parent)
+    return read_text(path, SECRET_FILE, missing_ok=True, unreadable_ok=True) or None
 
 
 def refuse_overwriting_key(where: str, current: str | None, new: str, force: bool) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lfadmin.errors import UnsupportedDatabase
+from lfadmin.errors import InvalidInput, UnsupportedDatabase
 from lfadmin.langflow.env import Environment
 from lfadmin.langflow.settings import LangflowSettings
 from lfadmin.langflow.storage import Codec
@@ -102,6 +102,8 @@ class Target:
 
         pinned = parse_version(self.langflow_version) if self.langflow_version else None
         db = self.db
+        if write:
+            _refuse_read_only_sqlite(db)
         try:
             with db.transaction(write=write) as conn:
                 schema = detect(conn, db.backend, pinned)
@@ -121,3 +123,25 @@ class Target:
                 yield Session(conn, schema, self.settings, Codec(db.backend), self.warn)
         finally:
             db.dispose()
+
+
+def _refuse_read_only_sqlite(db: Database) -> None:
+    """A SQLite file with no write bit (0444) was made read-only on purpose: refuse to write it.
+
+    Root could write it anyway (SQLite opens it read-write when the process may), and a user
+    would get SQLite's "attempt to write a readonly database" half-way; either way say so first,
+    as for a read-only env file (``lfadmin.core.files.check_replaceable``)."""
+    import stat
+
+    path = db.url.sqlite_path
+    if db.backend != "sqlite" or path is None:
+        return
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # Database reports a missing or unreachable file in its own words
+    if stat.S_ISREG(mode) and not mode & 0o222:
+        raise InvalidInput(
+            f"the SQLite database {path} is read-only (mode {stat.S_IMODE(mode):04o}); refusing to write it",
+            hint="make it writable (chmod u+w) if Langflow is meant to write it too",
+        )

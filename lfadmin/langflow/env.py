@@ -131,19 +131,15 @@ class Environment:
 
 
 def read_env_text(path: Path) -> str:
-    """An env file's text, or one clear error saying why it cannot be read."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInput(f"env file {path} does not exist") from None
-    except IsADirectoryError:
-        raise InvalidInput(f"env file {path} is a directory") from None
-    except PermissionError:
-        raise InvalidInput(f"env file {path} is not readable (permission denied)") from None
-    except UnicodeDecodeError:
-        raise InvalidInput(f"env file {path} is not UTF-8 text") from None
-    except OSError as exc:
-        raise InvalidInput(f"env file {path} cannot be read: {exc.strerror}") from None
+    """An env file's text, or one clear error saying why it cannot be read.
+
+    Through ``lfadmin.core.files.read_text``: a regular file (not ``/dev/zero`` or a FIFO), at
+    most ``TEXT_CAP`` bytes, strict UTF-8. A symbolic link is followed, as the server's
+    ``load_dotenv`` follows it (deployments link env files; reading one changes nothing, and
+    writing through one is refused in ``lfadmin.core.envfile``)."""
+    from lfadmin.core.files import TEXT_CAP, read_text
+
+    return read_text(path, "env file", cap=TEXT_CAP, follow=True) or ""
 
 
 _ASSIGNMENT = re.compile(r"[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=")

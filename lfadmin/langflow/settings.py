@@ -67,16 +67,25 @@ class LangflowSettings:
         if val is not None and val.raw:
             return SecretKey(val.raw, val.describe(), val.origin)
         path = self.config_dir / "secret_key"
-        try:
-            # Langflow reads the file verbatim with read_text(): no strip, so a trailing
-            # newline becomes part of the key (CONTRACT §5.1 explains what that breaks).
-            text = path.read_text()
-        except OSError:
-            return None
+        # Langflow reads the file verbatim with read_text(): no strip, so a trailing
+        # newline becomes part of the key (CONTRACT §5.1 explains what that breaks).
+        text = self.config_file_key()
         if not text:
             return None
         redact.register(text)
         return SecretKey(text, str(path), Origin("file", str(path), 1), path)
+
+    def config_file_key(self) -> str | None:
+        """``<config dir>/secret_key`` verbatim; None when there is none (or it cannot be read).
+
+        Never through a symbolic link (whoever owns the config dir could otherwise make a root
+        run use any file as the key, and a rotation replace it), only a regular file of at most
+        64 KiB, strict UTF-8: each of those is one clear error naming the file, as is a config
+        dir that is not a directory. A file we may not read is taken as absent, as before."""
+        from lfadmin.core.files import SECRET_FILE, check_config_dir, read_text
+
+        check_config_dir(self.config_dir)
+        return read_text(self.config_dir / "secret_key", SECRET_FILE, missing_ok=True, unreadable_ok=True)
 
     # -- knowledge bases ----------------------------------------------------------------------
     def knowledge_bases_dir(self) -> tuple[Path, Origin] | None:

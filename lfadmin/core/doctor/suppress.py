@@ -45,12 +45,9 @@ def load(path: Path | None, ignore: list[str], today: date) -> Suppressions:
         result.active[check_id] = Suppression(check_id, "ignored on the command line", None, "--ignore")
     if path is None:
         return result
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInput(f"suppression file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"suppression file {path} cannot be read: {exc}") from None
+    from lfadmin.core.files import TEXT_CAP, read_text
+
+    text = read_text(path, "suppression file", cap=TEXT_CAP, follow=True) or ""
     for lineno, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):

@@ -73,11 +73,10 @@ def secret_key(ctx: EnvContext) -> Iterator[Finding]:
     s = ctx.get("SECRET_KEY")
     config_dir, config_origin = ctx.config_dir()
     path = config_dir / "secret_key"
-    try:
-        file_key: str | None = path.read_text()
-    except (OSError, UnicodeDecodeError):
-        file_key = None
-    file_key = file_key or None
+    from lfadmin.core.files import SECRET_FILE, check_config_dir, read_text
+
+    check_config_dir(config_dir)
+    file_key = read_text(path, SECRET_FILE, missing_ok=True, unreadable_ok=True) or None
     if s.value:
         key, ev = s.value, [s.evidence()]
         if file_key is not None and file_key != key:
