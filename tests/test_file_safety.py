@@ -296,6 +296,28 @@ def test_h4_rotate_refuses_a_linked_secret_key_before_commit(lfdb: LangflowDB, t
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("victim")) == ["victim"]
 
 
+def test_a_linked_secret_key_unused_beside_the_variable_is_reported_not_fatal(lfdb: LangflowDB, tmp_path: Path) -> None:
+    """With LANGFLOW_SECRET_KEY set, Langflow never reads the file: a link there is a warning
+    for ``secrets check`` and a finding of the doctor, never a refusal of the whole command;
+    and the link's target is not read either way."""
+    victim = tmp_path / "victim"
+    victim.write_text(VICTIM)
+    cfg = lfdb.config_dir / "secret_key"
+    cfg.symlink_to(victim)
+    said = f"secret key file {cfg} is a symbolic link; lfadmin does not read or write secret files through links"
+    r = lfdb.run("secrets", "check")
+    assert r.exit_code == 0, r
+    assert f"Warning: secret key: {said}" in r.stderr and "it is not used while LANGFLOW_SECRET_KEY is set" in r.stderr
+    r = lfdb.run("config", "doctor", "--json")
+    found = [f for f in r.json["findings"] if f["id"] == "LF-SECRET-006"]
+    assert (r.exit_code, [f["severity"] for f in found]) == (12, ["high"]), r
+    assert found[0]["message"].startswith(said)
+    assert "LF-SECRET-005" not in {f["id"] for f in r.json["findings"]}  # the target was not read
+    env = {k: v for k, v in lfdb.auth_env().items() if k != "LANGFLOW_SECRET_KEY"}
+    r = run("config", "doctor", "--json", env=env)  # the file is the key: nothing more to judge
+    assert "LF-SECRET-006" in {f["id"] for f in r.json["findings"]}, r
+
+
 def test_h4_generate_force_refuses_a_linked_secret_key(tmp_path: Path) -> None:
     cfg = tmp_path / "cfg"
     cfg.mkdir()

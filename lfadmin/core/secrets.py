@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from lfadmin.core.inventory import Status, StoreReport, counted, generic_plaintext, inventory
 from lfadmin.core.keyring import Keyring
-from lfadmin.errors import Conflict, InvalidInput, NotFound, Refused
+from lfadmin.errors import Conflict, InvalidInput, LfadminError, NotFound, Refused
 from lfadmin.langflow.crypto import (
     MINIMUM_KEY_LENGTH,
     encrypt,
@@ -156,7 +156,11 @@ def key_report(settings: LangflowSettings, schema: Schema | None) -> tuple[KeyRe
     """The key in effect, judged; and the key itself (for the caller's decryption only)."""
     key = settings.secret_key()
     cfg = settings.config_dir / "secret_key"
-    file_value = settings.config_file_key() or None
+    file_problem = None
+    try:
+        file_value = key.value if key is not None and key.path is not None else settings.config_file_key() or None
+    except LfadminError as exc:  # a file Langflow ignores while the variable is set: a warning
+        file_value, file_problem = None, str(exc)
     if key is None:
         rep = KeyReport(None, None, 0, None, ["no secret key is configured: Langflow would generate "
                                              "a new random one and nothing stored would decrypt"])
@@ -171,6 +175,8 @@ def key_report(settings: LangflowSettings, schema: Schema | None) -> tuple[KeyRe
         str(cfg) if file_value is not None else None,
         fingerprint(file_value) if file_value is not None else None,
     )
+    if file_problem is not None:
+        rep.warnings.append(f"{file_problem}; it is not used while LANGFLOW_SECRET_KEY is set")
     if key.path is None and file_value is not None and file_value != key.value:
         rep.env_file_disagrees = True
         rep.warnings.append(

@@ -54,6 +54,15 @@ SECRET_DISAGREE = register(
     config dir): data encrypted under the old key will not decrypt.""",
     references=("CONTRACT.md §5.3",),
 )
+SECRET_FILE_UNSAFE = register(
+    "LF-SECRET-006",
+    H,
+    "CONFIG_DIR/secret_key cannot be read safely",
+    """The key file is a symbolic link, not a regular file, too large or not UTF-8 text.
+    Langflow follows a link and reads whatever it finds: whoever can change the link chooses
+    the key a server started without LANGFLOW_SECRET_KEY uses. lfadmin never reads it.""",
+    references=("README.md: Security, Files lfadmin reads and writes",),
+)
 
 
 EPHEMERAL_DIRS = ("/tmp/", "/var/tmp/", "/dev/shm/")  # noqa: S108 - where a config dir does not survive
@@ -74,9 +83,22 @@ def secret_key(ctx: EnvContext) -> Iterator[Finding]:
     config_dir, config_origin = ctx.config_dir()
     path = config_dir / "secret_key"
     from lfadmin.core.files import SECRET_FILE, check_config_dir, read_text
+    from lfadmin.errors import LfadminError
 
-    check_config_dir(config_dir)
-    file_key = read_text(path, SECRET_FILE, missing_ok=True, unreadable_ok=True) or None
+    try:
+        check_config_dir(config_dir)
+        file_key = read_text(path, SECRET_FILE, missing_ok=True, unreadable_ok=True) or None
+    except LfadminError as exc:  # the file is a finding of its own, not the end of the report
+        yield Finding(
+            SECRET_FILE_UNSAFE,
+            H,
+            str(exc),
+            [Evidence("LANGFLOW_CONFIG_DIR", str(config_dir), str(config_origin))],
+            hint="replace it with a regular file holding the key, or pin LANGFLOW_SECRET_KEY",
+        )
+        if not s.value:
+            return
+        file_key = None
     if s.value:
         key, ev = s.value, [s.evidence()]
         if file_key is not None and file_key != key:
