@@ -291,6 +291,25 @@ def test_report_file_that_cannot_be_written(tmp_path: Path, fmt: str) -> None:
         assert one_error_line(res.stderr) == f"Error: cannot write to {target} ({reason})"
 
 
+def test_report_file_is_never_written_through_a_link(tmp_path: Path) -> None:
+    """A root run must not clobber what a link planted where the report goes points at."""
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    (tmp_path / "report.json").symlink_to(victim)
+    res = run("config", "doctor", "--no-database", "--format", "json", "--output", str(tmp_path / "report.json"))
+    assert (res.exit_code, res.stdout) == (10, ""), res
+    assert one_error_line(res.stderr).startswith(
+        f"Error: report file {tmp_path / 'report.json'} is a symbolic link; lfadmin does not read or write files"
+    )
+    assert victim.read_text() == "precious\n"
+
+
+def test_a_new_report_file_is_private(tmp_path: Path) -> None:
+    res = run("config", "doctor", "--no-database", "--format", "json", "--output", str(tmp_path / "r.json"))
+    assert res.exit_code in (0, 12), res
+    assert (tmp_path / "r.json").stat().st_mode & 0o777 == 0o600
+
+
 def test_report_file_in_a_directory_without_permission(tmp_path: Path) -> None:
     folder = tmp_path / "read-only"
     folder.mkdir(mode=0o500)

@@ -210,7 +210,7 @@ def test_a_sidecar_behind_a_linked_folder_is_not_written(tmp_path: Path) -> None
     ("setup", "message"),
     [
         (lambda p: p.symlink_to("/etc/hostname"),
-         "secret key file {p} is a symbolic link; lfadmin does not read or write secret files through links"),
+         "secret key file {p} is a symbolic link; lfadmin does not read or write files through links"),
         (lambda p: os.mkfifo(p), "secret key file {p} is a named pipe, not a regular file"),
         (lambda p: p.mkdir(), "secret key file {p} is a directory"),
         (lambda p: p.write_bytes(b"k" * (files.SECRET_CAP + 1)),
@@ -304,7 +304,7 @@ def test_a_linked_secret_key_unused_beside_the_variable_is_reported_not_fatal(lf
     victim.write_text(VICTIM)
     cfg = lfdb.config_dir / "secret_key"
     cfg.symlink_to(victim)
-    said = f"secret key file {cfg} is a symbolic link; lfadmin does not read or write secret files through links"
+    said = f"secret key file {cfg} is a symbolic link; lfadmin does not read or write files through links"
     r = lfdb.run("secrets", "check")
     assert r.exit_code == 0, r
     assert f"Warning: secret key: {said}" in r.stderr and "it is not used while LANGFLOW_SECRET_KEY is set" in r.stderr
@@ -365,13 +365,20 @@ def test_m13_rotation_as_root_keeps_the_service_users_files(lfdb: LangflowDB, tm
 
 
 def test_m8_a_secret_key_file_that_is_not_utf8(lfdb: LangflowDB) -> None:
-    """M8: one line naming the file, exit 4, in ``info``, ``secrets check`` and ``config doctor``."""
+    """M8: one line naming the file, exit 4, in ``info`` and ``secrets check``; ``config doctor``
+    reports it as a finding and says its database part could not run (exit 13)."""
     cfg = lfdb.config_dir / "secret_key"
     cfg.write_bytes(b"\xffnot-utf8-key")
     env = {**lfdb.auth_env(), "LANGFLOW_SECRET_KEY": ""}
-    for args in (("info",), ("secrets", "check"), ("config", "doctor")):
+    for args in (("info",), ("secrets", "check")):
         r = run(*args, env=env)
         one_error(r, 4, f"secret key file {cfg} is not UTF-8 text")
+    r = run("config", "doctor", "--json", env=env)
+    assert r.exit_code == 13, r
+    assert [f["message"] for f in r.json["findings"] if f["id"] == "LF-SECRET-006"] == [
+        f"secret key file {cfg} is not UTF-8 text"
+    ]
+    assert r.json["database"]["status"] != "checked"
 
 
 def test_m7_a_config_dir_that_is_a_file(lfdb: LangflowDB, tmp_path: Path) -> None:

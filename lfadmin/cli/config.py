@@ -129,8 +129,10 @@ app.command("audit", hidden=True)(doctor)  # the specification's name; `lfadmin 
 
 
 def _write_report(path: Path, text: str) -> None:
+    from lfadmin.core.files import write_output
+
     try:
-        path.write_text(text, encoding="utf-8")
+        write_output(path, text.encode("utf-8"), "report file")
     except OSError as exc:  # a directory we may not write, a path through a file, a full disk
         raise OutputFailed(exc, str(path)) from None
 

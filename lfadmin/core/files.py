@@ -76,7 +76,7 @@ def _kind(mode: int) -> str:
 
 def _symlink(what: str, path: Path) -> Refused:
     return Refused(
-        f"{what} {path} is a symbolic link; lfadmin does not read or write secret files through links",
+        f"{what} {path} is a symbolic link; lfadmin does not read or write files through links",
         hint="replace the link with the file itself, or name the file it points to",
     )
 
@@ -172,6 +172,21 @@ def _read_at_most(fd: int, limit: int) -> bytes:
         chunks.append(chunk)
         got += len(chunk)
     return b"".join(chunks)
+
+
+def write_output(path: Path, data: bytes, what: str) -> None:
+    """A file the user named for output (``config doctor --output``): created 0600 or truncated
+    in place (a device such as ``/dev/full`` is written like a file), never through a symbolic
+    link - a root run must not clobber whatever a link in a shared directory points at. Any
+    other failure is the ``OSError`` itself, for the caller to report as output that failed."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _symlink(what, path) from None
+        raise
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
 
 
 def check_replaceable(path: Path, what: str, *, makes_parent: bool = False) -> os.stat_result | None:
