@@ -107,10 +107,14 @@ def test_installed_wheel_runs_as_a_command_and_as_a_module(venv: Path, tmp_path:
     assert _run(venv / "bin" / "lfadmin", "--version", env=env, cwd=tmp_path) == expected
     assert _run(py, "-m", "lfadmin", "--version", env=env, cwd=tmp_path) == expected
     # a real command: the dependencies were installed, and the code is the wheel's, not this checkout's
+    # (the README's first command: the 1.13.0 fixture, as its superuser admin)
     db = tmp_path / "langflow.db"
-    shutil.copyfile(FIXTURES / "langflow-1.6.9.db", db)
+    shutil.copyfile(FIXTURES / "langflow-1.13.0.db", db)
+    admin = next(u for u in json.loads((FIXTURES / "langflow-1.13.0.json").read_text())["users"]
+                 if u["username"] == "admin")
     out = _run(venv / "bin" / "lfadmin", "--database-url", f"sqlite:///{db}", "--json", "user", "list",
-               env=_clean({"LANGFLOW_CONFIG_DIR": str(tmp_path / "cfg")}), cwd=tmp_path)
+               env=_clean({"LANGFLOW_CONFIG_DIR": str(tmp_path / "cfg"), "LANGFLOW_SUPERUSER": "admin",
+                           "LANGFLOW_SUPERUSER_PASSWORD": admin["password"]}), cwd=tmp_path)
     assert "admin" in [u["username"] for u in json.loads(out)["users"]]
     where = _run(py, "-c", "import lfadmin; print(lfadmin.__file__)", env=env, cwd=tmp_path)
     assert where.startswith(str(venv))
