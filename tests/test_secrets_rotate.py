@@ -154,6 +154,17 @@ def test_rotate_twice_and_back(lfdb: LangflowDB) -> None:
     assert lfdb.run("secrets", "check").exit_code == 0
 
 
+def test_a_key_printed_on_stdout_is_all_of_stdout(db113: LangflowDB) -> None:
+    """``KEY=$(lfadmin secrets rotate --generate)``: with no key file to write, the key is the
+    run's only data; the store receipt goes to stderr with the rest of the talk."""
+    r = db113.run("secrets", "rotate", "--generate")
+    assert r.exit_code == 0, r
+    key = r.stdout.removesuffix("\n")
+    assert "\n" not in key and len(key) == 43, r
+    assert "  variable.value: " in r.stderr and "re-encrypted" in r.stderr
+    assert assert_exactly_one_key(db113, key, db113.secret_key) == key
+
+
 def test_wrong_old_key_changes_nothing(lfdb: LangflowDB, envf: Path) -> None:
     before = lfdb.snapshot()
     env_before = envf.read_text()

@@ -455,14 +455,17 @@ def rotate(
              r.plaintext_left, r.undecryptable, r.verified)
             for r in receipt.stores if r.present
         ]
-        _receipt(
-            ["store", "rows", "re-encrypted", "healed legacy", "generic → plain", "already new",
-             "plaintext left", "undecryptable", "verified"],
-            rows,
-            title="dry run (nothing written)" if receipt.dry_run else None,
-        )
+        columns = ["store", "rows", "re-encrypted", "healed legacy", "generic → plain", "already new",
+                   "plaintext left", "undecryptable", "verified"]
         if receipt.journal is not None:
+            # The key is this run's data: alone on stdout, so `KEY=$(lfadmin secrets rotate
+            # --generate)` captures the key and nothing else; the receipt is talk, on stderr.
+            for row in rows:
+                counts = ", ".join(f"{n} {name}" for name, n in zip(columns[1:], row[1:], strict=True) if n)
+                output.say_hanging(f"  {row[0]}: ", counts or "0 rows")
             output.emit_secret(key)
+        else:
+            _receipt(columns, rows, title="dry run (nothing written)" if receipt.dry_run else None)
     olds = ", ".join(receipt.old_fingerprints) or "-"
     output.say(
         f"{'Would rotate' if receipt.dry_run else 'Rotated'} {olds} → {receipt.new_fingerprint}: "
