@@ -460,9 +460,9 @@ def rotate(
         if receipt.journal is not None:
             # The key is this run's data: alone on stdout, so `KEY=$(lfadmin secrets rotate
             # --generate)` captures the key and nothing else; the receipt is talk, on stderr.
-            for row in rows:
-                counts = ", ".join(f"{n} {name}" for name, n in zip(columns[1:], row[1:], strict=True) if n)
-                output.say_hanging(f"  {row[0]}: ", counts or "0 rows")
+            for store_row in rows:
+                counts = ", ".join(f"{n} {name}" for name, n in zip(columns[1:], store_row[1:], strict=True) if n)
+                output.say_hanging(f"  {store_row[0]}: ", counts or "0 rows")
             output.emit_secret(key)
         else:
             _receipt(columns, rows, title="dry run (nothing written)" if receipt.dry_run else None)
