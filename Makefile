@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 LANGFLOW_VERSIONS ?= 1.6.9 1.8.4 1.13.0
 # Two workers: these machines have two cores, and half the suite waits on bcrypt or Langflow.
-PYTEST_ARGS ?= -n 2
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .PHONY: install dev langflow lint test bench clean
 

@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -529,6 +530,22 @@ def _langflow_free_env() -> dict[str, str]:
 
 
 _SERVERS = _LangflowServers()
+
+
+_RELEASE_IN_ID = re.compile(r"(?<![\d.])1\.(\d+)\.(\d+)(?![\d.])|langflow_1(\d+)(\d)_")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With ``--dist loadgroup`` (the Makefile's), every test that talks to one Langflow release
+    runs on one worker: each worker's fork server imports Langflow (15-25 s) once per release it
+    meets, so spreading a release's tests over both workers paid that twice."""
+    for item in items:
+        if item.get_closest_marker("interop") is None:
+            continue
+        found = _RELEASE_IN_ID.search(item.nodeid)
+        if found:
+            minor, patch = (found[1], found[2]) if found[1] else (found[3], found[4])
+            item.add_marker(pytest.mark.xdist_group(f"langflow-1.{minor}.{patch}"))
 
 
 @pytest.fixture(scope="session", autouse=True)
