@@ -365,11 +365,12 @@ def make_db(backend: str, version: str, tmp_path: Path) -> Iterator[LangflowDB]:
     try:
         yield LangflowDB(backend, version, url, man, config_dir, None, {**env, "LANGFLOW_DATABASE_URL": url})
     finally:
-        _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _POOL.drop(name)
 
 
 class _DatabasePool:
-    """Fresh copies of the template databases, each made while the previous test runs.
+    """Fresh copies of the template databases, each made while the previous test runs, and
+    dropped after it in the same background thread.
 
     ``CREATE DATABASE ... TEMPLATE`` of the 1.13 schema (about a hundred tables and their
     indexes) takes about a second; one copy a version is always being prepared in a background
@@ -381,6 +382,7 @@ class _DatabasePool:
 
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-prefetch")
         self._next: dict[str, Future[str]] = {}
+        self._dropping: list[Future[None]] = []
 
     @staticmethod
     def _create(version: str) -> str:
@@ -395,11 +397,19 @@ class _DatabasePool:
         self._next[version] = self._executor.submit(self._create, version)
         return name
 
+    def drop(self, name: str) -> None:
+        """Drop a test's copy in the background: the next test need not wait for it."""
+        self._dropping.append(self._executor.submit(_pg_execute, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
     def close(self) -> None:
         for pending in self._next.values():
             with contextlib.suppress(Exception):  # the server may be gone at exit: nothing to clean
                 _pg_execute(f'DROP DATABASE IF EXISTS "{pending.result()}" WITH (FORCE)')
         self._next.clear()
+        for dropping in self._dropping:
+            with contextlib.suppress(Exception):
+                dropping.result()
+        self._dropping.clear()
         self._executor.shutdown(wait=False)
 
 
