@@ -245,7 +245,7 @@ class Database:
             self._engine.dispose()
 
     def _unavailable(self, exc: Exception) -> Exception:
-        detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        detail = _first_line(getattr(exc, "orig", exc))
         # sqlite3 quotes a stored value it cannot decode ("... with text '<value>'"): maybe a secret.
         detail = detail.split(" with text '", 1)[0]
         detail = redact.scrub(detail)  # a driver may quote the password or the URL's parts

@@ -44,17 +44,23 @@ def _console_class() -> type[Console]:
     return _Console
 
 
+# emoji=False on both: rich would turn ":cat:" inside a value into a glyph after the scrub saw
+# the text, so a secret holding one would no longer match and would be printed.
+
+
 def err_console() -> Console:
     global _stderr
     if _stderr is None:
-        _stderr = _console_class()(stderr=True, highlight=False, soft_wrap=True, color_system=_color_system())
+        _stderr = _console_class()(
+            stderr=True, highlight=False, emoji=False, soft_wrap=True, color_system=_color_system()
+        )
     return _stderr
 
 
 def out_console() -> Console:
     global _stdout
     if _stdout is None:
-        _stdout = _console_class()(highlight=False, color_system=_color_system())
+        _stdout = _console_class()(highlight=False, emoji=False, color_system=_color_system())
     return _stdout
 
 

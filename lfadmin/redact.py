@@ -97,13 +97,23 @@ def secret_name(name: str) -> bool:
     return any(w in upper for w in _SECRET_NAME_WORDS) and not upper.endswith(_NOT_SECRET_SUFFIXES)
 
 
+_ASSIGNED = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*['\"]?(.*?)['\"]?\s*$")
+
+
 def register_variable(name: str, value: str) -> None:
     """An environment variable as it is loaded: its value when the name says it is a secret,
-    the credentials of any URL it holds (``LANGFLOW_DATABASE_URL``, a ``REDIS_URL``)."""
+    the credentials of any URL it holds (``LANGFLOW_DATABASE_URL``, a ``REDIS_URL``). A value
+    of several lines (an env file's unclosed quote swallows the lines after it) is also read
+    line by line, as the assignments it swallowed."""
     if secret_name(name):
         register(value)
     if "://" in value:
         register_url(value)
+    if "\n" in value:
+        for line in value.splitlines():
+            found = _ASSIGNED.match(line)
+            if found and (secret_name(found[1]) or "://" in found[2]):
+                register_variable(found[1], found[2])
 
 
 @contextmanager

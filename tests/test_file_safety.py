@@ -487,3 +487,34 @@ def test_the_audit_trail_is_not_appended_through_a_link(tmp_path: Path) -> None:
     with pytest.raises(audit.AuditUnavailable, match=f"cannot write the audit trail {trail}"):
         audit.append(settings, "test")
     assert victim.read_text() == VICTIM
+
+
+# -- found by the attacker-view review of the merged change ----------------------------------------
+
+
+def test_the_audit_log_is_not_the_env_files_to_choose(lfdb: LangflowDB, tmp_path: Path) -> None:
+    """LFADMIN_AUDIT_LOG in the server's env file would let its owner pick a file for a root
+    run to create (directories and all) or append to: refused, nothing created or changed."""
+    envf = tmp_path / "server.env"
+    target = tmp_path / "victimdir" / "new" / "log"
+    envf.write_text(f"LFADMIN_AUDIT_LOG={target}\n")
+    before = lfdb.snapshot()
+    r = lfdb.run("--env-file", str(envf), "user", "promote", "alice")
+    one_error(r, 4, f"LFADMIN_AUDIT_LOG is set in the env file {envf}:1: it is lfadmin's own setting")
+    assert lfdb.snapshot() == before and not (tmp_path / "victimdir").exists()
+
+
+def test_an_audit_log_that_is_a_fifo_is_refused_not_waited_on(lfdb: LangflowDB) -> None:
+    fifo = lfdb.config_dir / "lfadmin-audit.jsonl"
+    os.mkfifo(fifo)
+    before = lfdb.snapshot()
+    r = run_process("user", "promote", "alice", env=lfdb.auth_env())  # used to wait for a reader forever
+    one_error(r, 5, f"cannot write the audit trail {fifo} (Langflow's config dir): No such device or address")
+    assert lfdb.snapshot() == before
+
+
+def test_a_config_dir_name_too_long_is_named_not_a_crash(lfdb: LangflowDB) -> None:
+    long = "/tmp/" + "a" * 300
+    for args in (("info",), ("secrets", "check")):  # the key from <config dir>/secret_key
+        r = lfdb.run(*args, LANGFLOW_CONFIG_DIR=long, LANGFLOW_SECRET_KEY="")
+        assert r.exit_code == 4 and r.stderr.startswith(f"Error: the config dir {long} cannot be used: "), (args, r)

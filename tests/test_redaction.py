@@ -367,3 +367,46 @@ def test_json_outputs_stay_json() -> None:
     """The guard writes what it is given: a scrubbed JSON document is still JSON."""
     res = run("--database-url", "postgresql://bob@127.0.0.1:1/db?password=QueryPW12345", "config", "doctor", "--json")
     json.loads(res.stdout)
+
+
+# -- found by the attacker-view review of the merged change ----------------------------------------
+
+
+def test_a_long_internal_error_is_scrubbed_before_it_is_cut(sqlite_db: LangflowDB, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one-line internal error keeps 200 characters: cut first, a secret straddling the cut
+    would leave its prefix behind."""
+    from lfadmin.core import info
+
+    def gather(s: object) -> None:
+        raise RuntimeError("x" * 190 + sqlite_db.secret_key)
+
+    monkeypatch.setattr(info, "gather", gather)
+    res = sqlite_db.run("info", user=None)
+    assert res.exit_code == 1
+    assert sqlite_db.secret_key[:6] not in res.stderr and "x***" in res.stderr, res
+
+
+def test_an_unclosed_quote_does_not_smuggle_a_secret_into_a_printed_setting(sqlite_db: LangflowDB, tmp_path: Path) -> None:
+    """python-dotenv lets a quoted value run over lines: the secret assignments it swallowed
+    stay secrets, even inside a setting that is printed (the config dir)."""
+    envf = tmp_path / "q.env"
+    envf.write_text(f'LANGFLOW_CONFIG_DIR="{tmp_path}/cfg\nLANGFLOW_SSO_CLIENT_SECRET=Zq8-TopSecret-Value\n"\n')
+    for args in (("info",), ("info", "--json"), ("config", "doctor")):
+        res = sqlite_db.run("--env-file", str(envf), *args)
+        assert "TopSecret" not in res.stdout + res.stderr, (args, res)
+
+
+def test_rich_emoji_codes_do_not_unmask_a_secret(sqlite_db: LangflowDB) -> None:
+    """rich would render ':cat:' as a glyph after the scrub saw the text."""
+    secret = "X:cat:Secret-pw-123"
+    res = sqlite_db.run("info", user=None, LANGFLOW_SUPERUSER_PASSWORD=secret,
+                        LANGFLOW_CONFIG_DIR=f"/tmp/{secret}/" + "b" * 40)
+    assert "Secret-pw" not in res.stdout + res.stderr, res
+
+
+def test_the_invokers_own_tokens_neither_censor_nor_break_json(sqlite_db: LangflowDB) -> None:
+    """Only what lfadmin loads is scrubbed: a GITHUB_TOKEN in the caller's environment is not."""
+    res = sqlite_db.run("user", "list", "--json", GITHUB_TOKEN='"is_superuser": true', SOME_TOKEN="root2")
+    assert res.exit_code == 0, res
+    users = {u["username"]: u["is_superuser"] for u in res.json["users"]}
+    assert users["root2"] is True

@@ -227,6 +227,7 @@ def _run() -> None:
     import signal
     import threading
 
+    from lfadmin import redact
     from lfadmin.errors import ExitCode, Interrupted, LfadminError, OutputFailed
 
     in_main_thread = threading.current_thread() is threading.main_thread()
@@ -253,7 +254,7 @@ def _run() -> None:
         sys.exit(int(exc.exit_code))
     except Exception as exc:
         _debug_traceback()
-        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        first = (redact.scrub(str(exc)).strip().splitlines() or [""])[0][:200]  # scrubbed, then cut
         output.error(
             f"internal error ({type(exc).__name__}: {first}); rerun with --debug for details{_after_commit()}"
         )

@@ -21,12 +21,13 @@ from __future__ import annotations
 import json
 import os
 import socket
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lfadmin import __version__, redact
-from lfadmin.errors import ExitCode, LfadminError
+from lfadmin.errors import ExitCode, InvalidInput, LfadminError
 from lfadmin.langflow.settings import LangflowSettings
 from lfadmin.langflow.storage import utcnow
 
@@ -55,9 +56,20 @@ class Location:
 def location(settings: LangflowSettings) -> Location:
     val = settings.env.exact(ENV_VAR)
     if val is not None:
+        if val.origin.kind == "file":
+            # The server's env file is not lfadmin's to configure: whoever owns it must not
+            # choose which file a root run creates or appends to.
+            raise InvalidInput(
+                f"{ENV_VAR} is set in the env file {val.origin}: it is lfadmin's own setting, "
+                "read only from the environment lfadmin runs in"
+            )
         return Location(Path(val.raw).expanduser(), val.describe())
     config_dir = settings.config_dir
-    if config_dir.is_dir():
+    try:
+        in_config_dir = config_dir.is_dir()
+    except OSError:  # a name too long: not a place to write to
+        in_config_dir = False
+    if in_config_dir:
         return Location(config_dir / FILE_NAME, "Langflow's config dir")
     from platformdirs import user_state_dir
 
@@ -91,9 +103,17 @@ def append(settings: LangflowSettings, event: str, **fields: Any) -> Location:
     line = (redact.scrub(json.dumps(record, ensure_ascii=False, default=str)) + "\n").encode("utf-8")
     try:
         loc.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # Never through a symbolic link: whoever owns its directory must not be able to make
-        # a root run append to a file of their choosing.
-        fd = os.open(loc.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        # Never through a symbolic link, and only into a regular file (a FIFO would block the
+        # run inside its write transaction): whoever owns the directory must not be able to
+        # make a root run append to a file of their choosing, or hang it.
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(loc.path, flags, 0o600)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise AuditUnavailable(
+                f"the audit trail {loc.path} ({loc.why}) is not a regular file",
+                hint=f"remove it, or set {ENV_VAR} to a regular file",
+            )
     except OSError as exc:
         raise AuditUnavailable(
             f"cannot write the audit trail {loc.path} ({loc.why}): {exc.strerror}",

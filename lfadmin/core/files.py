@@ -62,12 +62,20 @@ def temp_glob(name: str) -> str:
 def check_config_dir(config_dir: Path) -> None:
     """Refuse a config dir that is not a directory (M7), naming it; a missing one is fine."""
     for d in (config_dir, *config_dir.parents):
-        if d.exists() or d.is_symlink():
-            if not d.is_dir():
-                where = "" if d == config_dir else f" ({d} is not a directory)"
-                raise InvalidInput(f"the config dir {config_dir} is not a directory{where}",
-                                   hint="point LANGFLOW_CONFIG_DIR at a directory")
-            return
+        try:
+            is_dir = stat.S_ISDIR(os.stat(d).st_mode)
+        except (FileNotFoundError, NotADirectoryError):
+            if not os.path.islink(d):
+                continue  # missing: look further up
+            is_dir = False  # a dangling link
+        except OSError as exc:  # a name too long, a directory we may not search
+            raise InvalidInput(f"the config dir {config_dir} cannot be used: {exc.strerror}",
+                               hint="point LANGFLOW_CONFIG_DIR at a directory") from None
+        if not is_dir:
+            where = "" if d == config_dir else f" ({d} is not a directory)"
+            raise InvalidInput(f"the config dir {config_dir} is not a directory{where}",
+                               hint="point LANGFLOW_CONFIG_DIR at a directory")
+        return
 
 
 def _kind(mode: int) -> str:

@@ -90,7 +90,11 @@ class Environment:
                 # dict assignment keeps an existing key's position, as os.environ does.
                 values[name] = val
         for val in values.values():  # every secret that enters through the environment
-            redact.register_variable(val.name, val.raw)
+            # The env file is the server's, all of it; of the invoker's own environment only what
+            # lfadmin reads: scrubbing, say, a GITHUB_TOKEN from every output would let whoever sets
+            # one censor names or break a --json document, and protect nothing lfadmin loaded.
+            if val.origin.kind == "file" or val.name.upper().startswith((PREFIX, "LFADMIN_")):
+                redact.register_variable(val.name, val.raw)
         return cls(values, env_file)
 
     def __iter__(self) -> Iterator[Value]:
