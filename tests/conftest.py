@@ -5,6 +5,9 @@
 - PostgreSQL: ``tests/fixtures/langflow-<version>.pg.sql`` (``pg_dump`` of the same build made
   on PostgreSQL) is loaded once per session into a template database; each test gets
   ``CREATE DATABASE ... TEMPLATE``.
+- Speed (the suite must stay near 5 minutes on 2 cores): copies are made and dropped by a
+  background thread; ``--dist loadgroup`` (the Makefile's) keeps each Langflow release's interop
+  tests on one worker and schedules them first; CI's cluster runs without fsync (``.ci/run``).
 - The server: ``LFADMIN_TEST_PG_URL`` (default ``postgresql://postgres:postgres@127.0.0.1:5432/postgres``).
   With ``CI=true`` a missing server fails the run; elsewhere PostgreSQL cases are skipped.
 - Every test runs with a clean environment: no ``LANGFLOW_*``/``LFADMIN_*`` variable from the
@@ -549,6 +552,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """With ``--dist loadgroup`` (the Makefile's), every test that talks to one Langflow release
     runs on one worker: each worker's fork server imports Langflow (15-25 s) once per release it
     meets, so spreading a release's tests over both workers paid that twice."""
+    grouped = []
     for item in items:
         if item.get_closest_marker("interop") is None:
             continue
@@ -556,6 +560,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if found:
             minor, patch = (found[1], found[2]) if found[1] else (found[3], found[4])
             item.add_marker(pytest.mark.xdist_group(f"langflow-1.{minor}.{patch}"))
+            grouped.append(item)
+    # The long groups first, so the short tests fill in behind them: scheduled last, a group of
+    # a minute or two kept one worker busy while the other had nothing left to do.
+    first = set(map(id, grouped))
+    items[:] = grouped + [item for item in items if id(item) not in first]
 
 
 @pytest.fixture(scope="session", autouse=True)
