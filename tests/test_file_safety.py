@@ -518,3 +518,25 @@ def test_a_config_dir_name_too_long_is_named_not_a_crash(lfdb: LangflowDB) -> No
     for args in (("info",), ("secrets", "check")):  # the key from <config dir>/secret_key
         r = lfdb.run(*args, LANGFLOW_CONFIG_DIR=long, LANGFLOW_SECRET_KEY="")
         assert r.exit_code == 4 and r.stderr.startswith(f"Error: the config dir {long} cannot be used: "), (args, r)
+
+
+def test_a_link_swapped_in_after_the_check_is_not_read_into_a_backup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whoever owns the env file's directory swaps the file for a link between lfadmin's check
+    and its read: the read does not follow it, so no backup receives the link target's text."""
+    victim = tmp_path / "shadow"
+    victim.write_text("root:$6$secret-hash\n")
+    envf = tmp_path / "server.env"
+    envf.write_text(OLD_ENV)
+    real_check = envfile.check_writable
+
+    def check_then_swap(path: Path, name: str = envfile.SECRET_KEY_VAR) -> str | None:
+        current = real_check(path, name)
+        path.unlink()
+        path.symlink_to(victim)
+        return current
+
+    monkeypatch.setattr(envfile, "check_writable", check_then_swap)
+    with pytest.raises(Refused, match="is a symbolic link"):
+        envfile.set_variable(envf, "LANGFLOW_SECRET_KEY", GOOD)
+    assert not [p for p in tmp_path.iterdir() if "lfadmin-bak" in p.name]
+    assert victim.read_text() == "root:$6$secret-hash\n"

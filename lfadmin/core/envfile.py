@@ -28,6 +28,7 @@ from pathlib import Path
 from lfadmin.core.files import (
     SECRET_CAP,
     SECRET_FILE,
+    TEXT_CAP,
     atomic_write,
     check_config_dir,
     check_replaceable,
@@ -116,7 +117,9 @@ def set_variable(path: Path, name: str, value: str, *, backup: bool = True) -> W
     """Set or replace ``name=value`` in ``path`` in place, keeping everything else."""
     old = check_replaceable(path, "env file")
     check_writable(path, name)
-    text = _read(path) if old is not None else ""
+    # Read without following a link: one swapped in since the check must not have its target's
+    # text copied into the backup (owned like the env file, so readable by whoever swapped it).
+    text = (read_text(path, "env file", cap=TEXT_CAP) or "") if old is not None else ""
     found = _bindings(text, path, name)
     line = f"{name}={_quote(value)}"
     if found:
