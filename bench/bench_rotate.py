@@ -104,8 +104,8 @@ def crypto_only(tokens: list[str], now: str, other: str) -> float:
 
 
 def rotate(url: str, old: str, new: str, verify_all: bool) -> tuple[float, int]:
-    from lfadmin.core import rotation
-    from lfadmin.core.session import Target
+    from lfadmin.core.secrets import rotation
+    from lfadmin.core.target import Target
 
     os.environ["LANGFLOW_SECRET_KEY"] = old
     os.environ["LANGFLOW_CONFIG_DIR"] = tempfile.mkdtemp(prefix="bench-cfg-")

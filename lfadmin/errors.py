@@ -4,7 +4,7 @@ Every failure a user can cause ends as one ``Error: ...`` line on stderr and one
 codes (``lfadmin.cli.main`` is the only place that turns an ``LfadminError`` into output).
 Code 2 stays Click's own usage error; 141 (stdout closed early, nothing changed) prints nothing.
 Each failure is mapped where it happens (the database's errors in ``lfadmin.db``, stored values in
-``lfadmin.langflow.storage``, stdout in ``lfadmin.output``): exit 1 is left for bugs. README's
+``lfadmin.langflow.codec``, stdout in ``lfadmin.output``): exit 1 is left for bugs. README's
 "Exit codes" table lists exactly these codes (tests/test_exit_codes.py holds the two equal).
 """
 

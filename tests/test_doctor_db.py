@@ -18,7 +18,7 @@ OTHER_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"  # valid Fernet key, n
 
 
 def ts(db: LangflowDB, when: datetime) -> Any:
-    from lfadmin.langflow.storage import Codec
+    from lfadmin.langflow.codec import Codec
 
     return Codec(db.backend).datetime(when)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lfadmin.core.doctor.keyring import VerifyingKeyring
-from lfadmin.core.keyring import Keyring
+from lfadmin.core.doctor.key_checks import VerifyingKeyring
+from lfadmin.core.secrets.keyring import Keyring
 from lfadmin.langflow.crypto import Derivation, encrypt
 
 LONG = "0Yrsve58l0Aw_aDs0xGJy8qySwRCYUpk7rQ4EqRhvTo"

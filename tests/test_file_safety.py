@@ -1,4 +1,4 @@
-"""The safe file layer (``lfadmin.core.files``) under attack: every file lfadmin writes, every
+"""The safe file layer (``lfadmin.files``) under attack: every file lfadmin writes, every
 secret file it reads.
 
 The matrix: for each file lfadmin writes (env file, ``secret_key``, their backups, the rotation
@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from lfadmin.core import envfile, files, rotation
+from lfadmin import files
+from lfadmin.core import envfile
+from lfadmin.core.secrets import rotation
 from lfadmin.errors import InvalidInput, LfadminError, Refused
 from tests.conftest import LangflowDB, run, run_process
 from tests.test_secrets_kb import enc, kb_env, sidecar

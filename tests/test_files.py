@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lfadmin.core.files import atomic_write
+from lfadmin.files import atomic_write
 
 
 def mode(p: Path) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from lfadmin.core.flow_secrets import is_secret_name, scan_data
+from lfadmin.core.secrets.flow_scan import is_secret_name, scan_data
 from tests.conftest import LangflowDB
 
 

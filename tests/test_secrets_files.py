@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lfadmin.core import envfile, secrets
+from lfadmin.core import envfile
+from lfadmin.core.secrets import variables as secrets
 from lfadmin.errors import InvalidInput, Refused
 from lfadmin.langflow import crypto
 from tests.conftest import run

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from lfadmin.core.kb_sidecars import replace_value
-from lfadmin.core.keyring import Keyring
+from lfadmin.core.secrets.keyring import Keyring
+from lfadmin.core.secrets.sidecars import replace_value
 from lfadmin.langflow.crypto import Derivation, encrypt, fingerprint
 from tests.conftest import DB_PARAMS, LangflowDB, langflow_script, make_db, run_process
 from tests.test_doctor_db import doctor, found

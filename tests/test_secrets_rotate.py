@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from lfadmin.core.keyring import Keyring
-from lfadmin.core.stores import STORES, header_arg_positions
+from lfadmin.core.secrets.keyring import Keyring
+from lfadmin.core.secrets.stores import STORES, header_arg_positions
 from lfadmin.langflow.crypto import (
     Derivation,
     encrypt,
@@ -392,7 +392,7 @@ def test_old_and_new_key_on_stdin(lfdb: LangflowDB) -> None:
 
 def _many_variables(db: LangflowDB, n: int, key: str) -> dict[str, str]:
     """``n`` Credential variables of alice's (more than one rotation batch), name -> plaintext."""
-    from lfadmin.core.stores import BATCH
+    from lfadmin.core.secrets.stores import BATCH
 
     assert n > 2 * BATCH
     f = Keyring(key, Derivation.DIRECT)
@@ -428,7 +428,7 @@ def test_an_undecryptable_value_late_rolls_back_every_batch(db113: LangflowDB) -
 def test_first_batch_with_one_change_then_many(db113: LangflowDB) -> None:
     """A store's first write may be a single row; the batches after it are pipelined on
     PostgreSQL, and their statement must already be built (building it reads the catalog)."""
-    from lfadmin.core.stores import BATCH
+    from lfadmin.core.secrets.stores import BATCH
 
     owner = uid(db113.user("alice")["id"])
     old = Keyring(db113.secret_key, Derivation.DIRECT)

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from lfadmin.core import envfile, files
+from lfadmin import files
+from lfadmin.core import envfile
 from lfadmin.errors import InvalidInput, Refused
 from tests.conftest import run
 

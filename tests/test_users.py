@@ -260,7 +260,7 @@ def test_refuses_to_remove_the_last_active_superuser(lfdb: LangflowDB) -> None:
     """Through the CLI the actor is always another active superuser, so this guard answers only a
     race (another process demoting meanwhile); core refuses it whoever calls."""
     from lfadmin.core import users
-    from lfadmin.core.session import Target
+    from lfadmin.core.target import Target
     from lfadmin.errors import Refused
 
     assert lfdb.run("user", "demote", "root2").exit_code == 0

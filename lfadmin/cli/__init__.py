@@ -14,8 +14,8 @@ from typing import Annotated, Any
 import typer
 
 from lfadmin import __version__, output
-from lfadmin.cli import common
-from lfadmin.cli.common import STATE
+from lfadmin.cli import options as common
+from lfadmin.cli.options import STATE
 from lfadmin.cli.superuser import superuser
 
 # Command groups: name -> (module, hidden). A run builds only the group it invokes (Typer turns

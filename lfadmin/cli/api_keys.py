@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from lfadmin import output, redact
-from lfadmin.cli.common import STATE, common, progress, session
+from lfadmin.cli.options import STATE, common, progress, session
 
 app = typer.Typer(no_args_is_help=True)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from lfadmin import output
-from lfadmin.cli.common import STATE, common, progress
+from lfadmin.cli.options import STATE, common, progress
 from lfadmin.errors import InvalidInput, OutputFailed
 
 app = typer.Typer(no_args_is_help=True)
@@ -129,7 +129,7 @@ app.command("audit", hidden=True)(doctor)  # the specification's name; `lfadmin 
 
 
 def _write_report(path: Path, text: str) -> None:
-    from lfadmin.core.files import write_output
+    from lfadmin.files import write_output
 
     try:
         write_output(path, text.encode("utf-8"), "report file")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from lfadmin import output, redact
-from lfadmin.cli.common import STATE, common, progress, read_stdin_secret, session, target
+from lfadmin.cli.options import STATE, common, progress, read_stdin_secret, session, target
 from lfadmin.errors import InvalidInput, Undecryptable
 
 app = typer.Typer(no_args_is_help=True)
@@ -37,7 +37,7 @@ WriteEnvOpt = Annotated[
         metavar="FILE",
         help="Set LANGFLOW_SECRET_KEY in this env file in place (atomic, other lines, owner and mode kept; new: 0600).",
         show_default=False,
-        readable=False,  # lfadmin.core.files says why it cannot be used, in one line
+        readable=False,  # lfadmin.files says why it cannot be used, in one line
     ),
 ]
 WriteCfgOpt = Annotated[
@@ -100,7 +100,7 @@ def list_(
         lfadmin secrets list --user alice
         lfadmin secrets list --json | jq '.variables[] | select(.status != "ok")'
     """
-    from lfadmin.core import secrets
+    from lfadmin.core.secrets import variables as secrets
 
     if user and all_:
         raise InvalidInput("use either --user or --all")
@@ -142,7 +142,7 @@ def set_(
     \b
         printf '%s' "$OPENAI_KEY" | lfadmin secrets set OPENAI_API_KEY --user alice --value-stdin
     """
-    from lfadmin.core import secrets
+    from lfadmin.core.secrets import variables as secrets
 
     if not value_stdin:
         raise InvalidInput("pipe the value to --value-stdin (values are never accepted as arguments)")
@@ -178,7 +178,7 @@ def show(
         lfadmin secrets show OPENAI_API_KEY --user alice
         lfadmin secrets show OPENAI_API_KEY --user alice --reveal
     """
-    from lfadmin.core import secrets
+    from lfadmin.core.secrets import variables as secrets
 
     if reveal:
         with session(write=False) as s:
@@ -215,7 +215,7 @@ def delete(
     \b
         lfadmin secrets delete OPENAI_API_KEY --user alice
     """
-    from lfadmin.core import secrets
+    from lfadmin.core.secrets import variables as secrets
 
     with session(write=True) as s:
         info = secrets.delete_variable(s, name, user)
@@ -248,7 +248,8 @@ def generate(
         lfadmin secrets generate
         lfadmin secrets generate --write-env /srv/langflow/.env
     """
-    from lfadmin.core import envfile, secrets
+    from lfadmin.core import envfile
+    from lfadmin.core.secrets import variables as secrets
     from lfadmin.langflow.crypto import fingerprint
 
     key = secrets.generate_key()
@@ -291,7 +292,8 @@ def check() -> None:
     \b
         lfadmin secrets check --env-file /srv/langflow/.env
     """
-    from lfadmin.core import kb_sidecars, secrets
+    from lfadmin.core.secrets import sidecars as kb_sidecars
+    from lfadmin.core.secrets import variables as secrets
 
     with progress("checking") as bar, session(write=False) as s:
         report = secrets.check(s, progress=bar)
@@ -403,7 +405,7 @@ def rotate(
         lfadmin secrets rotate --generate --write-env /srv/langflow/.env --write-config-dir
         printf '%s\\n%s\\n' "$OLD" "$NEW" | lfadmin secrets rotate --old-key-stdin --new-key-stdin --dry-run
     """
-    from lfadmin.core import rotation
+    from lfadmin.core.secrets import rotation
 
     if not (new_key_stdin or generate):
         raise InvalidInput("say where the new key comes from: --new-key-stdin or --generate")
@@ -500,7 +502,7 @@ def scan_flows(
         lfadmin secrets scan-flows
         lfadmin secrets scan-flows --user alice --strip
     """
-    from lfadmin.core import flow_secrets
+    from lfadmin.core.secrets import flow_scan as flow_secrets
 
     if dry_run and not strip:
         raise InvalidInput("--dry-run goes with --strip")

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 import typer
 
 from lfadmin import output, redact
-from lfadmin.cli.common import STATE, common, credentials, interactive, prompt_secret, read_stdin_secret, target
+from lfadmin.cli.options import STATE, common, credentials, interactive, prompt_secret, read_stdin_secret, target
 from lfadmin.cli.users import PasswordEnv, PasswordStdin, _new_password
 from lfadmin.errors import InvalidInput
 
@@ -51,7 +51,7 @@ def _password(stdin: bool, env_var: str | None, username: str, settings: Any) ->
 def _secret_key(path: Path) -> tuple[str, str]:
     if str(path) == "-":
         return read_stdin_secret("--secret-key-file -"), "read from stdin"
-    from lfadmin.core.files import read_text
+    from lfadmin.files import read_text
 
     # Verbatim, as Langflow reads secret_key; never through a link, at most 64 KiB, UTF-8.
     value = read_text(path, "--secret-key-file") or ""
@@ -94,7 +94,7 @@ def superuser(
             metavar="PATH",
             help="Break-glass proof: the server's secret key file (- reads stdin).",
             show_default=False,
-            readable=False,  # lfadmin.core.files says why it cannot be read, in one line, exit 4
+            readable=False,  # lfadmin.files says why it cannot be read, in one line, exit 4
         ),
     ] = None,
 ) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from lfadmin import output, redact
-from lfadmin.cli.common import STATE, common, interactive, progress, prompt_secret, read_stdin_secret, session
+from lfadmin.cli.options import STATE, common, interactive, progress, prompt_secret, read_stdin_secret, session
 from lfadmin.errors import ExitCode, InvalidInput, Refused
 
 app = typer.Typer(no_args_is_help=True)

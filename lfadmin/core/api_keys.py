@@ -17,9 +17,10 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from lfadmin.core import ids
-from lfadmin.core.session import Progress, Session
+from lfadmin.core.target import Progress, Session
 from lfadmin.core.users import find_user_by_id, get_user
 from lfadmin.errors import Conflict, InvalidInput, NotFound, Refused
+from lfadmin.langflow.codec import iso, utcnow
 from lfadmin.langflow.crypto import (
     api_key_hash,
     decrypt,
@@ -28,7 +29,6 @@ from lfadmin.langflow.crypto import (
     looks_encrypted,
     mask_api_key,
 )
-from lfadmin.langflow.storage import iso, utcnow
 
 if TYPE_CHECKING:
     from lfadmin.langflow.env import Value

@@ -28,12 +28,12 @@ from typing import TYPE_CHECKING, Any
 
 from lfadmin import __version__, redact
 from lfadmin.errors import ExitCode, InvalidInput, LfadminError
+from lfadmin.langflow.codec import utcnow
 from lfadmin.langflow.settings import LangflowSettings
-from lfadmin.langflow.storage import utcnow
 
 if TYPE_CHECKING:
     from lfadmin.core.auth import Actor
-    from lfadmin.core.session import Session
+    from lfadmin.core.target import Session
     from lfadmin.core.users import UserRecord
 
 FILE_NAME = "lfadmin-audit.jsonl"

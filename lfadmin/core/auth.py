@@ -36,7 +36,7 @@ from lfadmin.langflow.crypto import verify_password
 from lfadmin.langflow.settings import DEFAULT_SUPERUSER, LEGACY_DEFAULT_PASSWORD
 
 if TYPE_CHECKING:
-    from lfadmin.core.session import Session
+    from lfadmin.core.target import Session
 
 
 @dataclass(frozen=True)

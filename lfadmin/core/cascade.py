@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import uuid
 
-    from lfadmin.core.session import Progress, Session
+    from lfadmin.core.target import Progress, Session
     from lfadmin.core.users import DeleteStep
 
 # Tables whose rows are the record of an erasure: 1.13 keeps data_subject_request naming the

@@ -11,7 +11,7 @@ A symbolic link is never written through: the file to write (and its backup's pl
 path given, and a link there is refused before anything changes, naming it - whoever owns the
 directory could otherwise point it at any file a root run would then clobber. Operators whose
 env file is a link name the file it points to. (Reading follows an env file's link, as
-``load_dotenv`` does; ``lfadmin.core.files`` explains the rules.)
+``load_dotenv`` does; ``lfadmin.files`` explains the rules.)
 
 Langflow reads settings case-insensitively (``langflow_secret_key`` counts), so a second
 assignment in any case is a duplicate we refuse: which one wins is not obvious to a reader.
@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from lfadmin.core.files import (
+from lfadmin.errors import InvalidInput
+from lfadmin.files import (
     SECRET_CAP,
     SECRET_FILE,
     TEXT_CAP,
@@ -34,7 +35,6 @@ from lfadmin.core.files import (
     check_replaceable,
     read_text,
 )
-from lfadmin.errors import InvalidInput
 
 SECRET_KEY_VAR = "LANGFLOW_SECRET_KEY"  # noqa: S105 - a variable name, not a secret
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9_\-.=+/]*$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lfadmin.core.session import Session
+from lfadmin.core.target import Session
 
 
 def _count(s: Session, sql: str, **params: Any) -> int:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from lfadmin.core import users
-from lfadmin.core.session import Session
+from lfadmin.core.target import Session
 from lfadmin.errors import InvalidInput
 
 API_VERSION = "langflow.ai/v1"
@@ -66,9 +66,9 @@ def export(s: Session) -> dict[str, Any]:
 
 def load(path: Path) -> list[DesiredUser]:
     """Parse and validate a manifest; errors never quote values (they may be secrets)."""
-    from lfadmin.core.files import MANIFEST_CAP, read_text
+    from lfadmin.files import MANIFEST_CAP, read_text
 
-    # A regular file of bounded size, strict UTF-8, or one line naming it (lfadmin.core.files).
+    # A regular file of bounded size, strict UTF-8, or one line naming it (lfadmin.files).
     text = read_text(path, "manifest", cap=MANIFEST_CAP, follow=True) or ""
     try:
         doc = json.loads(text)

@@ -45,7 +45,7 @@ from lfadmin.langflow.crypto import decrypt
 from lfadmin.langflow.settings import DEFAULT_SUPERUSER, LEGACY_DEFAULT_PASSWORD, LangflowSettings
 
 if TYPE_CHECKING:
-    from lfadmin.core.session import Session
+    from lfadmin.core.target import Session
     from lfadmin.core.users import UserRecord
 
 SETTING = "ENABLE_SUPERUSER_CLI"

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lfadmin.core.session import Progress, Session
+from lfadmin.core.target import Progress, Session
 from lfadmin.errors import Conflict, InvalidInput, NotFound, Refused
+from lfadmin.langflow.codec import iso, utcnow
 from lfadmin.langflow.crypto import hash_password
 from lfadmin.langflow.settings import DEFAULT_SUPERUSER
-from lfadmin.langflow.storage import iso, utcnow
 
 # ``User.optins`` default, key order as Langflow serialises it (CONTRACT §1.3).
 DEFAULT_OPTINS = {"github_starred": False, "dialog_dismissed": False, "discord_clicked": False}

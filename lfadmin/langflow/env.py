@@ -137,11 +137,11 @@ class Environment:
 def read_env_text(path: Path) -> str:
     """An env file's text, or one clear error saying why it cannot be read.
 
-    Through ``lfadmin.core.files.read_text``: a regular file (not ``/dev/zero`` or a FIFO), at
+    Through ``lfadmin.files.read_text``: a regular file (not ``/dev/zero`` or a FIFO), at
     most ``TEXT_CAP`` bytes, strict UTF-8. A symbolic link is followed, as the server's
     ``load_dotenv`` follows it (deployments link env files; reading one changes nothing, and
     writing through one is refused in ``lfadmin.core.envfile``)."""
-    from lfadmin.core.files import TEXT_CAP, read_text
+    from lfadmin.files import TEXT_CAP, read_text
 
     return read_text(path, "env file", cap=TEXT_CAP, follow=True) or ""
 

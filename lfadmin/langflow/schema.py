@@ -374,7 +374,7 @@ def detect(conn: Connection, backend: str, pinned: Version | None = None) -> Sch
             )
         lo = hi = pinned
         # A pin does not make an unknown newer schema known: writing still needs
-        # --force-unknown-schema (lfadmin.core.session).
+        # --force-unknown-schema (lfadmin.core.target).
     return Schema(
         backend=backend,
         revision=revision,

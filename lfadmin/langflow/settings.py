@@ -82,7 +82,7 @@ class LangflowSettings:
         run use any file as the key, and a rotation replace it), only a regular file of at most
         64 KiB, strict UTF-8: each of those is one clear error naming the file, as is a config
         dir that is not a directory. A file we may not read is taken as absent, as before."""
-        from lfadmin.core.files import SECRET_FILE, check_config_dir, read_text
+        from lfadmin.files import SECRET_FILE, check_config_dir, read_text
 
         check_config_dir(self.config_dir)
         return read_text(self.config_dir / "secret_key", SECRET_FILE, missing_ok=True, unreadable_ok=True)

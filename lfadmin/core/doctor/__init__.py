@@ -25,7 +25,7 @@ from lfadmin.errors import LfadminError
 from lfadmin.langflow.env import Environment
 
 if TYPE_CHECKING:
-    from lfadmin.core.session import Progress
+    from lfadmin.core.target import Progress
 
 __all__ = ["REGISTRY", "Check", "Finding", "Options", "Report", "Severity", "checks", "run"]
 
@@ -100,7 +100,7 @@ def run(opts: Options) -> Report:
 def _database_part(
     opts: Options, env: Environment, ctx: EnvContext, findings: list[Finding], warnings: list[str], notes: list[str]
 ) -> tuple[DatabasePart, EnvContext, str]:
-    from lfadmin.core.session import Target
+    from lfadmin.core.target import Target
     from lfadmin.langflow.schema import NEWEST_KNOWN
 
     target = Target(

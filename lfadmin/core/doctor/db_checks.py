@@ -22,7 +22,7 @@ from lfadmin.langflow.settings import DEFAULT_SUPERUSER, LEGACY_DEFAULT_PASSWORD
 if TYPE_CHECKING:
     from concurrent.futures import Executor, Future
 
-    from lfadmin.core.session import Progress, Session
+    from lfadmin.core.target import Progress, Session
 
 C, H, M, L, INFO = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
 MAX_BCRYPT = 8
@@ -375,7 +375,7 @@ def _key_sample(s: Session, where: str, **params: Any) -> list[str]:
 
 
 def _api_keys(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
-    from lfadmin.langflow.storage import utcnow
+    from lfadmin.langflow.codec import utcnow
 
     c = s.codec
     t, f = c.boolean(True), c.boolean(False)
@@ -449,8 +449,8 @@ def _secrets(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
         return
     # `lfadmin secrets check`'s inventory (every store of CONTRACT §6, judged as the release
     # reads it), with a keyring that verifies tokens instead of decrypting them (keyring.py).
-    from lfadmin.core.doctor.keyring import VerifyingKeyring
-    from lfadmin.core.inventory import counted, inventory
+    from lfadmin.core.doctor.key_checks import VerifyingKeyring
+    from lfadmin.core.secrets.inventory import counted, inventory
 
     reports = counted(inventory(s, VerifyingKeyring(key.value, s.schema.encrypt_derivation(key.value))))
     stores = {r.store: r.counts["undecryptable"] for r in reports if r.counts.get("undecryptable")}
@@ -470,7 +470,7 @@ def _secrets(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
 
 
 def _flows(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
-    from lfadmin.core.flow_secrets import scan_flows  # `lfadmin secrets scan-flows`
+    from lfadmin.core.secrets.flow_scan import scan_flows  # `lfadmin secrets scan-flows`
 
     found = scan_flows(s)
     if not found:

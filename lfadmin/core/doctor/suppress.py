@@ -45,7 +45,7 @@ def load(path: Path | None, ignore: list[str], today: date) -> Suppressions:
         result.active[check_id] = Suppression(check_id, "ignored on the command line", None, "--ignore")
     if path is None:
         return result
-    from lfadmin.core.files import TEXT_CAP, read_text
+    from lfadmin.files import TEXT_CAP, read_text
 
     text = read_text(path, "suppression file", cap=TEXT_CAP, follow=True) or ""
     for lineno, line in enumerate(text.splitlines(), start=1):

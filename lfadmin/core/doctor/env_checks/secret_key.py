@@ -82,8 +82,8 @@ def secret_key(ctx: EnvContext) -> Iterator[Finding]:
     s = ctx.get("SECRET_KEY")
     config_dir, config_origin = ctx.config_dir()
     path = config_dir / "secret_key"
-    from lfadmin.core.files import SECRET_FILE, check_config_dir, read_text
     from lfadmin.errors import LfadminError
+    from lfadmin.files import SECRET_FILE, check_config_dir, read_text
 
     try:
         check_config_dir(config_dir)

@@ -23,7 +23,7 @@ kb_embedding_metadata.api_key (on disk)    Fernet in JSON    ✓      ✓     (�
 =========================================  ==============  =====  ======  =====
 
 (* written in plaintext by the 1.10.3 SSO plugin; 1.13's migration clears such values.)
-(** left in legacy sidecars; 1.13 neither writes nor decrypts it: ``lfadmin.core.kb_sidecars``.)
+(** left in legacy sidecars; 1.13 neither writes nor decrypts it: ``lfadmin.core.secrets.sidecars``.)
 Stores are found by table and column, never by release number, so a schema in between gets
 exactly the stores it has. Reading is streamed in primary-key order, ``BATCH`` rows at a time,
 so memory stays flat however many rows there are.
@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
 
-    from lfadmin.core.session import Session
+    from lfadmin.core.target import Session
 
 BATCH = 1000
 MCP_AUTH_FIELDS = ("api_key", "oauth_client_secret")  # mcp_encryption.SENSITIVE_FIELDS

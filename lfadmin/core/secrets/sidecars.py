@@ -26,7 +26,7 @@ folder, neither of which holds a sidecar at the second level. Dot-named folders 
 
 Symbolic links below the root (a user folder, a knowledge-base folder or the sidecar itself) are
 never skipped silently: 1.6-1.12 open the sidecar by path, through any link, so lfadmin reads
-them the same way (a regular file, size-capped: ``lfadmin.core.files``) and ``secrets check``
+them the same way (a regular file, size-capped: ``lfadmin.files``) and ``secrets check``
 classifies them like any other, with a note naming the link. But lfadmin never *writes*
 through a link (whoever owns a knowledge-base folder could point it at any file a root run
 would then replace), so ``secrets rotate`` refuses, before the database commit and naming them,
@@ -45,15 +45,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lfadmin.core.files import TEXT_CAP, atomic_write, check_replaceable, read_bytes, temp_glob
-from lfadmin.core.inventory import Status, StoreReport, classify_token
-from lfadmin.core.keyring import Keyring, open_first
+from lfadmin.core.secrets.inventory import Status, StoreReport, classify_token
+from lfadmin.core.secrets.keyring import Keyring, open_first
 from lfadmin.errors import InvalidInput, LfadminError
+from lfadmin.files import TEXT_CAP, atomic_write, check_replaceable, read_bytes, temp_glob
 from lfadmin.langflow.crypto import looks_encrypted
 
 if TYPE_CHECKING:
-    from lfadmin.core.reencrypt import StoreReceipt
-    from lfadmin.core.session import Session
+    from lfadmin.core.secrets.reencrypt import StoreReceipt
+    from lfadmin.core.target import Session
     from lfadmin.langflow.schema import Schema
     from lfadmin.langflow.settings import LangflowSettings
 

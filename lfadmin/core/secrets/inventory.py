@@ -8,14 +8,14 @@ from enum import Enum
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from lfadmin.core.stores import STORES, Cell, Row, Store, where
+from lfadmin.core.secrets.stores import STORES, Cell, Row, Store, where
 from lfadmin.langflow.crypto import MINIMUM_KEY_LENGTH, is_sso_envelope, looks_encrypted, sso_decrypt
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from lfadmin.core.keyring import Keyring
-    from lfadmin.core.session import Progress, Session
+    from lfadmin.core.secrets.keyring import Keyring
+    from lfadmin.core.target import Progress, Session
 
 GENERIC_PLAINTEXT_SINCE = (1, 8, 0)  # Generic variables stored in plaintext from 1.8.0 (§7)
 
@@ -173,7 +173,7 @@ def inventory(
             if progress:
                 progress(store.name, rep.rows, total)
     # Not a table: the knowledge-base sidecars on disk (CONTRACT §6, last row).
-    from lfadmin.core import kb_sidecars
+    from lfadmin.core.secrets import sidecars as kb_sidecars
 
     reports.append(kb_sidecars.inventory(s, keys))
     return reports

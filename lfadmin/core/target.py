@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lfadmin.errors import InvalidInput, UnsupportedDatabase
+from lfadmin.langflow.codec import Codec
 from lfadmin.langflow.env import Environment
 from lfadmin.langflow.settings import LangflowSettings
-from lfadmin.langflow.storage import Codec
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -130,7 +130,7 @@ def _refuse_read_only_sqlite(db: Database) -> None:
 
     Root could write it anyway (SQLite opens it read-write when the process may), and a user
     would get SQLite's "attempt to write a readonly database" half-way; either way say so first,
-    as for a read-only env file (``lfadmin.core.files.check_replaceable``)."""
+    as for a read-only env file (``lfadmin.files.check_replaceable``)."""
     import stat
 
     path = db.url.sqlite_path

@@ -5,7 +5,7 @@ to know which tokens the key in effect can open, and a Fernet token opens under 
 its HMAC-SHA256 (first 16 bytes of the key, over everything but the last 32 bytes) verifies and
 its version byte is 0x80 — the AES step cannot fail for a token that passed. Verifying the HMAC
 alone is about three times faster, which is most of the doctor's time on 100k API keys.
-Everything else (stores, classification, counts) is ``lfadmin.core.inventory.inventory`` itself.
+Everything else (stores, classification, counts) is ``lfadmin.core.secrets.inventory.inventory`` itself.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import binascii
 import hashlib
 import hmac
 
-from lfadmin.core.keyring import Keyring
+from lfadmin.core.secrets.keyring import Keyring
 from lfadmin.langflow.crypto import Derivation, derive_key
 
 _VERSION = 0x80

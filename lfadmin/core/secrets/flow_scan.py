@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 if TYPE_CHECKING:
-    from lfadmin.core.session import Session
+    from lfadmin.core.target import Session
 
 Path_ = tuple[str | int, ...]
 

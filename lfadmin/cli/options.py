@@ -23,7 +23,7 @@ from lfadmin.errors import ExitCode, InvalidInput, OutputFailed
 
 if TYPE_CHECKING:
     from lfadmin.core.auth import Credentials
-    from lfadmin.core.session import Progress, Session, Target
+    from lfadmin.core.target import Progress, Session, Target
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,7 +57,7 @@ EnvFileOpt = Annotated[
         help="Read settings from this env file, like `langflow run --env-file` (it overrides the environment).",
         rich_help_panel=PANEL,
         show_default=False,
-        readable=False,  # lfadmin.core.files says why it cannot be read, in one line, exit 4
+        readable=False,  # lfadmin.files says why it cannot be read, in one line, exit 4
     ),
 ]
 DatabaseUrlOpt = Annotated[
@@ -297,7 +297,7 @@ def prompter() -> Callable[[str], str] | None:
 
 
 def target() -> "Target":
-    from lfadmin.core.session import Target
+    from lfadmin.core.target import Target
 
     return Target(
         env_file=STATE.env_file,

@@ -12,9 +12,9 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lfadmin.core.faults import kill_point
-from lfadmin.core.keyring import Keyring, open_first
-from lfadmin.core.stores import STORES, Cell, Row, Store, driver_errors, where
+from lfadmin.core.secrets.faults import kill_point
+from lfadmin.core.secrets.keyring import Keyring, open_first
+from lfadmin.core.secrets.stores import STORES, Cell, Row, Store, driver_errors, where
 from lfadmin.errors import LfadminError, Refused
 from lfadmin.langflow.crypto import (
     fingerprint,
@@ -25,7 +25,7 @@ from lfadmin.langflow.crypto import (
 )
 
 if TYPE_CHECKING:
-    from lfadmin.core.session import Progress, Session
+    from lfadmin.core.target import Progress, Session
 
 SAMPLE_PER_STORE = 500
 

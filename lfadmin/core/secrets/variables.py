@@ -1,6 +1,6 @@
 """Component credentials (global variables) and the secret key: list/set/show/delete, check, generate.
 
-Rotation lives in ``lfadmin.core.rotation``; the store inventory in ``lfadmin.core.inventory``.
+Rotation lives in ``lfadmin.core.secrets.rotation``; the store inventory in ``lfadmin.core.secrets.inventory``.
 Secrets never leave this module except as return values the CLI prints on request
 (``show --reveal``, ``generate``): no exception message, warning or report carries one — only
 fingerprints: of a value keyed by the secret key (``Session.fingerprint``), of a key its SHA-256.
@@ -18,26 +18,26 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lfadmin.core.inventory import Status, StoreReport, counted, generic_plaintext, inventory
-from lfadmin.core.keyring import Keyring
+from lfadmin.core.secrets.inventory import Status, StoreReport, counted, generic_plaintext, inventory
+from lfadmin.core.secrets.keyring import Keyring
 from lfadmin.errors import Conflict, InvalidInput, LfadminError, NotFound, Refused
+from lfadmin.langflow.codec import iso, utcnow
 from lfadmin.langflow.crypto import (
     MINIMUM_KEY_LENGTH,
     encrypt,
     fingerprint,
     looks_encrypted,
 )
-from lfadmin.langflow.storage import iso, utcnow
 
 if TYPE_CHECKING:
 
-    from lfadmin.core.session import Progress, Session
+    from lfadmin.core.target import Progress, Session
     from lfadmin.langflow.schema import Schema
     from lfadmin.langflow.settings import LangflowSettings
 
 CREDENTIAL = "Credential"
 GENERIC = "Generic"
-JOURNAL_NAME = "secret_key.lfadmin-rotation"  # see lfadmin.core.rotation
+JOURNAL_NAME = "secret_key.lfadmin-rotation"  # see lfadmin.core.secrets.rotation
 _URLSAFE = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
 
 
@@ -331,8 +331,8 @@ def _var_info(s: Session, row: Any, keys: Keyring) -> VariableInfo:
 
 def _judge_variable(s: Session, vtype: str | None, value: str, keys: Keyring) -> tuple[Status, str | None]:
     """Status (as ``secrets check`` judges it) and the plaintext when it opens."""
-    from lfadmin.core.inventory import classify
-    from lfadmin.core.stores import STORES, Cell, Row
+    from lfadmin.core.secrets.inventory import classify
+    from lfadmin.core.secrets.stores import STORES, Cell, Row
 
     status, _ = classify(s, STORES[0], Row(None, value, None, {"type": vtype}), Cell(value), keys)
     if not looks_encrypted(value):
@@ -522,8 +522,8 @@ def delete_variable(s: Session, name: str, username: str) -> VariableInfo:
 
 def current_file_key(path: Path) -> str | None:
     """The key in a ``secret_key`` file (None: none there); a link, a non-regular, oversized or
-    non-UTF-8 file is one clear error (``lfadmin.core.files``)."""
-    from lfadmin.core.files import SECRET_FILE, check_config_dir, read_text
+    non-UTF-8 file is one clear error (``lfadmin.files``)."""
+    from lfadmin.files import SECRET_FILE, check_config_dir, read_text
 
     check_config_dir(path.parent)
     return read_text(path, SECRET_FILE, missing_ok=True, unreadable_ok=True) or None

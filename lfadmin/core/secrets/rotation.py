@@ -7,8 +7,8 @@ Ordering (each step's crash leaves a state the next run recognises):
    the SQLite file open / no other client is connected on PostgreSQL (``--force`` overrides).
 2. Write a journal ``<config dir>/secret_key.lfadmin-rotation`` (0600) holding the new key —
    the only copy of a ``--generate``d key until the key files are written.
-3. One transaction (``lfadmin.core.reencrypt``): every value of every store
-   (``lfadmin.core.stores``) is decrypted with the old key(s) and re-encrypted under the new key
+3. One transaction (``lfadmin.core.secrets.reencrypt``): every value of every store
+   (``lfadmin.core.secrets.stores``) is decrypted with the old key(s) and re-encrypted under the new key
    with the release's derivation, in primary-key batches. Legacy short-key values are healed on
    the way; 1.6-era encrypted Generic variables become plaintext on 1.8+ schemas. Values that
    open only with the *new* key count as already rotated (a rerun after a crash between commit
@@ -16,7 +16,7 @@ Ordering (each step's crash leaves a state the next run recognises):
    rolls back (unless ``--skip-undecryptable``).
 4. Before commit, re-read the rewritten rows and decrypt them with the new key only (a sample,
    or all with ``--verify-all``), comparing plaintext fingerprints. The knowledge-base sidecars
-   on disk (``lfadmin.core.kb_sidecars``) are classified here too: one no key opens aborts like
+   on disk (``lfadmin.core.secrets.sidecars``) are classified here too: one no key opens aborts like
    a row does, and every file to rewrite must be writable by us without changing its owner.
 5. Commit. Then the sidecars, one by one (temp file, fsync, verify, rename: each file is old or
    new, never half), while the key files still hold the old key. Then the env file (it wins over
@@ -43,25 +43,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lfadmin.core import envfile, kb_sidecars
-from lfadmin.core.faults import kill_point
-from lfadmin.core.files import TEXT_CAP, atomic_write, check_config_dir, check_replaceable, read_text
-from lfadmin.core.inventory import generic_plaintext
-from lfadmin.core.kb_sidecars import release_reads as release_reads_sidecars
-from lfadmin.core.keyring import Keyring
-from lfadmin.core.reencrypt import Ctx, StoreReceipt, probe, rewrite_store, verify_store
-from lfadmin.core.secrets import (
+from lfadmin.core import envfile
+from lfadmin.core.secrets import sidecars as kb_sidecars
+from lfadmin.core.secrets.faults import kill_point
+from lfadmin.core.secrets.inventory import generic_plaintext
+from lfadmin.core.secrets.keyring import Keyring
+from lfadmin.core.secrets.reencrypt import Ctx, StoreReceipt, probe, rewrite_store, verify_store
+from lfadmin.core.secrets.sidecars import release_reads as release_reads_sidecars
+from lfadmin.core.secrets.stores import STORES, Store
+from lfadmin.core.secrets.variables import (
     JOURNAL_NAME,
     current_file_key,
     generate_key,
     validate_new_key,
 )
-from lfadmin.core.stores import STORES, Store
 from lfadmin.errors import InvalidInput, Refused, Undecryptable
+from lfadmin.files import TEXT_CAP, atomic_write, check_config_dir, check_replaceable, read_text
 from lfadmin.langflow.crypto import fingerprint
 
 if TYPE_CHECKING:
-    from lfadmin.core.session import Progress, Session
+    from lfadmin.core.target import Progress, Session
     from lfadmin.langflow.settings import LangflowSettings
 
 
@@ -141,7 +142,7 @@ JOURNAL_WHAT = "rotation journal"
 def _read_journal(path: Path) -> str | None:
     """The key of an interrupted rotation; None when there is no journal. A config dir that is
     not a directory, or a journal that is a link, not a regular file, too large or not UTF-8,
-    is one error naming exactly that (``lfadmin.core.files``)."""
+    is one error naming exactly that (``lfadmin.files``)."""
     check_config_dir(path.parent)
     text = read_text(path, JOURNAL_WHAT, cap=TEXT_CAP, missing_ok=True)
     if text is None:
@@ -245,7 +246,7 @@ def rotate(
     pending = _read_journal(journal)
 
     # Step 1: validate the files before touching anything: no link, a regular file whose
-    # owner, group and mode the replacement can keep (``lfadmin.core.files``).
+    # owner, group and mode the replacement can keep (``lfadmin.files``).
     if req.write_env is not None:
         envfile.check_writable(req.write_env)
     if req.write_config_dir:
