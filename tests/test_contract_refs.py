@@ -53,9 +53,7 @@ def _slug(heading: str) -> str:
 
 
 def _anchors(page: Path) -> set[str]:
-    return {
-        _slug(line.lstrip("#")) for line in page.read_text(encoding="utf-8").splitlines() if line.startswith("#")
-    }
+    return {_slug(line.lstrip("#")) for line in page.read_text(encoding="utf-8").splitlines() if line.startswith("#")}
 
 
 def test_nothing_cites_the_notes_outside_the_repository() -> None:
@@ -105,6 +103,6 @@ def test_the_checks_see_what_they_look_for(tmp_path: Path) -> None:
     page = tmp_path / "p.md"
     page.write_text("# T\n\n## 1. One\n\n### 1.2 Sub\n\n## 2. `Two` things\n")
     assert _sections(page) == {"1", "1.2", "2"}
-    assert "2-two-things" in _anchors(page) and "3-the-implicit-env" == _slug(" 3. The implicit `.env`")
+    assert "2-two-things" in _anchors(page) and _slug(" 3. The implicit `.env`") == "3-the-implicit-env"
     m = CITATION.search("see docs/langflow/settings.md §7-§9 here")
     assert m is not None and (m.group(1), m.group(2), m.group(4)) == ("settings.md", "7", "9")
