@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lfadmin.core.doctor import db_checks as _db_checks
-from lfadmin.core.doctor.context import NEWEST, EnvContext
+from lfadmin.langflow.settings.fields import NEWEST, EnvContext
 from lfadmin.core.doctor.env_checks import ENV_CHECKS
 from lfadmin.core.doctor.model import REGISTRY, Check, Finding, Severity, checks
 from lfadmin.core.doctor.report import DatabasePart, Report

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from lfadmin.core.doctor.context import EnvContext
+from lfadmin.langflow.settings.fields import EnvContext
 from lfadmin.core.doctor.model import Evidence, Finding, Severity, register
 from lfadmin.langflow.crypto import verify_password
 from lfadmin.langflow.settings import DEFAULT_SUPERUSER, LEGACY_DEFAULT_PASSWORD

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from lfadmin.core.doctor.context import EnvContext, Setting
+from lfadmin.langflow.settings.fields import EnvContext, Setting
 from lfadmin.core.doctor.model import Finding, Severity
 
 C, H, M, L, INFO = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO

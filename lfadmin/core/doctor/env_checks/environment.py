@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lfadmin.core.doctor.context import SECRET_FIELDS, EnvContext, mask
+from lfadmin.langflow.settings.fields import SECRET_FIELDS, EnvContext, mask
 from lfadmin.core.doctor.env_checks._common import L, M, check
 from lfadmin.core.doctor.model import Evidence, Finding, register
 from lfadmin.langflow.env import PREFIX

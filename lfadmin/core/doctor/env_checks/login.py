@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lfadmin.core.doctor.context import EnvContext, mask
+from lfadmin.langflow.settings.fields import EnvContext, mask
 from lfadmin.core.doctor.env_checks._common import INFO, C, H, L, M, _fix_hint, check
 from lfadmin.core.doctor.env_checks.refused import CONF_NO_PASSWORD
 from lfadmin.core.doctor.model import Evidence, Finding, register

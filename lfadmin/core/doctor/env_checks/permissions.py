@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lfadmin.core.doctor.context import EnvContext, file_mode, url_has_password
+from lfadmin.langflow.settings.fields import EnvContext, file_mode, url_has_password
 from lfadmin.core.doctor.env_checks._common import H, check
 from lfadmin.core.doctor.model import Evidence, Finding, register
 from lfadmin.langflow.env import PREFIX

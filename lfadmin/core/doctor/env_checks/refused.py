@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lfadmin.core.doctor.context import EnvContext
+from lfadmin.langflow.settings.fields import EnvContext
 from lfadmin.core.doctor.env_checks._common import C, M, check
 from lfadmin.core.doctor.model import Evidence, Finding, register
 from lfadmin.redact import mask_url

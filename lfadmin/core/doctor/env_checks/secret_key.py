@@ -6,7 +6,7 @@ import base64
 import binascii
 from collections.abc import Iterator
 
-from lfadmin.core.doctor.context import EnvContext, mask
+from lfadmin.langflow.settings.fields import EnvContext, mask
 from lfadmin.core.doctor.env_checks._common import H, L, M, check
 from lfadmin.core.doctor.model import Evidence, Finding, register
 from lfadmin.langflow.crypto import MINIMUM_KEY_LENGTH, Derivation, derive_key
