@@ -1,4 +1,4 @@
-"""``lfadmin config``: Typer only (issue #3) - parse options, call ``lfadmin.core.doctor``, render."""
+"""``lfadmin config``: Typer only - parse options, one call to ``lfadmin.core.doctor.run``, render the report."""
 
 from contextlib import nullcontext
 from pathlib import Path
@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from lfadmin import output
-from lfadmin.cli.options import Invocation, global_options, progress
+from lfadmin.cli.options import Invocation, global_options, progress, target
 from lfadmin.errors import InvalidInput, OutputFailed
 
 app = typer.Typer(no_args_is_help=True)
@@ -92,10 +92,8 @@ def doctor(
         raise InvalidInput("--fail-on info: use one of low, medium, high, critical")
     with progress(inv, "doctor") if fmt == "table" else nullcontext(None) as bar:
         report = core.run(
+            target(inv, with_creds=False),  # the doctor authenticates nobody: it only reads
             core.Options(
-                env_file=inv.env_file,
-                database_url=inv.database_url,
-                langflow_version=inv.langflow_version,
                 use_database=not no_database,
                 fail_on=threshold,
                 ignore=list(ignore or []),

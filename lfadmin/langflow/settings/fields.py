@@ -1,17 +1,16 @@
-"""The settings as ``langflow run`` would end up with them, for one Langflow release.
+"""Langflow's settings fields, per release: which exist, their defaults, how a value is parsed.
 
-Built on ``lfadmin.langflow.env.Environment`` (values in environ order, each with its origin):
+The table behind ``lfadmin.langflow.settings`` (the model every part of lfadmin reads):
 
-- ``LANGFLOW_<FIELD>`` is matched case-insensitively, the last one in environ order wins
-  (pydantic-settings, SETTINGS.md §1.1);
-- then ``run``'s second pass (SETTINGS.md §1.4): for every variable in environ order whose name,
-  with ``LANGFLOW_`` removed, is exactly an ``AuthSettings`` attribute (``AUTO_LOGIN``,
-  ``SUPERUSER``, ...), that value is assigned again, so the last of ``X``/``LANGFLOW_X`` wins and
-  unprefixed names count. ``skip_auth_auto_login`` is a lower-case attribute and is not reached;
-- values are parsed like Langflow (§1.7); a value Langflow refuses is recorded in ``refused``
-  (the doctor turns each into a "Langflow will not start" finding) and the default is used so the
-  other checks can still run;
-- defaults per release come from SETTINGS.md Appendix A (1.6.9, 1.10.3, 1.13.0 columns).
+- defaults per release come from SETTINGS.md Appendix A (1.6.9, 1.10.3, 1.13.0 columns); a field
+  a release does not have is ``ABSENT`` there. ``default(name, version)`` is the one place a
+  default is looked up (AUTO_LOGIN's among them: on up to 1.12, off from 1.13.0 -
+  ``lfx/services/settings/auth.py`` ``AuthSettings.AUTO_LOGIN`` ``default=True`` in lfx 1.12.0 and
+  langflow's own ``services/settings/auth.py`` in 1.6.9, ``False`` in 1.13.0);
+- ``is_auth_name``: the ``AuthSettings`` attributes ``langflow run``'s second pass assigns again
+  (SETTINGS.md §1.4);
+- ``parse_value``: a raw value parsed as Langflow (pydantic) parses it, or why Langflow refuses it
+  (SETTINGS.md §1.7).
 """
 
 from __future__ import annotations
@@ -19,16 +18,12 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-from lfadmin.core.doctor.model import Evidence
-from lfadmin.langflow.env import PREFIX, Environment, Origin, Value, parse_bool
-from lfadmin.redact import quote_value, showable, url_secrets
-
-Version = tuple[int, int, int]
-NEWEST: Version = (1, 13, 0)
+from lfadmin.langflow.env import parse_bool
+from lfadmin.langflow.schema import Version
+from lfadmin.redact import quote_value
 
 
 class _Absent:
@@ -52,7 +47,7 @@ class Spec:
 _B, _I, _S = "bool", "int", "str"
 SPECS: dict[str, Spec] = {
     # AuthSettings (A.1)
-    "AUTO_LOGIN": Spec(_B, (True, True, False), auth=True),
+    "AUTO_LOGIN": Spec(_B, (True, True, False), auth=True),  # lfadmin's one AUTO_LOGIN default
     "SKIP_AUTH_AUTO_LOGIN": Spec(_B, (False, False, False)),  # lower-case attribute: no 2nd pass
     "ENABLE_SUPERUSER_CLI": Spec(_B, (True, True, True), auth=True),
     "NEW_USER_IS_ACTIVE": Spec(_B, (False, False, False), auth=True),
@@ -118,6 +113,11 @@ def tier(version: Version) -> int:
     return 2
 
 
+def default(name: str, version: Version) -> Any:
+    """``name``'s default in ``version`` (``ABSENT``: that release has no such setting)."""
+    return SPECS[name].defaults[tier(version)]
+
+
 def is_auth_name(name: str, version: Version) -> bool:
     """Would ``run``'s second pass assign ``name`` (already stripped of ``LANGFLOW_``)?"""
     spec = SPECS.get(name)
@@ -128,208 +128,50 @@ def is_auth_name(name: str, version: Version) -> bool:
     return tier(version) >= 1 and name.startswith(("SSO_", "AUTHZ_", "EXTERNAL_AUTH_"))
 
 
-def mask(value: str) -> str:
-    if value == "":
-        return "(empty)"
-    return f"****** ({len(value)} characters)"
-
-
-def url_has_password(url: str) -> bool:
-    """Does the URL carry a credential (in its user info or a query parameter such as password=)?"""
-    return bool(url_secrets(url))
-
-
-@dataclass
-class Setting:
-    """One effective setting: the parsed value, and the variable (if any) it came from."""
-
-    field: str
-    value: Any
-    source: Value | None  # None: the release's default
-    refused: str | None = None  # why Langflow would refuse the raw value
-    version_label: str = ""
-
-    @property
-    def is_default(self) -> bool:
-        return self.source is None
-
-    @property
-    def variable(self) -> str:
-        return self.source.name if self.source is not None else PREFIX + self.field
-
-    def shown(self) -> str:
-        if self.source is not None:
-            raw = self.source.raw
-            if self.field in SECRET_FIELDS:
-                return mask(raw)
-            return raw if not self.refused or showable(raw) else quote_value(raw)  # maybe misplaced
-        if self.field in SECRET_FIELDS:
-            return mask(self.value or "")
-        return _show_default(self.value)
-
-    def evidence(self) -> Evidence:
-        if self.source is None:
-            return Evidence(self.variable, self.shown(), f"default (Langflow {self.version_label})")
-        origin = self.source.origin
-        return Evidence(self.variable, self.shown(), str(origin), origin.path, origin.line)
-
-
-def _show_default(value: Any) -> str:
-    if value is None:
-        return "(unset)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-@dataclass
-class EnvContext:
-    env: Environment
-    version: Version
-    version_label: str
-    facts: dict[str, Any] = field(default_factory=dict)  # from the database part, when it ran
-    database_url_option: str | None = None
-    refused: list[Setting] = field(default_factory=list)
-    _cache: dict[str, Setting] = field(default_factory=dict)
-
-    @property
-    def tier(self) -> int:
-        return tier(self.version)
-
-    # -- lookup -------------------------------------------------------------------------------
-    def env_fields(self) -> list[str]:
-        return [name for name in SPECS if self.exists(name)]
-
-    def exists(self, name: str) -> bool:
-        return SPECS[name].defaults[self.tier] is not ABSENT
-
-    def get(self, name: str) -> Setting:
-        cached = self._cache.get(name)
-        if cached is not None:
-            return cached
-        spec = SPECS[name]
-        default = spec.defaults[self.tier]
-        if default is ABSENT:
-            setting = Setting(name, None, None, version_label=self.version_label)
-            self._cache[name] = setting
-            return setting
-        candidates = [v for v in (self.env.setting(name), self._second_pass(name)) if v is not None]
-        setting = Setting(name, default, None, version_label=self.version_label)
-        for val in candidates:  # pydantic's value is validated first, then the second pass's
-            ok, parsed, why = self._parse(spec, val.raw)
-            if not ok:
-                bad = Setting(name, default, val, why, self.version_label)
-                if all(r.source != val for r in self.refused):
-                    self.refused.append(bad)
-                continue
-            setting = Setting(name, parsed, val, version_label=self.version_label)
-        self._cache[name] = setting
-        return setting
-
-    def value(self, name: str) -> Any:
-        return self.get(name).value
-
-    def _second_pass(self, name: str) -> Value | None:
-        if not is_auth_name(name, self.version):
-            return None
-        found = None
-        for val in self.env:
-            if val.name.replace(PREFIX, "") == name:
-                found = val
-        return found
-
-    def unprefixed(self) -> list[Value]:
-        """Variables only ``langflow run`` honours: AuthSettings names without the prefix."""
-        return [v for v in self.env if not v.name.startswith(PREFIX) and is_auth_name(v.name, self.version)]
-
-    def exact(self, name: str) -> Value | None:
-        return self.env.exact(name)
-
-    # -- parsing (SETTINGS.md §1.7) -----------------------------------------------------------
-    def _parse(self, spec: Spec, raw: str) -> tuple[bool, Any, str]:
-        kind = spec.kind
-        if kind == "bool":
-            b = parse_bool(raw)
-            if b is None:
-                return False, None, f"{quote_value(raw)} is not a boolean (true/false, 1/0, yes/no, on/off, t/f, y/n)"
-            return True, b, ""
-        if kind == "int":
-            if re.fullmatch(r"\s*[+-]?\d+\s*", raw):
-                return True, int(raw), ""
-            return False, None, f"{quote_value(raw)} is not an integer"
-        if kind == "literal":
-            if raw in spec.choices:
-                return True, raw, ""
-            return False, None, f"{quote_value(raw)} is not one of {', '.join(spec.choices)} (case-sensitive)"
-        if kind == "algorithm":
-            if self.tier == 0 or raw in ("HS256", "RS256", "RS512"):
-                return True, raw, ""
-            return False, None, f"{quote_value(raw)} is not one of HS256, RS256, RS512"
-        if kind == "origins":
-            return True, parse_origins(raw, self.tier), ""
-        if kind == "https":  # 1.13's validator: the JWKS endpoint must be https (SETTINGS.md §3)
-            if raw == "" or raw.startswith("https://"):
-                return True, raw or None, ""
-            return False, None, f"{quote_value(raw)} is not an https:// URL"
-        if kind == "list":  # list[str] fields: comma split, no strip, no JSON (§1.7)
-            return True, raw.split(","), ""
-        if kind == "corslist":
-            try:
-                decoded = json.loads(raw)
-            except ValueError:
-                return True, raw, ""
-            return True, decoded if isinstance(decoded, list) else raw, ""
-        if kind == "dict":
-            try:
-                decoded = json.loads(raw)
-            except ValueError:
-                return False, None, f"{quote_value(raw)} is not a JSON object"
-            if not isinstance(decoded, dict):
-                return False, None, f"{quote_value(raw)} is not a JSON object"
-            return True, decoded, ""
-        return True, raw, ""  # str, secret
-
-    # -- derived facts ------------------------------------------------------------------------
-    def auto_login(self) -> bool:
-        return bool(self.value("AUTO_LOGIN"))
-
-    def loopback(self) -> bool:
-        return is_loopback(str(self.value("HOST")))
-
-    def cors_wildcard(self) -> bool:
-        origins = self.value("CORS_ORIGINS")
-        return origins == "*" or (isinstance(origins, list) and "*" in origins)
-
-    def config_dir(self) -> tuple[Path, Origin]:
-        from lfadmin.langflow.settings import LangflowSettings
-
-        settings = LangflowSettings(self.env)
-        return settings.config_dir, settings.config_dir_origin
-
-    def database_url(self) -> str | None:
-        if self.database_url_option:
-            return self.database_url_option
-        val = self.env.exact("LANGFLOW_DATABASE_URL")
-        return val.raw if val is not None else None
-
-    def sqlite_path(self) -> Path | None:
-        url = self.database_url()
-        if url is None:
-            return None
-        for prefix in ("sqlite+aiosqlite:///", "sqlite+pysqlite:///", "sqlite:///"):
-            if url.startswith(prefix):
-                rest = url[len(prefix) :].split("?", 1)[0]
-                return Path(rest) if rest and rest != ":memory:" else None
-        return None
-
-    def open_active_signup(self) -> bool:
-        """Anyone can register an account that is active at once (D11)."""
-        if not self.value("NEW_USER_IS_ACTIVE"):
-            return False
-        if self.tier == 0:
-            return True  # 1.6.9: POST /api/v1/users/ is always open
-        return bool(self.value("ENABLE_SIGNUP")) and not self.auto_login()
-
+def parse_value(spec: Spec, raw: str, tier_: int) -> tuple[bool, Any, str]:
+    """``raw`` as Langflow parses it for ``spec`` in release tier ``tier_``: (True, value, "") or
+    (False, None, why Langflow refuses it)."""
+    kind = spec.kind
+    if kind == "bool":
+        b = parse_bool(raw)
+        if b is None:
+            return False, None, f"{quote_value(raw)} is not a boolean (true/false, 1/0, yes/no, on/off, t/f, y/n)"
+        return True, b, ""
+    if kind == "int":
+        if re.fullmatch(r"\s*[+-]?\d+\s*", raw):
+            return True, int(raw), ""
+        return False, None, f"{quote_value(raw)} is not an integer"
+    if kind == "literal":
+        if raw in spec.choices:
+            return True, raw, ""
+        return False, None, f"{quote_value(raw)} is not one of {', '.join(spec.choices)} (case-sensitive)"
+    if kind == "algorithm":
+        if tier_ == 0 or raw in ("HS256", "RS256", "RS512"):
+            return True, raw, ""
+        return False, None, f"{quote_value(raw)} is not one of HS256, RS256, RS512"
+    if kind == "origins":
+        return True, parse_origins(raw, tier_), ""
+    if kind == "https":  # 1.13's validator: the JWKS endpoint must be https (SETTINGS.md §3)
+        if raw == "" or raw.startswith("https://"):
+            return True, raw or None, ""
+        return False, None, f"{quote_value(raw)} is not an https:// URL"
+    if kind == "list":  # list[str] fields: comma split, no strip, no JSON (§1.7)
+        return True, raw.split(","), ""
+    if kind == "corslist":
+        try:
+            decoded = json.loads(raw)
+        except ValueError:
+            return True, raw, ""
+        return True, decoded if isinstance(decoded, list) else raw, ""
+    if kind == "dict":
+        try:
+            decoded = json.loads(raw)
+        except ValueError:
+            return False, None, f"{quote_value(raw)} is not a JSON object"
+        if not isinstance(decoded, dict):
+            return False, None, f"{quote_value(raw)} is not a JSON object"
+        return True, decoded, ""
+    return True, raw, ""  # str, secret
 
 def parse_origins(raw: str, tier_: int) -> Any:
     """``cors_origins``: JSON list, or comma list stripped; ``"*"`` stays a string."""
@@ -356,8 +198,3 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def file_mode(path: Path) -> int | None:
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        return None

@@ -14,7 +14,7 @@ from lfadmin.core.doctor.env_checks._common import ENV_CHECKS
 
 # isort: off
 from lfadmin.core.doctor.env_checks import refused  # noqa: F401
-from lfadmin.core.doctor.env_checks import login as auth  # noqa: F401
+from lfadmin.core.doctor.env_checks import login  # noqa: F401
 from lfadmin.core.doctor.env_checks import secret_key  # noqa: F401
 from lfadmin.core.doctor.env_checks import cors_cookies  # noqa: F401
 from lfadmin.core.doctor.env_checks import server_side  # noqa: F401

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from lfadmin.langflow.settings.fields import EnvContext, Setting
+from lfadmin.core.doctor.context import EnvContext
 from lfadmin.core.doctor.model import Finding, Severity
+from lfadmin.langflow.settings import Setting
 
 C, H, M, L, INFO = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
 Checker = Callable[[EnvContext], Iterator[Finding]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lfadmin.langflow.settings.fields import EnvContext
+from lfadmin.core.doctor.context import EnvContext, evidence
 from lfadmin.core.doctor.env_checks._common import INFO, H, L, M, _fix_hint, check
 from lfadmin.core.doctor.model import Finding, register
 
@@ -71,7 +71,7 @@ def cors(ctx: EnvContext) -> Iterator[Finding]:
             CORS_WILDCARD,
             sev,
             msg,
-            [origins.evidence(), creds.evidence()],
+            [evidence(origins), evidence(creds)],
             fix="LANGFLOW_CORS_ORIGINS=https://langflow.example.com",
             hint="list the exact origins that serve the Langflow UI (comma-separated)",
         )
@@ -84,7 +84,7 @@ def cors(ctx: EnvContext) -> Iterator[Finding]:
                 CORS_STRING,
                 L,
                 f"{s.variable} is the single string {s.value!r}: Langflow passes it to Starlette unsplit",
-                [s.evidence()],
+                [evidence(s)],
                 fix=line,
                 hint=_fix_hint(s, line),
             )
@@ -98,7 +98,7 @@ def cookies(ctx: EnvContext) -> Iterator[Finding]:
             COOKIE_HTTPONLY,
             M,
             "access_token_lf is sent without HttpOnly: a script injected into the UI can read the session token",
-            [http.evidence()],
+            [evidence(http)],
             fix="LANGFLOW_ACCESS_HTTPONLY=true",
             hint=_fix_hint(http, "LANGFLOW_ACCESS_HTTPONLY=true"),
         )
@@ -111,7 +111,7 @@ def cookies(ctx: EnvContext) -> Iterator[Finding]:
                     M,
                     f"{s.variable} is false and the server listens on {ctx.value('HOST')!r} without TLS "
                     "(no LANGFLOW_SSL_CERT_FILE/LANGFLOW_SSL_KEY_FILE)",
-                    [s.evidence(), ctx.get("HOST").evidence()],
+                    [evidence(s), evidence(ctx.get("HOST"))],
                     fix=f"LANGFLOW_{name}=true",
                     hint="serve over https (a TLS proxy or the SSL_* settings) and "
                     + _fix_hint(s, f"LANGFLOW_{name}=true"),
@@ -123,7 +123,7 @@ def cookies(ctx: EnvContext) -> Iterator[Finding]:
                 COOKIE_SAMESITE,
                 L,
                 f"{s.variable} is 'none': the cookie is sent on cross-site requests",
-                [s.evidence()],
+                [evidence(s)],
                 fix=f"LANGFLOW_{name}=lax",
                 hint=_fix_hint(s, f"LANGFLOW_{name}=lax"),
             )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lfadmin.langflow.settings.fields import EnvContext, mask
+from lfadmin.core.doctor.context import EnvContext, evidence
 from lfadmin.core.doctor.env_checks._common import INFO, C, H, L, M, _fix_hint, check
 from lfadmin.core.doctor.env_checks.refused import CONF_NO_PASSWORD
 from lfadmin.core.doctor.model import Evidence, Finding, register
+from lfadmin.redact import mask_secret
 
 AUTH_AUTO_LOGIN = register(
     "LF-AUTH-001",
@@ -149,7 +150,7 @@ def auto_login(ctx: EnvContext) -> Iterator[Finding]:
     if not al.value:
         return
     host = ctx.get("HOST")
-    ev = [al.evidence(), host.evidence()]
+    ev = [evidence(al), evidence(host)]
     extra = " On 1.6.x the auto-login user is always langflow/langflow." if ctx.tier == 0 else ""
     if not ctx.loopback():
         sev, why = C, f"the server listens on {host.value!r}, not loopback"
@@ -159,13 +160,13 @@ def auto_login(ctx: EnvContext) -> Iterator[Finding]:
             "the server is on loopback, but CORS origins include '*', "
             "so any web page the user opens can fetch a session",
         )
-        ev.append(ctx.get("CORS_ORIGINS").evidence())
+        ev.append(evidence(ctx.get("CORS_ORIGINS")))
     else:
         sev, why = M, "the server is on loopback, so anyone with access to this host is a superuser"
     yield Finding(
         AUTH_AUTO_LOGIN,
         sev,
-        f"AUTO_LOGIN is on ({al.shown()}, {al.evidence().source}): "
+        f"AUTO_LOGIN is on ({al.shown()}, {evidence(al).source}): "
         f"GET /api/v1/auto_login hands out a superuser session without credentials; {why}.{extra}",
         ev,
         fix="LANGFLOW_AUTO_LOGIN=false",
@@ -185,7 +186,7 @@ def skip_auth(ctx: EnvContext) -> Iterator[Finding]:
             INFO,
             "SKIP_AUTH_AUTO_LOGIN is on but has no effect while AUTO_LOGIN is off; it is deprecated "
             "and will be removed in Langflow 2.0",
-            [skip.evidence(), ctx.get("AUTO_LOGIN").evidence()],
+            [evidence(skip), evidence(ctx.get("AUTO_LOGIN"))],
             fix="LANGFLOW_SKIP_AUTH_AUTO_LOGIN=false",
             hint=_fix_hint(skip, "LANGFLOW_SKIP_AUTH_AUTO_LOGIN=false"),
         )
@@ -196,7 +197,7 @@ def skip_auth(ctx: EnvContext) -> Iterator[Finding]:
         sev,
         "AUTO_LOGIN and SKIP_AUTH_AUTO_LOGIN are both on: requests without an API key act as the "
         f"superuser ({'non-loopback host ' + repr(ctx.value('HOST')) if sev is C else 'loopback host'})",
-        [skip.evidence(), ctx.get("AUTO_LOGIN").evidence(), ctx.get("HOST").evidence()],
+        [evidence(skip), evidence(ctx.get("AUTO_LOGIN")), evidence(ctx.get("HOST"))],
         fix="LANGFLOW_SKIP_AUTH_AUTO_LOGIN=false",
         hint=_fix_hint(skip, "LANGFLOW_SKIP_AUTH_AUTO_LOGIN=false") + ", then send an x-api-key",
     )
@@ -220,7 +221,7 @@ def superuser_password(ctx: EnvContext) -> Iterator[Finding]:
                 C,
                 f"AUTO_LOGIN is off and LANGFLOW_SUPERUSER_PASSWORD {what}: Langflow 1.6 creates or keeps "
                 f"the superuser {user.value!r} with the password `langflow` at every start",
-                [ctx.get("AUTO_LOGIN").evidence(), pw.evidence(), user.evidence()],
+                [evidence(ctx.get("AUTO_LOGIN")), evidence(pw), evidence(user)],
                 fix="LANGFLOW_SUPERUSER_PASSWORD=<a long random password>",
                 hint="set LANGFLOW_SUPERUSER and LANGFLOW_SUPERUSER_PASSWORD (e.g. `openssl rand -base64 24`) "
                 "in the server's .env",
@@ -231,7 +232,7 @@ def superuser_password(ctx: EnvContext) -> Iterator[Finding]:
                 C,
                 f"AUTO_LOGIN is off and LANGFLOW_SUPERUSER_PASSWORD {what}: Langflow {ctx.version_label} "
                 "refuses to start ('Username and password must be set' / 'cannot use the legacy default password')",
-                [ctx.get("AUTO_LOGIN").evidence(), pw.evidence()],
+                [evidence(ctx.get("AUTO_LOGIN")), evidence(pw)],
                 fix="LANGFLOW_SUPERUSER_PASSWORD=<a long random password>",
                 hint="it is needed at every start while AUTO_LOGIN is off",
             )
@@ -253,7 +254,7 @@ def superuser_password(ctx: EnvContext) -> Iterator[Finding]:
             AUTH_WEAK_PASSWORD,
             H,
             f"LANGFLOW_SUPERUSER_PASSWORD for superuser {user.value!r} is {why}",
-            [pw.evidence(), user.evidence()],
+            [evidence(pw), evidence(user)],
             fix="LANGFLOW_SUPERUSER_PASSWORD=<a long random password>",
             hint="generate one with `openssl rand -base64 24`; Langflow only sets it when it creates the "
             "user, so also change it with `lfadmin user set-password`",
@@ -271,7 +272,7 @@ def password_in_environment(ctx: EnvContext) -> Iterator[Finding]:
         INFO if required else L,
         "LANGFLOW_SUPERUSER_PASSWORD stays in the server process's environment after bootstrap"
         + (" (required at every start by this release while AUTO_LOGIN is off)" if required else ""),
-        [pw.evidence()],
+        [evidence(pw)],
         hint="keep the .env readable by the server's user only"
         + ("" if required else "; remove the variable once the superuser exists"),
     )
@@ -281,9 +282,9 @@ def password_in_environment(ctx: EnvContext) -> Iterator[Finding]:
 def signup(ctx: EnvContext) -> Iterator[Finding]:
     active = ctx.get("NEW_USER_IS_ACTIVE")
     if ctx.open_active_signup():
-        ev = [active.evidence()]
+        ev = [evidence(active)]
         if ctx.tier >= 1:
-            ev += [ctx.get("ENABLE_SIGNUP").evidence(), ctx.get("AUTO_LOGIN").evidence()]
+            ev += [evidence(ctx.get("ENABLE_SIGNUP")), evidence(ctx.get("AUTO_LOGIN"))]
         yield Finding(
             AUTH_OPEN_SIGNUP,
             H,
@@ -302,7 +303,7 @@ def signup(ctx: EnvContext) -> Iterator[Finding]:
             AUTH_SIGNUP,
             L,
             "public sign-up is open: anyone can register an inactive account",
-            [s.evidence()],
+            [evidence(s)],
             fix="LANGFLOW_ENABLE_SIGNUP=false",
             hint=_fix_hint(s, "LANGFLOW_ENABLE_SIGNUP=false") + " unless self-registration is wanted",
         )
@@ -316,7 +317,7 @@ def superuser_cli(ctx: EnvContext) -> Iterator[Finding]:
             AUTH_SUPERUSER_CLI,
             L,
             "`langflow superuser` can create superusers on this server",
-            [s.evidence()],
+            [evidence(s)],
             fix="LANGFLOW_ENABLE_SUPERUSER_CLI=false",
             hint=_fix_hint(s, "LANGFLOW_ENABLE_SUPERUSER_CLI=false"),
         )
@@ -341,7 +342,7 @@ def webhook_auth(ctx: EnvContext) -> Iterator[Finding]:
             AUTH_WEBHOOK,
             M,
             "LANGFLOW_WEBHOOK_AUTH_ENABLE is off: /api/v1/webhook/{flow} runs flows without an API key",
-            [s.evidence()],
+            [evidence(s)],
             fix="LANGFLOW_WEBHOOK_AUTH_ENABLE=true",
             hint=_fix_hint(s, "LANGFLOW_WEBHOOK_AUTH_ENABLE=true"),
         )
@@ -352,13 +353,13 @@ def api_key_source(ctx: EnvContext) -> Iterator[Finding]:
     if not ctx.exists("API_KEY_SOURCE") or ctx.value("API_KEY_SOURCE") != "env":
         return
     src = ctx.get("API_KEY_SOURCE")
-    key = ctx.exact("LANGFLOW_API_KEY")
+    key = ctx.env.exact("LANGFLOW_API_KEY")
     if key is None:
         yield Finding(
             AUTH_ENV_KEY,
             INFO,
             "API_KEY_SOURCE=env but LANGFLOW_API_KEY is not set: only database keys work",
-            [src.evidence()],
+            [evidence(src)],
             fix="LANGFLOW_API_KEY_SOURCE=db",
             hint=_fix_hint(src, "LANGFLOW_API_KEY_SOURCE=db"),
         )
@@ -369,7 +370,10 @@ def api_key_source(ctx: EnvContext) -> Iterator[Finding]:
             H,
             f"API_KEY_SOURCE=env and LANGFLOW_API_KEY is only {len(key.raw)} characters: it authenticates "
             f"as superuser {ctx.value('SUPERUSER')!r}",
-            [src.evidence(), Evidence(key.name, mask(key.raw), str(key.origin), key.origin.path, key.origin.line)],
+            [
+                evidence(src),
+                Evidence(key.name, mask_secret(key.raw), str(key.origin), key.origin.path, key.origin.line),
+            ],
             fix="LANGFLOW_API_KEY=<sk- plus 43 random characters>",
             hint="generate one with `python3 -c \"import secrets; print('sk-' + secrets.token_urlsafe(32))\"`",
         )
@@ -385,7 +389,7 @@ def external_auth(ctx: EnvContext) -> Iterator[Finding]:
             AUTH_EXTERNAL,
             C,
             "external auth decodes identity JWTs without verifying their signature",
-            [on.evidence(), trusted.evidence()],
+            [evidence(on), evidence(trusted)],
             fix="LANGFLOW_EXTERNAL_AUTH_TRUSTED_JWT_DECODE=false",
             hint="set LANGFLOW_EXTERNAL_AUTH_JWKS_URL (https) so signatures are verified",
         )
@@ -399,7 +403,7 @@ def algorithm(ctx: EnvContext) -> Iterator[Finding]:
             AUTH_ALGORITHM,
             H,
             f"LANGFLOW_ALGORITHM is {s.value!r}; Langflow 1.6 accepts any string, `none` included",
-            [s.evidence()],
+            [evidence(s)],
             fix="LANGFLOW_ALGORITHM=HS256",
             hint=_fix_hint(s, "LANGFLOW_ALGORITHM=HS256"),
         )
@@ -421,7 +425,7 @@ def token_lifetimes(ctx: EnvContext) -> Iterator[Finding]:
                 AUTH_TOKEN_LIFETIME,
                 L,
                 f"{s.variable} is {s.value} seconds (more than {limit // 3600} hours)",
-                [s.evidence()],
+                [evidence(s)],
                 fix=f"LANGFLOW_{name}={default}",
                 hint=_fix_hint(s, f"LANGFLOW_{name}={default}"),
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lfadmin.langflow.settings.fields import EnvContext
+from lfadmin.core.doctor.context import EnvContext, evidence
 from lfadmin.core.doctor.env_checks._common import C, M, check
 from lfadmin.core.doctor.model import Evidence, Finding, register
 from lfadmin.redact import mask_url
@@ -39,21 +39,21 @@ CONF_NO_PASSWORD = register(
 
 @check
 def refused_values(ctx: EnvContext) -> Iterator[Finding]:
-    for name in ctx.env_fields():
+    for name in ctx.field_names():
         ctx.get(name)  # parses, recording refusals
     for s in ctx.refused:
         yield Finding(
             CONF_REFUSED,
             C,
             f"{s.variable}: {s.refused}; Langflow {ctx.version_label} refuses to start",
-            [s.evidence()],
+            [evidence(s)],
             hint=f"correct {s.source.origin if s.source else s.variable}",
         )
 
 
 @check
 def database_url(ctx: EnvContext) -> Iterator[Finding]:
-    val = ctx.exact("LANGFLOW_DATABASE_URL")
+    val = ctx.env.exact("LANGFLOW_DATABASE_URL")
     if val is None:
         for v in ctx.env:
             if v.name.upper() == "LANGFLOW_DATABASE_URL" and v.name != "LANGFLOW_DATABASE_URL" and v.raw:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lfadmin.langflow.settings.fields import EnvContext
+from lfadmin.core.doctor.context import EnvContext, evidence
 from lfadmin.core.doctor.env_checks._common import H, L, M, _fix_hint, check
 from lfadmin.core.doctor.model import Finding, register
 
@@ -89,12 +89,12 @@ FLOW_KEYS = register(
 def custom_code(ctx: EnvContext) -> Iterator[Finding]:
     if ctx.auto_login():
         return
-    ev = [ctx.get("AUTO_LOGIN").evidence()]
+    ev = [evidence(ctx.get("AUTO_LOGIN"))]
     if ctx.tier >= 1:
         allow, admin_only = ctx.get("ALLOW_CUSTOM_COMPONENTS"), ctx.get("CUSTOM_COMPONENT_ADMIN_ONLY")
         if not allow.value or admin_only.value:
             return
-        ev += [allow.evidence(), admin_only.evidence()]
+        ev += [evidence(allow), evidence(admin_only)]
     others = int(ctx.facts.get("active_non_superusers", 0))
     if ctx.open_active_signup():
         sev, why = H, "and anyone can get an active account (LF-AUTH-005)"
@@ -124,7 +124,7 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
                 EXEC_FILES,
                 M,
                 "file components may read any file the server can (RESTRICT_LOCAL_FILE_ACCESS off) in multi-user mode",
-                [s.evidence()],
+                [evidence(s)],
                 fix="LANGFLOW_RESTRICT_LOCAL_FILE_ACCESS=true",
                 hint=_fix_hint(s, "LANGFLOW_RESTRICT_LOCAL_FILE_ACCESS=true"),
             )
@@ -135,7 +135,7 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
                     EXEC_SSRF,
                     M,
                     f"{s.variable} is off: flows can reach internal addresses",
-                    [s.evidence()],
+                    [evidence(s)],
                     fix=f"LANGFLOW_{name}=true",
                     hint=_fix_hint(s, f"LANGFLOW_{name}=true"),
                 )
@@ -146,7 +146,7 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
                 EXEC_SSRF,
                 M,
                 f"LANGFLOW_SSRF_ALLOWED_HOSTS exempts very broad ranges from SSRF protection: {', '.join(broad)}",
-                [s.evidence()],
+                [evidence(s)],
                 hint="allow single hosts or small ranges only (never 0.0.0.0/0, a /8 or the metadata address)",
             )
         s = ctx.get("RATE_LIMIT_ENABLED")
@@ -155,7 +155,7 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
                 NET_RATE_LIMIT,
                 M,
                 "login rate limiting is off",
-                [s.evidence()],
+                [evidence(s)],
                 fix="LANGFLOW_RATE_LIMIT_ENABLED=true",
                 hint=_fix_hint(s, "LANGFLOW_RATE_LIMIT_ENABLED=true"),
             )
@@ -165,7 +165,7 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
                 NET_TRUST_PROXY,
                 L,
                 "rate limiting trusts X-Forwarded-For (RATE_LIMIT_TRUST_PROXY on)",
-                [s.evidence()],
+                [evidence(s)],
                 fix="LANGFLOW_RATE_LIMIT_TRUST_PROXY=false",
                 hint="keep it only behind a proxy that overwrites X-Forwarded-For",
             )
@@ -175,7 +175,7 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
                 DEV_API,
                 M,
                 "developer API endpoints are enabled",
-                [s.evidence()],
+                [evidence(s)],
                 fix="LANGFLOW_DEVELOPER_API_ENABLED=false",
                 hint=_fix_hint(s, "LANGFLOW_DEVELOPER_API_ENABLED=false"),
             )
@@ -185,7 +185,7 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
             DEV_MODE,
             L,
             "LANGFLOW_DEV is on",
-            [s.evidence()],
+            [evidence(s)],
             fix="LANGFLOW_DEV=false",
             hint=_fix_hint(s, "LANGFLOW_DEV=false"),
         )
@@ -195,7 +195,7 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
             EXEC_ENV_FALLBACK,
             L,
             "in multi-user mode a flow can read any of the server's environment variables by name",
-            [s.evidence()],
+            [evidence(s)],
             fix="LANGFLOW_FALLBACK_TO_ENV_VAR=false",
             hint=_fix_hint(s, "LANGFLOW_FALLBACK_TO_ENV_VAR=false") + " unless flows rely on it",
         )
@@ -205,7 +205,7 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
             FLOW_KEYS,
             L,
             "API keys typed into components stay in the flow JSON in the database",
-            [s.evidence()],
+            [evidence(s)],
             fix="LANGFLOW_REMOVE_API_KEYS=true",
             hint=_fix_hint(s, "LANGFLOW_REMOVE_API_KEYS=true") + "; store provider keys as global variables instead",
         )
