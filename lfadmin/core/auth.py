@@ -62,16 +62,7 @@ class Credentials:
 
 
 def effective_auto_login(s: Session) -> tuple[bool, str]:
-    val = s.settings.env.setting("AUTO_LOGIN")
-    if val is not None:
-        return s.settings.env.boolean("AUTO_LOGIN", False), f"set in {val.origin.where()}"
-    default = s.schema.auto_login_default
-    if default != (s.schema.hi < (1, 13, 0)):  # a pin that would have relaxed it
-        return default, (
-            f"the default of Langflow {s.schema.proven_label}, which this database's schema proves; "
-            "--langflow-version does not relax authentication"
-        )
-    return default, f"the default of Langflow {s.schema.release_label}"
+    return s.settings.effective_auto_login(s.schema)
 
 
 def auto_login_superuser(s: Session) -> str:
