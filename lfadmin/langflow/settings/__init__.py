@@ -32,15 +32,13 @@ from lfadmin.langflow.settings.fields import (
     ABSENT,
     SECRET_FIELDS,
     SPECS,
+    SQLITE_SCHEMES,
     default,
     is_auth_name,
     is_loopback,
     parse_value,
     tier,
 )
-
-# The schemes of SQLite URLs Langflow accepts (SETTINGS.md §2.2).
-_SQLITE_SCHEMES = frozenset({"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite"})
 
 DEFAULT_SUPERUSER = "langflow"
 # The legacy default password: 1.6.x creates and accepts it; 1.10+ refuses it for the
@@ -192,7 +190,7 @@ class LangflowSettings:
         runs without it."""
         configured = self.configured_database_url()
         parts = redact.split_url(configured[0]) if configured is not None else None
-        if parts is None or parts[0] not in _SQLITE_SCHEMES or not parts[2].startswith("/"):
+        if parts is None or parts[0] not in SQLITE_SCHEMES or not parts[2].startswith("/"):
             return None
         path = parts[2][1:]
         return Path(path) if path and path != ":memory:" else None

@@ -103,6 +103,20 @@ SPECS: dict[str, Spec] = {
 _OTHER_AUTH_NAMES = frozenset({"CONFIG_DIR", "PRIVATE_KEY", "PUBLIC_KEY", "COOKIE_DOMAIN", "API_KEY_ALGORITHM"})
 SECRET_FIELDS = frozenset({"SECRET_KEY", "SUPERUSER_PASSWORD", "PRIVATE_KEY", "CACHE_SIGNING_KEY"})
 
+# LANGFLOW_DATABASE_URL schemes Langflow starts with: those SQLAlchemy has a dialect for
+# (``postgres://`` has none in any release; SETTINGS.md §2.2).
+SQLITE_SCHEMES = frozenset({"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite"})
+DATABASE_SCHEMES = SQLITE_SCHEMES | {
+    "postgresql",
+    "postgresql+psycopg",
+    "postgresql+psycopg2",
+    "postgresql+asyncpg",
+    "postgresql+pg8000",
+    "mysql",
+    "mysql+pymysql",
+    "mysql+aiomysql",
+}
+
 
 def tier(version: Version) -> int:
     """0 = behaves like 1.6.9, 1 = like 1.10.3, 2 = like 1.13.0 (SETTINGS.md §8)."""

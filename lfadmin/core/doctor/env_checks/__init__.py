@@ -10,7 +10,7 @@ are registered, the checks run and their findings are reported: keep it, do not 
 
 from __future__ import annotations
 
-from lfadmin.core.doctor.env_checks._common import ENV_CHECKS
+from lfadmin.core.doctor.env_checks._registry import ENV_CHECKS
 
 # isort: off
 from lfadmin.core.doctor.env_checks import refused  # noqa: F401

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lfadmin.core.doctor.context import EnvContext, evidence
-from lfadmin.core.doctor.env_checks._common import INFO, H, L, M, _fix_hint, check
+from lfadmin.core.doctor.env_checks._registry import INFO, H, L, M, check, fix_hint
 from lfadmin.core.doctor.model import Finding, register
 
 CORS_WILDCARD = register(
@@ -86,7 +86,7 @@ def cors(ctx: EnvContext) -> Iterator[Finding]:
                 f"{s.variable} is the single string {s.value!r}: Langflow passes it to Starlette unsplit",
                 [evidence(s)],
                 fix=line,
-                hint=_fix_hint(s, line),
+                hint=fix_hint(s, line),
             )
 
 
@@ -100,7 +100,7 @@ def cookies(ctx: EnvContext) -> Iterator[Finding]:
             "access_token_lf is sent without HttpOnly: a script injected into the UI can read the session token",
             [evidence(http)],
             fix="LANGFLOW_ACCESS_HTTPONLY=true",
-            hint=_fix_hint(http, "LANGFLOW_ACCESS_HTTPONLY=true"),
+            hint=fix_hint(http, "LANGFLOW_ACCESS_HTTPONLY=true"),
         )
     if not ctx.loopback() and not (ctx.value("SSL_CERT_FILE") and ctx.value("SSL_KEY_FILE")):
         for name in ("ACCESS_SECURE", "REFRESH_SECURE"):
@@ -114,7 +114,7 @@ def cookies(ctx: EnvContext) -> Iterator[Finding]:
                     [evidence(s), evidence(ctx.get("HOST"))],
                     fix=f"LANGFLOW_{name}=true",
                     hint="serve over https (a TLS proxy or the SSL_* settings) and "
-                    + _fix_hint(s, f"LANGFLOW_{name}=true"),
+                    + fix_hint(s, f"LANGFLOW_{name}=true"),
                 )
     for name in ("ACCESS_SAME_SITE", "REFRESH_SAME_SITE"):
         s = ctx.get(name)
@@ -125,5 +125,5 @@ def cookies(ctx: EnvContext) -> Iterator[Finding]:
                 f"{s.variable} is 'none': the cookie is sent on cross-site requests",
                 [evidence(s)],
                 fix=f"LANGFLOW_{name}=lax",
-                hint=_fix_hint(s, f"LANGFLOW_{name}=lax"),
+                hint=fix_hint(s, f"LANGFLOW_{name}=lax"),
             )

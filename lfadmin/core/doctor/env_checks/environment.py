@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lfadmin.core.doctor.context import EnvContext, evidence
-from lfadmin.core.doctor.env_checks._common import L, M, check
+from lfadmin.core.doctor.env_checks._registry import L, M, check
 from lfadmin.core.doctor.model import Evidence, Finding, register
 from lfadmin.langflow.env import PREFIX
 from lfadmin.langflow.settings.fields import SECRET_FIELDS

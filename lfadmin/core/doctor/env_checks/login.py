@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lfadmin.core.doctor.context import EnvContext, evidence
-from lfadmin.core.doctor.env_checks._common import INFO, C, H, L, M, _fix_hint, check
+from lfadmin.core.doctor.env_checks._registry import INFO, C, H, L, M, check, fix_hint
 from lfadmin.core.doctor.env_checks.refused import CONF_NO_PASSWORD
 from lfadmin.core.doctor.model import Evidence, Finding, register
 from lfadmin.redact import mask_secret
@@ -170,7 +170,7 @@ def auto_login(ctx: EnvContext) -> Iterator[Finding]:
         f"GET /api/v1/auto_login hands out a superuser session without credentials; {why}.{extra}",
         ev,
         fix="LANGFLOW_AUTO_LOGIN=false",
-        hint=_fix_hint(al, "LANGFLOW_AUTO_LOGIN=false")
+        hint=fix_hint(al, "LANGFLOW_AUTO_LOGIN=false")
         + "; also set LANGFLOW_SUPERUSER and a strong LANGFLOW_SUPERUSER_PASSWORD",
     )
 
@@ -188,7 +188,7 @@ def skip_auth(ctx: EnvContext) -> Iterator[Finding]:
             "and will be removed in Langflow 2.0",
             [evidence(skip), evidence(ctx.get("AUTO_LOGIN"))],
             fix="LANGFLOW_SKIP_AUTH_AUTO_LOGIN=false",
-            hint=_fix_hint(skip, "LANGFLOW_SKIP_AUTH_AUTO_LOGIN=false"),
+            hint=fix_hint(skip, "LANGFLOW_SKIP_AUTH_AUTO_LOGIN=false"),
         )
         return
     sev = C if not ctx.loopback() else H
@@ -199,7 +199,7 @@ def skip_auth(ctx: EnvContext) -> Iterator[Finding]:
         f"superuser ({'non-loopback host ' + repr(ctx.value('HOST')) if sev is C else 'loopback host'})",
         [evidence(skip), evidence(ctx.get("AUTO_LOGIN")), evidence(ctx.get("HOST"))],
         fix="LANGFLOW_SKIP_AUTH_AUTO_LOGIN=false",
-        hint=_fix_hint(skip, "LANGFLOW_SKIP_AUTH_AUTO_LOGIN=false") + ", then send an x-api-key",
+        hint=fix_hint(skip, "LANGFLOW_SKIP_AUTH_AUTO_LOGIN=false") + ", then send an x-api-key",
     )
 
 
@@ -293,7 +293,7 @@ def signup(ctx: EnvContext) -> Iterator[Finding]:
             + ": anyone who reaches the server gets an active account",
             ev,
             fix="LANGFLOW_NEW_USER_IS_ACTIVE=false",
-            hint=_fix_hint(active, "LANGFLOW_NEW_USER_IS_ACTIVE=false")
+            hint=fix_hint(active, "LANGFLOW_NEW_USER_IS_ACTIVE=false")
             + ("" if ctx.tier == 0 else ", or LANGFLOW_ENABLE_SIGNUP=false"),
         )
         return
@@ -305,7 +305,7 @@ def signup(ctx: EnvContext) -> Iterator[Finding]:
             "public sign-up is open: anyone can register an inactive account",
             [evidence(s)],
             fix="LANGFLOW_ENABLE_SIGNUP=false",
-            hint=_fix_hint(s, "LANGFLOW_ENABLE_SIGNUP=false") + " unless self-registration is wanted",
+            hint=fix_hint(s, "LANGFLOW_ENABLE_SIGNUP=false") + " unless self-registration is wanted",
         )
 
 
@@ -319,7 +319,7 @@ def superuser_cli(ctx: EnvContext) -> Iterator[Finding]:
             "`langflow superuser` can create superusers on this server",
             [evidence(s)],
             fix="LANGFLOW_ENABLE_SUPERUSER_CLI=false",
-            hint=_fix_hint(s, "LANGFLOW_ENABLE_SUPERUSER_CLI=false"),
+            hint=fix_hint(s, "LANGFLOW_ENABLE_SUPERUSER_CLI=false"),
         )
 
 
@@ -344,7 +344,7 @@ def webhook_auth(ctx: EnvContext) -> Iterator[Finding]:
             "LANGFLOW_WEBHOOK_AUTH_ENABLE is off: /api/v1/webhook/{flow} runs flows without an API key",
             [evidence(s)],
             fix="LANGFLOW_WEBHOOK_AUTH_ENABLE=true",
-            hint=_fix_hint(s, "LANGFLOW_WEBHOOK_AUTH_ENABLE=true"),
+            hint=fix_hint(s, "LANGFLOW_WEBHOOK_AUTH_ENABLE=true"),
         )
 
 
@@ -361,7 +361,7 @@ def api_key_source(ctx: EnvContext) -> Iterator[Finding]:
             "API_KEY_SOURCE=env but LANGFLOW_API_KEY is not set: only database keys work",
             [evidence(src)],
             fix="LANGFLOW_API_KEY_SOURCE=db",
-            hint=_fix_hint(src, "LANGFLOW_API_KEY_SOURCE=db"),
+            hint=fix_hint(src, "LANGFLOW_API_KEY_SOURCE=db"),
         )
         return
     if len(key.raw) < 32:
@@ -405,7 +405,7 @@ def algorithm(ctx: EnvContext) -> Iterator[Finding]:
             f"LANGFLOW_ALGORITHM is {s.value!r}; Langflow 1.6 accepts any string, `none` included",
             [evidence(s)],
             fix="LANGFLOW_ALGORITHM=HS256",
-            hint=_fix_hint(s, "LANGFLOW_ALGORITHM=HS256"),
+            hint=fix_hint(s, "LANGFLOW_ALGORITHM=HS256"),
         )
 
 
@@ -427,5 +427,5 @@ def token_lifetimes(ctx: EnvContext) -> Iterator[Finding]:
                 f"{s.variable} is {s.value} seconds (more than {limit // 3600} hours)",
                 [evidence(s)],
                 fix=f"LANGFLOW_{name}={default}",
-                hint=_fix_hint(s, f"LANGFLOW_{name}={default}"),
+                hint=fix_hint(s, f"LANGFLOW_{name}={default}"),
             )

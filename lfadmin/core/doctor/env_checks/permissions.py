@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from lfadmin.core.doctor.context import EnvContext
-from lfadmin.core.doctor.env_checks._common import H, check
+from lfadmin.core.doctor.env_checks._registry import H, check
 from lfadmin.core.doctor.model import Evidence, Finding, register
 from lfadmin.langflow.env import PREFIX
 from lfadmin.redact import url_secrets

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lfadmin.core.doctor.context import EnvContext, evidence
-from lfadmin.core.doctor.env_checks._common import C, M, check
+from lfadmin.core.doctor.env_checks._registry import C, M, check
 from lfadmin.core.doctor.model import Evidence, Finding, register
-from lfadmin.redact import mask_url
+from lfadmin.langflow.settings.fields import DATABASE_SCHEMES
+from lfadmin.redact import mask_url, split_url
 
 CONF_REFUSED = register(
     "LF-CONF-001",
@@ -67,21 +68,9 @@ def database_url(ctx: EnvContext) -> Iterator[Finding]:
                     hint="spell the name in upper case",
                 )
         return
-    scheme = val.raw.split("://", 1)[0].lower() if "://" in val.raw else ""
-    ok = scheme in {
-        "sqlite",
-        "sqlite+aiosqlite",
-        "sqlite+pysqlite",
-        "postgresql",
-        "postgresql+psycopg",
-        "postgresql+psycopg2",
-        "postgresql+asyncpg",
-        "postgresql+pg8000",
-        "mysql",
-        "mysql+pymysql",
-        "mysql+aiomysql",
-    }
-    if ok:
+    parts = split_url(val.raw)
+    scheme = parts[0].lower() if parts is not None else ""
+    if scheme in DATABASE_SCHEMES:
         return
     shown = mask_url(val.raw)
     fixed = "postgresql" + shown[len("postgres") :] if scheme == "postgres" else None

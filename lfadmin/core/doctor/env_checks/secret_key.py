@@ -7,7 +7,7 @@ import binascii
 from collections.abc import Iterator
 
 from lfadmin.core.doctor.context import EnvContext, evidence
-from lfadmin.core.doctor.env_checks._common import H, L, M, check
+from lfadmin.core.doctor.env_checks._registry import H, L, M, check
 from lfadmin.core.doctor.model import Evidence, Finding, register
 from lfadmin.errors import LfadminError
 from lfadmin.langflow.crypto import MINIMUM_KEY_LENGTH, Derivation, derive_key

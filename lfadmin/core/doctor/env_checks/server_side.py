@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lfadmin.core.doctor.context import EnvContext, evidence
-from lfadmin.core.doctor.env_checks._common import H, L, M, _fix_hint, check
+from lfadmin.core.doctor.env_checks._registry import H, L, M, check, fix_hint
 from lfadmin.core.doctor.model import Finding, register
 
 EXEC_CUSTOM = register(
@@ -126,7 +126,7 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
                 "file components may read any file the server can (RESTRICT_LOCAL_FILE_ACCESS off) in multi-user mode",
                 [evidence(s)],
                 fix="LANGFLOW_RESTRICT_LOCAL_FILE_ACCESS=true",
-                hint=_fix_hint(s, "LANGFLOW_RESTRICT_LOCAL_FILE_ACCESS=true"),
+                hint=fix_hint(s, "LANGFLOW_RESTRICT_LOCAL_FILE_ACCESS=true"),
             )
         for name in ("SSRF_PROTECTION_ENABLED", "CONNECTOR_SSRF_VALIDATION_ENABLED"):
             s = ctx.get(name)
@@ -137,7 +137,7 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
                     f"{s.variable} is off: flows can reach internal addresses",
                     [evidence(s)],
                     fix=f"LANGFLOW_{name}=true",
-                    hint=_fix_hint(s, f"LANGFLOW_{name}=true"),
+                    hint=fix_hint(s, f"LANGFLOW_{name}=true"),
                 )
         s = ctx.get("SSRF_ALLOWED_HOSTS")
         broad = [h.strip() for h in s.value or [] if _broad_network(h.strip())]
@@ -157,7 +157,7 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
                 "login rate limiting is off",
                 [evidence(s)],
                 fix="LANGFLOW_RATE_LIMIT_ENABLED=true",
-                hint=_fix_hint(s, "LANGFLOW_RATE_LIMIT_ENABLED=true"),
+                hint=fix_hint(s, "LANGFLOW_RATE_LIMIT_ENABLED=true"),
             )
         s = ctx.get("RATE_LIMIT_TRUST_PROXY")
         if s.value:
@@ -177,7 +177,7 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
                 "developer API endpoints are enabled",
                 [evidence(s)],
                 fix="LANGFLOW_DEVELOPER_API_ENABLED=false",
-                hint=_fix_hint(s, "LANGFLOW_DEVELOPER_API_ENABLED=false"),
+                hint=fix_hint(s, "LANGFLOW_DEVELOPER_API_ENABLED=false"),
             )
     s = ctx.get("DEV")
     if s.value:
@@ -187,7 +187,7 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
             "LANGFLOW_DEV is on",
             [evidence(s)],
             fix="LANGFLOW_DEV=false",
-            hint=_fix_hint(s, "LANGFLOW_DEV=false"),
+            hint=fix_hint(s, "LANGFLOW_DEV=false"),
         )
     s = ctx.get("FALLBACK_TO_ENV_VAR")
     if multi and s.value:
@@ -197,7 +197,7 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
             "in multi-user mode a flow can read any of the server's environment variables by name",
             [evidence(s)],
             fix="LANGFLOW_FALLBACK_TO_ENV_VAR=false",
-            hint=_fix_hint(s, "LANGFLOW_FALLBACK_TO_ENV_VAR=false") + " unless flows rely on it",
+            hint=fix_hint(s, "LANGFLOW_FALLBACK_TO_ENV_VAR=false") + " unless flows rely on it",
         )
     s = ctx.get("REMOVE_API_KEYS")
     if not s.value:
@@ -207,7 +207,7 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
             "API keys typed into components stay in the flow JSON in the database",
             [evidence(s)],
             fix="LANGFLOW_REMOVE_API_KEYS=true",
-            hint=_fix_hint(s, "LANGFLOW_REMOVE_API_KEYS=true") + "; store provider keys as global variables instead",
+            hint=fix_hint(s, "LANGFLOW_REMOVE_API_KEYS=true") + "; store provider keys as global variables instead",
         )
 
 
