@@ -104,7 +104,8 @@ _OTHER_AUTH_NAMES = frozenset({"CONFIG_DIR", "PRIVATE_KEY", "PUBLIC_KEY", "COOKI
 SECRET_FIELDS = frozenset({"SECRET_KEY", "SUPERUSER_PASSWORD", "PRIVATE_KEY", "CACHE_SIGNING_KEY"})
 
 # LANGFLOW_DATABASE_URL schemes Langflow starts with: those SQLAlchemy has a dialect for
-# (``postgres://`` has none in any release; SETTINGS.md §2.2).
+# (``is_valid_database_url`` in ``set_database_url``: ``langflow/services/settings/base.py:398``
+# of 1.6.9, ``lfx/services/settings/groups/database.py:93`` of 1.13.0); ``postgres://`` has none.
 SQLITE_SCHEMES = frozenset({"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite"})
 DATABASE_SCHEMES = SQLITE_SCHEMES | {
     "postgresql",
