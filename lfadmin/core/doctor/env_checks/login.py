@@ -8,6 +8,7 @@ from lfadmin.core.doctor.context import EnvContext, evidence
 from lfadmin.core.doctor.env_checks._registry import INFO, C, H, L, M, check, fix_hint
 from lfadmin.core.doctor.env_checks.refused import CONF_NO_PASSWORD
 from lfadmin.core.doctor.model import Evidence, Finding, register
+from lfadmin.langflow.settings import LEGACY_DEFAULT_PASSWORD
 from lfadmin.redact import mask_secret
 
 AUTH_AUTO_LOGIN = register(
@@ -210,7 +211,7 @@ def superuser_password(ctx: EnvContext) -> Iterator[Finding]:
     pw = ctx.get("SUPERUSER_PASSWORD")
     user = ctx.get("SUPERUSER")
     value = pw.value or ""
-    if value in ("", "langflow"):
+    if value in ("", LEGACY_DEFAULT_PASSWORD):
         if pw.is_default:
             what = "is not set" + (" (1.6 then uses `langflow`)" if ctx.tier == 0 else "")
         else:
