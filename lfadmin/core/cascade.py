@@ -14,11 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from lfadmin.core.session import Progress, Session
+
 if TYPE_CHECKING:
     import uuid
-
-    from lfadmin.core.target import Progress, Session
-    from lfadmin.core.users import DeleteStep
 
 # Tables whose rows are the record of an erasure: 1.13 keeps data_subject_request naming the
 # erased user (CONTRACT §8.4, "only data_subject_request.subject_user_id still names the user").
@@ -27,6 +26,16 @@ _KEEP_TABLES = frozenset({"data_subject_request", "alembic_version"})
 _AUDIT_TABLES = frozenset({"audit_events", "authz_audit_log"})
 # FK-less columns holding a user id that mean "who did it", not "who owns it": NULLed.
 _ACTOR_SUFFIXES = ("_by", "actor_id", "last_modified_by", "administrative_actor")
+
+
+@dataclass(frozen=True)
+class DeleteStep:
+    """What erasing a user did (or would do) to one column of one table."""
+
+    table: str
+    column: str
+    action: str  # "delete" | "set NULL"
+    rows: int
 
 
 @dataclass(frozen=True)
@@ -143,8 +152,6 @@ def run_cascade(
 ) -> list[DeleteStep]:
     """Every statement that erases the user, children first; ``progress`` hears of each one."""
     from sqlalchemy import text
-
-    from lfadmin.core.users import DeleteStep
 
     steps = Graph(s).plan("user", "id = :uid", "id")
     counts: dict[tuple[str, str, str], int] = {}
