@@ -12,9 +12,10 @@ columns Langflow keeps without a foreign key (CONTRACT §1.8).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lfadmin.core.session import Progress, Session
+from lfadmin.db import execute
 
 if TYPE_CHECKING:
     import uuid
@@ -151,12 +152,10 @@ def run_cascade(
     s: Session, user_id: uuid.UUID, progress: Progress | None = None
 ) -> list[DeleteStep]:
     """Every statement that erases the user, children first; ``progress`` hears of each one."""
-    from sqlalchemy import text
-
     steps = Graph(s).plan("user", "id = :uid", "id")
     counts: dict[tuple[str, str, str], int] = {}
     for done, step in enumerate(steps, 1):
-        result: Any = s.conn.execute(text(step.sql), {"uid": s.codec.uuid(user_id)})
+        result = execute(s.conn, step.sql, uid=s.codec.uuid(user_id))
         key = (step.table, step.column, step.action)
         counts[key] = counts.get(key, 0) + int(result.rowcount or 0)
         if progress:
