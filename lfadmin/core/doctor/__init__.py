@@ -22,7 +22,8 @@ from lfadmin.core.doctor.model import REGISTRY, Check, Finding, Severity, checks
 from lfadmin.core.doctor.report import DatabasePart, Report
 from lfadmin.core.doctor.suppress import DEFAULT_FILE
 from lfadmin.core.doctor.suppress import load as load_suppressions
-from lfadmin.core.target import Progress, Target
+from lfadmin.core.session import Progress
+from lfadmin.core.target import Target
 from lfadmin.errors import LfadminError
 from lfadmin.langflow.schema import NEWEST_KNOWN, fmt, parse_version
 from lfadmin.langflow.settings import LangflowSettings
