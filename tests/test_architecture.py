@@ -33,19 +33,6 @@ CYCLE_ALLOWLIST: set[frozenset[str]] = {
 }
 # Function-local lfadmin imports in core/ and langflow/: (module, imported module).
 LOCAL_IMPORT_ALLOWLIST: set[tuple[str, str]] = {
-    # H3: doctor and langflow/
-    ("lfadmin.core.doctor", "lfadmin.langflow.schema"),
-    ("lfadmin.core.doctor", "lfadmin.core.target"),
-    ("lfadmin.core.doctor.context", "lfadmin.langflow.settings"),
-    ("lfadmin.core.doctor.db_checks", "lfadmin.langflow.codec"),
-    ("lfadmin.core.doctor.db_checks", "lfadmin.core.doctor.key_checks"),
-    ("lfadmin.core.doctor.db_checks", "lfadmin.core.secrets.inventory"),
-    ("lfadmin.core.doctor.db_checks", "lfadmin.core.secrets.flow_scan"),
-    ("lfadmin.core.doctor.env_checks.secret_key", "lfadmin.errors"),
-    ("lfadmin.core.doctor.env_checks.secret_key", "lfadmin.files"),
-    ("lfadmin.core.doctor.suppress", "lfadmin.files"),
-    ("lfadmin.langflow.env", "lfadmin.files"),
-    ("lfadmin.langflow.settings", "lfadmin.files"),
     # H2: the secret wing
     ("lfadmin.core.secrets.flow_scan", "lfadmin.core.user_rows"),
     ("lfadmin.core.secrets.inventory", "lfadmin.core.secrets.sidecars"),
