@@ -114,6 +114,7 @@ def main() -> None:
     secret = manifest["secret_key"]
 
     from lfadmin.core.doctor import Options, run
+    from lfadmin.core.target import Target
 
     with tempfile.TemporaryDirectory() as tmp_:
         tmp = Path(tmp_)
@@ -136,9 +137,10 @@ def main() -> None:
         env.chmod(0o600)
         os.environ.pop("LANGFLOW_DATABASE_URL", None)
 
-        env_only = median_time(lambda: run(Options(env_file=env, use_database=False)), args.runs)
-        report = run(Options(env_file=env, database_url=f"sqlite:///{db}"))
-        with_db = median_time(lambda: run(Options(env_file=env, database_url=f"sqlite:///{db}")), args.runs)
+        url = f"sqlite:///{db}"
+        env_only = median_time(lambda: run(Target(env_file=env), Options(use_database=False)), args.runs)
+        report = run(Target(env_file=env, database_url=url), Options())
+        with_db = median_time(lambda: run(Target(env_file=env, database_url=url), Options()), args.runs)
         cmd = [sys.executable, "-m", "lfadmin", "config", "doctor", "--env-file", str(env), "-f", "json"]
         proc_env = median_time(lambda: subprocess.run([*cmd, "--no-database"], capture_output=True), args.runs)
         proc_db = median_time(

@@ -198,11 +198,20 @@ def quote_value(raw: str) -> str:
     return repr(raw) if showable(raw) else f"a value of {len(raw)} characters (not shown)"
 
 
+def mask_secret(value: str) -> str:
+    """A secret for a report: only its length (``(empty)`` when there is nothing)."""
+    if value == "":
+        return "(empty)"
+    return f"****** ({len(value)} characters)"
+
+
 # -- database URLs --------------------------------------------------------------------------------
 
 
-def _split(raw: str) -> tuple[str, str | None, str, str | None] | None:
+def split_url(raw: str) -> tuple[str, str | None, str, str | None] | None:
     """(scheme, user info, host+path, query) of a URL, the user info ending at the *last* ``@``.
+
+    lfadmin's one URL parse that needs no SQLAlchemy (``db.parse_url`` is the one that connects).
 
     None when ``raw`` has no ``scheme://``. A host, port and path never hold an ``@``, a password
     may (unencoded, as people type them), so the last ``@`` is the only safe end; an ``@`` in a
@@ -230,7 +239,7 @@ def mask_url(raw: str) -> str:
     The user name stays (it is printed in many places anyway); a string that is not a URL is
     shown only when it cannot carry a credential (no ``@``, no ``=`` of a libpq DSN).
     """
-    parts = _split(raw)
+    parts = split_url(raw)
     if parts is None:
         return MASK if any(c in raw for c in "@=") else raw
     scheme, userinfo, hostpath, query = parts
@@ -254,7 +263,7 @@ def mask_url(raw: str) -> str:
 
 def url_secrets(raw: str) -> list[str]:
     """The secrets a URL carries: its password and secret query values, as typed and decoded."""
-    parts = _split(raw)
+    parts = split_url(raw)
     if parts is None:
         return []
     _scheme, userinfo, _hostpath, query = parts
@@ -270,7 +279,7 @@ def url_secrets(raw: str) -> list[str]:
 
 def url_public_names(raw: str) -> list[str]:
     """What of a URL is printed anyway: its user name and host+path pieces."""
-    parts = _split(raw)
+    parts = split_url(raw)
     if parts is None:
         return []
     _scheme, userinfo, hostpath, _query = parts

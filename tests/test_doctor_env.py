@@ -148,7 +148,7 @@ def test_checks_run_area_by_area_in_a_fixed_order() -> None:
 
     areas = [fn.__module__.rsplit(".", 1)[1] for fn in ENV_CHECKS]
     assert list(dict.fromkeys(areas)) == [
-        "refused", "auth", "secret_key", "cors_cookies", "server_side", "environment", "permissions",
+        "refused", "login", "secret_key", "cors_cookies", "server_side", "environment", "permissions",
     ]
 
 

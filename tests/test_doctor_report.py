@@ -343,9 +343,10 @@ def test_env_only_is_fast_and_light(tmp_path: Path) -> None:
     code = (
         "import sys, time, pathlib; t = time.perf_counter()\n"
         "from lfadmin.core.doctor import Options, run\n"
+        "from lfadmin.core.target import Target\n"
         f"env = pathlib.Path({str(env)!r})\n"
-        "r = run(Options(env_file=env)); cold = time.perf_counter() - t; t = time.perf_counter()\n"
-        "run(Options(env_file=env)); warm = time.perf_counter() - t\n"
+        "r = run(Target(env_file=env), Options()); cold = time.perf_counter() - t; t = time.perf_counter()\n"
+        "run(Target(env_file=env), Options()); warm = time.perf_counter() - t\n"
         "print(cold, warm, 'sqlalchemy' in sys.modules, len(r.findings))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)

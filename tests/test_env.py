@@ -8,7 +8,7 @@ import pytest
 
 from lfadmin.errors import DatabaseUnavailable, InvalidInput
 from lfadmin.langflow.env import Environment, parse_bool
-from lfadmin.langflow.settings import LangflowSettings
+from lfadmin.langflow.settings import LangflowSettings, ReleaseSettings
 
 
 def write(tmp_path: Path, text: str, name: str = ".env") -> Path:
@@ -147,3 +147,42 @@ def test_nothing_found_lists_where_it_looked(tmp_path: Path) -> None:
         f"no Langflow database found: LANGFLOW_DATABASE_URL is not set and looked in {cfg / 'langflow.db'} "
         "(pass --database-url URL, set LANGFLOW_DATABASE_URL, or --env-file the server's .env)"
     )
+
+
+def test_configured_database_url_and_its_sqlite_file() -> None:
+    """--database-url, else LANGFLOW_DATABASE_URL in exact case (Langflow's os.getenv); the
+    SQLite file it names is read without SQLAlchemy."""
+    env = Environment.load(None, {"langflow_database_url": "sqlite:////lower.db"})
+    assert LangflowSettings(env).configured_database_url() is None
+    assert LangflowSettings(env).configured_sqlite_file() is None
+    env = Environment.load(None, {"LANGFLOW_DATABASE_URL": "sqlite+aiosqlite:///rel/lf.db?mode=ro"})
+    assert LangflowSettings(env).configured_sqlite_file() == Path("rel/lf.db")
+    assert LangflowSettings(env, "postgresql://u:pw@h/db").configured_database_url() == (
+        "postgresql://u:pw@h/db",
+        "--database-url",
+    )
+    assert LangflowSettings(env, "postgresql://u:pw@h/db").configured_sqlite_file() is None
+    for url in ("sqlite:///:memory:", "sqlite://", "SQLITE:////x.db"):
+        assert LangflowSettings(env, url).configured_sqlite_file() is None
+
+
+@pytest.mark.parametrize(("version", "auto_login"), [((1, 6, 9), True), ((1, 12, 8), True), ((1, 13, 0), False)])
+def test_release_settings_use_the_release_defaults(version: tuple[int, int, int], auto_login: bool) -> None:
+    settings = ReleaseSettings(LangflowSettings(Environment.load(None, {})), version, "x")
+    assert settings.auto_login() is auto_login
+    assert settings.get("AUTO_LOGIN").is_default
+    assert settings.exists("API_KEY_SOURCE") is (version >= (1, 10, 0))
+
+
+def test_release_settings_parse_like_langflow_run() -> None:
+    """Any case, then run's second pass (an unprefixed AuthSettings name, the last one wins);
+    a refused value is recorded and the default used."""
+    env = Environment.load(
+        None, {"langflow_auto_login": "false", "AUTO_LOGIN": "on", "LANGFLOW_PORT": "x", "LANGFLOW_DEV": "enabled"}
+    )
+    settings = ReleaseSettings(LangflowSettings(env), (1, 13, 0), "1.13.0")
+    auto = settings.get("AUTO_LOGIN")
+    assert auto.value is True and auto.variable == "AUTO_LOGIN"
+    assert settings.value("PORT") == 7860 and settings.value("DEV") is False
+    assert [(s.field, s.shown()) for s in settings.refused] == [("PORT", "x"), ("DEV", "enabled")]
+    assert [v.name for v in settings.unprefixed()] == ["AUTO_LOGIN"]

@@ -1,14 +1,22 @@
 """``lfadmin user``: Typer only - parse, prompt, call ``lfadmin.core.users``, render."""
 
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from lfadmin import output, redact
-from lfadmin.cli.options import STATE, common, interactive, progress, prompt_secret, read_stdin_secret, session
-from lfadmin.errors import ExitCode, InvalidInput, Refused
+from lfadmin import output
+from lfadmin.cli.options import (
+    Invocation,
+    PasswordEnv,
+    PasswordStdin,
+    global_options,
+    interactive,
+    new_password,
+    progress,
+    target,
+)
+from lfadmin.errors import ExitCode, Refused
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -23,48 +31,6 @@ def users_group() -> None:
     """
 
 Username = Annotated[str, typer.Argument(help="The username (exact, case-sensitive).", show_default=False)]
-PasswordStdin = Annotated[
-    bool, typer.Option("--password-stdin", help="Read the new password from stdin.")
-]
-PasswordEnv = Annotated[
-    str | None,
-    typer.Option(
-        "--password-env",
-        metavar="VAR",
-        help="Read the new password from environment variable VAR.",
-        show_default=False,
-    ),
-]
-
-
-def _new_password(stdin: bool, env_var: str | None) -> str:
-    from lfadmin.langflow.crypto import check_password_acceptable, password_truncated
-
-    if stdin and env_var:
-        raise InvalidInput("use either --password-stdin or --password-env, not both")
-    if stdin:
-        password = read_stdin_secret("--password-stdin")
-    elif env_var:
-        value = os.environ.get(env_var)
-        if not value:
-            raise InvalidInput(f"--password-env: environment variable {env_var} is not set")
-        redact.register(value)
-        password = value
-    elif interactive():
-        password = prompt_secret("New password", confirm=True)
-    else:
-        raise InvalidInput(
-            "no password given: pipe it to --password-stdin or name a variable with --password-env "
-            "(passwords are never accepted as arguments)"
-        )
-    check_password_acceptable(password)
-    if password_truncated(password):
-        output.warn(
-            "the password is longer than 72 bytes; like Langflow, only its first 72 bytes count"
-        )
-    return password
-
-
 def _show_user(user: Any, extra: dict[str, Any] | None = None) -> None:
     rows: list[tuple[str, Any]] = [
         ("username", user.username),
@@ -83,8 +49,9 @@ def _show_user(user: Any, extra: dict[str, Any] | None = None) -> None:
 
 
 @app.command("list")
-@common
+@global_options
 def list_(
+    inv: Invocation,
     active: Annotated[
         bool | None,
         typer.Option("--active/--inactive", help="Only active, or only inactive users.", show_default=False),
@@ -99,9 +66,8 @@ def list_(
     """
     from lfadmin.core import users
 
-    with session(write=False) as s:
-        rows = users.list_users(s, active=active, superuser=True if superusers else None)
-    if STATE.json:
+    rows = users.list_users(target(inv), active=active, superuser=True if superusers else None)
+    if inv.json:
         output.emit_json({"users": [u.to_json() for u in rows]})
         return
     output.table(
@@ -122,8 +88,8 @@ def list_(
 
 
 @app.command()
-@common
-def show(username: Username) -> None:
+@global_options
+def show(inv: Invocation, username: Username) -> None:
     """Show one user, with what it owns.
 
     \b
@@ -131,18 +97,17 @@ def show(username: Username) -> None:
     """
     from lfadmin.core import users
 
-    with session(write=False) as s:
-        user = users.get_user(s, username)
-        owned = users.owned_counts(s, user.id)
-    if STATE.json:
+    user, owned = users.show(target(inv), username)
+    if inv.json:
         output.emit_json({"user": {**user.to_json(), "owns": owned}})
         return
     _show_user(user, {f"{k}": str(v) for k, v in owned.items()})
 
 
 @app.command()
-@common
+@global_options
 def create(
+    inv: Invocation,
     username: Username,
     superuser: Annotated[bool, typer.Option("--superuser", help="Make the user a superuser.")] = False,
     active: Annotated[
@@ -166,12 +131,11 @@ def create(
     """
     from lfadmin.core import users
 
-    password = _new_password(password_stdin, password_env)
-    with session(write=True) as s:
-        user = users.create_user(s, username, password, superuser=superuser, active=active)
-        if superuser:
-            _say_audited(s, "superuser.create", user)
-    if STATE.json:
+    password = new_password(inv, password_stdin, password_env)
+    made = users.create(target(inv), username, password, superuser=superuser, active=active)
+    user = made.user
+    _say_granted(made)
+    if inv.json:
         output.emit_json({"user": user.to_json(), "created": True})
         return
     kind = "superuser" if user.is_superuser else "user"
@@ -179,75 +143,74 @@ def create(
     output.say(f"Created {kind} {user.username!r}, {state}")
 
 
-def _say_audited(s: Any, event: str, user: Any) -> None:
+def _say_granted(change: Any) -> None:
     """Superuser rights granted: core.users wrote the audit record; say where."""
-    from lfadmin.core import audit
+    g = change.granted
+    if g is None:
+        return
+    who = g.actor.describe() if g.actor else "unknown"
+    output.err_console().print(f"AUDIT {g.event} {change.user.username!r} by {who} -> {g.audit.path}", markup=False)
 
-    who = s.actor.describe() if s.actor else "unknown"
-    path = audit.location(s.settings).path
-    output.err_console().print(f"AUDIT {event} {user.username!r} by {who} -> {path}", markup=False)
 
-
-def _toggle(username: str, func_name: str, value: bool, done: str) -> None:
+def _toggle(inv: Invocation, username: str, verb: str, done: str) -> None:
     from lfadmin.core import users
 
-    with session(write=True) as s:
-        user, changed = getattr(users, func_name)(s, username, value)
-        if func_name == "set_superuser" and value and changed:
-            _say_audited(s, "superuser.promote", user)
-    if STATE.json:
-        output.emit_json({"user": user.to_json(), "changed": changed})
+    change = getattr(users, verb)(target(inv), username)
+    _say_granted(change)
+    if inv.json:
+        output.emit_json({"user": change.user.to_json(), "changed": change.changed})
         return
-    output.say(f"{user.username!r} {'is now' if changed else 'was already'} {done}")
+    output.say(f"{change.user.username!r} {'is now' if change.changed else 'was already'} {done}")
 
 
 @app.command()
-@common
-def activate(username: Username) -> None:
+@global_options
+def activate(inv: Invocation, username: Username) -> None:
     """Let a user sign in.
 
     \b
         lfadmin user activate alice
     """
-    _toggle(username, "set_active", True, "active")
+    _toggle(inv, username, "activate", "active")
 
 
 @app.command()
-@common
-def deactivate(username: Username) -> None:
+@global_options
+def deactivate(inv: Invocation, username: Username) -> None:
     """Stop a user from signing in and from using its API keys.
 
     \b
         lfadmin user deactivate alice
     """
-    _toggle(username, "set_active", False, "inactive")
+    _toggle(inv, username, "deactivate", "inactive")
 
 
 @app.command()
-@common
-def promote(username: Username) -> None:
+@global_options
+def promote(inv: Invocation, username: Username) -> None:
     """Make a user a superuser.
 
     \b
         lfadmin user promote alice
     """
-    _toggle(username, "set_superuser", True, "a superuser")
+    _toggle(inv, username, "promote", "a superuser")
 
 
 @app.command()
-@common
-def demote(username: Username) -> None:
+@global_options
+def demote(inv: Invocation, username: Username) -> None:
     """Take superuser rights away from a user.
 
     \b
         lfadmin user demote alice
     """
-    _toggle(username, "set_superuser", False, "a regular user")
+    _toggle(inv, username, "demote", "a regular user")
 
 
 @app.command("set-password")
-@common
+@global_options
 def set_password(
+    inv: Invocation,
     username: Username,
     password_stdin: PasswordStdin = False,
     password_env: PasswordEnv = None,
@@ -259,18 +222,18 @@ def set_password(
     """
     from lfadmin.core import users
 
-    password = _new_password(password_stdin, password_env)
-    with session(write=True) as s:
-        user = users.set_password(s, username, password)
-    if STATE.json:
+    password = new_password(inv, password_stdin, password_env)
+    user = users.change_password(target(inv), username, password)
+    if inv.json:
         output.emit_json({"user": user.to_json(), "changed": True})
         return
     output.say(f"Password changed for {user.username!r}")
 
 
 @app.command()
-@common
+@global_options
 def delete(
+    inv: Invocation,
     username: Username,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be deleted; change nothing.")] = False,
@@ -283,18 +246,19 @@ def delete(
     """
     from lfadmin.core import users
 
-    with session(write=True) as s:
-        if not dry_run and not yes:
-            # Show the exact plan, then ask - all inside the same transaction.
-            user, steps = users.delete_user(s, username, dry_run=True)
-            _render_steps(user, steps, planned=True)
-            if not interactive():
-                raise Refused("not deleting without confirmation", hint="pass --yes")
-            if not typer.confirm(f"Delete {user.username!r} and all of the above?", err=True):
-                raise Refused("nothing deleted")
-        with progress("deleting" if not dry_run else "counting") as bar:
-            user, steps = users.delete_user(s, username, dry_run=dry_run, progress=bar)
-    if STATE.json:
+    def confirm(user: Any, steps: Any) -> None:
+        # Show the exact plan, then ask - all inside the same transaction.
+        _render_steps(inv, user, steps, planned=True)
+        if not interactive():
+            raise Refused("not deleting without confirmation", hint="pass --yes")
+        if not typer.confirm(f"Delete {user.username!r} and all of the above?", err=True):
+            raise Refused("nothing deleted")
+
+    with progress(inv, "deleting" if not dry_run else "counting") as bar:
+        user, steps = users.delete(
+            target(inv), username, dry_run=dry_run, confirm=None if yes else confirm, progress=bar
+        )
+    if inv.json:
         output.emit_json(
             {
                 "user": user.to_json(),
@@ -308,15 +272,15 @@ def delete(
         )
         return
     if dry_run or yes:
-        _render_steps(user, steps, planned=dry_run)
+        _render_steps(inv, user, steps, planned=dry_run)
     if dry_run:
         output.say("Dry run: nothing was deleted")
     else:
         output.say(f"Deleted {user.username!r}")
 
 
-def _render_steps(user: Any, steps: Any, *, planned: bool) -> None:
-    if STATE.json:
+def _render_steps(inv: Invocation, user: Any, steps: Any, *, planned: bool) -> None:
+    if inv.json:
         return
     verb = "Would change" if planned else "Changed"
     output.table(
@@ -332,8 +296,8 @@ ManifestFile = Annotated[
 
 
 @app.command()
-@common
-def export() -> None:
+@global_options
+def export(inv: Invocation) -> None:
     """Write every user as a manifest (the `langflow admin export` shape; no passwords).
 
     \b
@@ -341,13 +305,12 @@ def export() -> None:
     """
     from lfadmin.core import manifest
 
-    with session(write=False) as s:
-        doc = manifest.export(s)
+    doc = manifest.export(target(inv))
     output.emit_json(doc, versioned=False)
 
 
-def _render_ops(ops: Any, dry_run: bool | None = None) -> None:
-    if STATE.json:
+def _render_ops(inv: Invocation, ops: Any, dry_run: bool | None = None) -> None:
+    if inv.json:
         doc: dict[str, Any] = {"changes": [op.to_json() for op in ops]}
         if dry_run is not None:
             doc["dry_run"] = dry_run
@@ -363,8 +326,8 @@ def _render_ops(ops: Any, dry_run: bool | None = None) -> None:
 
 
 @app.command()
-@common
-def diff(file: ManifestFile) -> None:
+@global_options
+def diff(inv: Invocation, file: ManifestFile) -> None:
     """Show how the database differs from a manifest; exit code 3 when it does.
 
     \b
@@ -373,16 +336,16 @@ def diff(file: ManifestFile) -> None:
     from lfadmin.core import manifest
 
     desired = manifest.load(file)
-    with session(write=False) as s:
-        ops = manifest.diff(s, desired, need_passwords=False)
-    _render_ops(ops)
+    ops = manifest.diff(target(inv), desired)
+    _render_ops(inv, ops)
     if ops:
         raise typer.Exit(code=int(ExitCode.DIFFERENCES))
 
 
 @app.command()
-@common
+@global_options
 def apply(
+    inv: Invocation,
     file: ManifestFile,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the changes; make none.")] = False,
 ) -> None:
@@ -397,10 +360,7 @@ def apply(
     from lfadmin.core import manifest
 
     desired = manifest.load(file)
-    with session(write=not dry_run) as s:
-        ops = manifest.diff(s, desired)
-        if not dry_run:
-            manifest.apply(s, ops)
-    _render_ops(ops, dry_run)
-    if not STATE.json and ops:
+    ops = manifest.apply(target(inv), desired, dry_run=dry_run)
+    _render_ops(inv, ops, dry_run)
+    if not inv.json and ops:
         output.say("Dry run: nothing was changed" if dry_run else f"Applied {len(ops)} change(s)")

@@ -1,6 +1,7 @@
-"""How Langflow stores values on each backend (docs/langflow/storage.md §1), in one place.
+"""The codec between Python values and the column values Langflow writes, per backend (docs/langflow/storage.md §1).
 
-Langflow writes through SQLModel/SQLAlchemy, so these are SQLAlchemy's own encodings:
+``Codec(backend)`` encodes what lfadmin binds and decodes what it reads, in one place. Langflow
+writes through SQLModel/SQLAlchemy, so these are SQLAlchemy's own encodings:
 
 - UUID: SQLite ``CHAR(32)`` holding 32 lowercase hex digits, no dashes (SQLAlchemy's ``Uuid``
   type on a backend without a native one); PostgreSQL native ``uuid``.

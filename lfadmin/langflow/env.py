@@ -14,6 +14,7 @@ an operator who typed it meant something.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from lfadmin import redact
 from lfadmin.errors import InvalidInput
+from lfadmin.files import TEXT_CAP, read_text
 
 PREFIX = "LANGFLOW_"
 
@@ -141,8 +143,6 @@ def read_env_text(path: Path) -> str:
     most ``TEXT_CAP`` bytes, strict UTF-8. A symbolic link is followed, as the server's
     ``load_dotenv`` follows it (deployments link env files; reading one changes nothing, and
     writing through one is refused in ``lfadmin.core.envfile``)."""
-    from lfadmin.files import TEXT_CAP, read_text
-
     return read_text(path, "env file", cap=TEXT_CAP, follow=True) or ""
 
 
@@ -165,8 +165,6 @@ def read_env_file(path: Path, environ: Mapping[str, str]) -> dict[str, Value]:
     text = read_env_text(path)
     if "\x00" in text:
         raise InvalidInput(f"env file {path} is binary, not an env file")
-
-    import io
 
     resolved: dict[str, Value] = {}
     for binding in parse_stream(io.StringIO(text)):

@@ -168,17 +168,6 @@ class Schema:
         return fmt(lo) if lo == hi else f"{fmt(lo)} – {fmt(hi)}"
 
     @property
-    def auto_login_default(self) -> bool:
-        """``AuthSettings.AUTO_LOGIN`` default: True up to 1.12, False from 1.13.0.
-
-        Evidence: ``lfx/services/settings/auth.py`` ``AuthSettings.AUTO_LOGIN`` ``default=True``
-        in lfx 1.12.0 (and langflow's own ``services/settings/auth.py`` in 1.6.9), ``False`` in 1.13.0.
-        The stricter of the pinned and the proven release: ``--langflow-version 1.6.9`` on a
-        database whose columns say 1.13 does not switch authentication off.
-        """
-        return self.hi < (1, 13, 0) and (self.proven_hi or self.hi) < (1, 13, 0)
-
-    @property
     def superuser_forced_under_auto_login(self) -> bool:
         """Under AUTO_LOGIN, SUPERUSER/PASSWORD are forced to langflow/langflow (up to 1.10.1).
 
@@ -190,7 +179,8 @@ class Schema:
     @property
     def refuses_legacy_password(self) -> bool:
         """Login refuses password ``langflow`` for the bootstrap accounts (1.10.2+, docs/langflow/crypto.md §1);
-        as for ``auto_login_default``, the stricter of the pinned and the proven release.
+        as for AUTO_LOGIN's default (``LangflowSettings.effective_auto_login``), the stricter of
+        the pinned and the proven release.
 
         Evidence: ``services/auth/service.py`` ``authenticate_user`` compares with
         ``LEGACY_DEFAULT_SUPERUSER_PASSWORD`` from 1.10.2; 1.10.0 and 1.10.1 do not.

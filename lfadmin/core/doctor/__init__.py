@@ -1,40 +1,38 @@
 """``lfadmin config doctor``: Langflow's security posture from its settings and its database.
 
-``run(Options)`` returns a ``Report``; the CLI only renders it. The environment part reads the
-settings exactly as ``langflow run`` would (``context.EnvContext``) and never imports
-SQLAlchemy; the database part runs only when a URL is given (``--database-url`` or
+``run(target, options)`` returns a ``Report``; the CLI only renders it. The environment part reads
+the settings exactly as ``langflow run`` would (``lfadmin.langflow.settings.ReleaseSettings``) and
+never imports SQLAlchemy; the database part runs only when a URL is given (``--database-url`` or
 ``LANGFLOW_DATABASE_URL``) and, when it cannot run, is reported as failed with its own exit code
-while the environment checks still stand.
+while the environment checks still stand. Warnings are part of the report (``Report.warnings``),
+so ``target.warn`` is not called; nobody is authenticated (the doctor only reads).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from lfadmin.core.doctor import db_checks as _db_checks
-from lfadmin.core.doctor.context import NEWEST, EnvContext
+from lfadmin.core.doctor.context import EnvContext
 from lfadmin.core.doctor.env_checks import ENV_CHECKS
 from lfadmin.core.doctor.model import REGISTRY, Check, Finding, Severity, checks
 from lfadmin.core.doctor.report import DatabasePart, Report
 from lfadmin.core.doctor.suppress import DEFAULT_FILE
 from lfadmin.core.doctor.suppress import load as load_suppressions
+from lfadmin.core.session import Progress
+from lfadmin.core.target import Target
 from lfadmin.errors import LfadminError
-from lfadmin.langflow.env import Environment
-
-if TYPE_CHECKING:
-    from lfadmin.core.target import Progress
+from lfadmin.langflow.schema import NEWEST_KNOWN, fmt, parse_version
+from lfadmin.langflow.settings import LangflowSettings
 
 __all__ = ["REGISTRY", "Check", "Finding", "Options", "Report", "Severity", "checks", "run"]
 
 
 @dataclass
 class Options:
-    env_file: Path | None = None
-    database_url: str | None = None
-    langflow_version: str | None = None
     use_database: bool = True
     fail_on: Severity = Severity.HIGH
     ignore: list[str] = field(default_factory=list)
@@ -43,38 +41,36 @@ class Options:
     progress: Progress | None = None  # hears of the database checks
 
 
-def run(opts: Options) -> Report:
-    from lfadmin.langflow.schema import fmt, parse_version
-
-    env = Environment.load(opts.env_file)  # InvalidInput (exit 4) for a bad env file
+def run(target: Target, opts: Options) -> Report:
+    """Check the settings ``target`` reads (its env file, else this process's environment) and,
+    unless ``opts.use_database`` is False, the database they point at."""
+    settings = target.settings  # reads the env file: InvalidInput (exit 4) for a bad one
     ignore_file = opts.ignore_file
     if ignore_file is None and Path(DEFAULT_FILE).is_file():
         ignore_file = Path(DEFAULT_FILE)
     sup = load_suppressions(ignore_file, opts.ignore, opts.today or date.today())
 
-    pinned = parse_version(opts.langflow_version) if opts.langflow_version else None
-    version = pinned or NEWEST
+    pinned = parse_version(target.langflow_version) if target.langflow_version else None
+    version = pinned or NEWEST_KNOWN
     label = fmt(version)
     source = "--langflow-version" if pinned else "assumed: the newest release lfadmin knows (pass --langflow-version)"
     warnings = list(sup.warnings)
     notes: list[str] = []
-    if opts.env_file is None:
+    if target.env_file is None:
         notes.append(
             "no --env-file: checked this shell's environment; the server may see another one "
             "(pass the .env the server is started with)"
         )
 
-    env_url = env.exact("LANGFLOW_DATABASE_URL")
-    url = opts.database_url or (env_url.raw if env_url is not None else None)
     findings: list[Finding] = []
-    ctx = EnvContext(env, version, label, database_url_option=opts.database_url)
+    ctx = EnvContext(settings, version, label)
     if not opts.use_database:
         db = DatabasePart("skipped", reason="--no-database")
-    elif url is None:
+    elif settings.configured_database_url() is None:
         db = DatabasePart("not-configured", reason="no --database-url and no LANGFLOW_DATABASE_URL")
         notes.append("no database given: database checks not run (pass --database-url or set LANGFLOW_DATABASE_URL)")
     else:
-        db, ctx, db_source = _database_part(opts, env, ctx, findings, warnings, notes)
+        db, ctx, db_source = _database_part(target, settings, opts, ctx, findings, warnings, notes)
         if db.status == "checked":
             label, source = ctx.version_label, db_source
     if db.status != "checked" and pinned is None:
@@ -83,9 +79,8 @@ def run(opts: Options) -> Report:
     for checker in ENV_CHECKS:
         findings.extend(checker(ctx))
 
-    report = Report(
-        label, source, str(opts.env_file) if opts.env_file else None, db, opts.fail_on, warnings=warnings, notes=notes
-    )
+    env_file = str(target.env_file) if target.env_file else None
+    report = Report(label, source, env_file, db, opts.fail_on, warnings=warnings, notes=notes)
     for f in findings:
         s = sup.active.get(f.check.id)
         if s is not None:
@@ -98,25 +93,23 @@ def run(opts: Options) -> Report:
 
 
 def _database_part(
-    opts: Options, env: Environment, ctx: EnvContext, findings: list[Finding], warnings: list[str], notes: list[str]
+    target: Target,
+    settings: LangflowSettings,
+    opts: Options,
+    ctx: EnvContext,
+    findings: list[Finding],
+    warnings: list[str],
+    notes: list[str],
 ) -> tuple[DatabasePart, EnvContext, str]:
-    from lfadmin.core.target import Target
-    from lfadmin.langflow.schema import NEWEST_KNOWN
-
-    target = Target(
-        env_file=opts.env_file,
-        database_url=opts.database_url,
-        langflow_version=opts.langflow_version,
-        warn=warnings.append,
-    )
+    target = dataclasses.replace(target, warn=warnings.append)  # its warnings go in the report
     masked = None
     try:
         db = target.db
         masked = db.url.masked
-        with target.session(write=False) as s:
+        with target.session(write=False, authenticate=False) as s:
             schema = s.schema
             version = min(schema.hi, NEWEST_KNOWN) if not schema.newer_unknown else NEWEST_KNOWN
-            ctx = EnvContext(env, version, schema.release_label, database_url_option=opts.database_url)
+            ctx = EnvContext(settings, version, schema.release_label)
             result = _db_checks.run(s, ctx, opts.progress)
             source = "--langflow-version" if schema.pinned else f"database (alembic revision {schema.revision})"
     except LfadminError as exc:

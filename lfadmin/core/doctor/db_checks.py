@@ -14,15 +14,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from lfadmin.core.doctor.context import EnvContext
+from lfadmin.core.doctor.context import EnvContext, evidence
+from lfadmin.core.doctor.key_checks import VerifyingKeyring
 from lfadmin.core.doctor.model import Evidence, Finding, Severity, register
+from lfadmin.core.secrets.flow_scan import scan_flows
+from lfadmin.core.secrets.inventory import counted, inventory
+from lfadmin.db import execute
+from lfadmin.langflow.codec import utcnow
 from lfadmin.langflow.crypto import verify_password
 from lfadmin.langflow.settings import DEFAULT_SUPERUSER, LEGACY_DEFAULT_PASSWORD
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor, Future
 
-    from lfadmin.core.target import Progress, Session
+    from lfadmin.core.session import Progress, Session
 
 C, H, M, L, INFO = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
 MAX_BCRYPT = 8
@@ -164,12 +169,6 @@ class DbResult:
     notes: list[str]
 
 
-def _exec(s: Session, sql: str, **params: Any) -> Any:
-    from sqlalchemy import text
-
-    return s.conn.execute(text(sql), params)
-
-
 def _db(variable: str, value: str) -> Evidence:
     return Evidence(variable, value, "database")
 
@@ -181,7 +180,7 @@ def run(s: Session, ctx: EnvContext, progress: Progress | None = None) -> DbResu
     res = DbResult([], {}, [])
     t = s.codec.boolean(True)
     res.facts["active_non_superusers"] = int(
-        _exec(s, 'SELECT COUNT(*) FROM "user" WHERE is_active = :t AND is_superuser <> :t', t=t).scalar_one()
+        execute(s.conn, 'SELECT COUNT(*) FROM "user" WHERE is_active = :t AND is_superuser <> :t', t=t).scalar_one()
     )
     # bcrypt releases the GIL: the password checks run in threads while the queries run here.
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
@@ -210,15 +209,16 @@ class _Pending:
 def _password_jobs(s: Session, ctx: EnvContext, res: DbResult, pool: Executor) -> _Pending:
     c = s.codec
     configured = str(ctx.value("SUPERUSER"))
-    rows = _exec(
-        s,
+    found = execute(
+        s.conn,
         'SELECT username, password FROM "user" '
         "WHERE is_active = :t AND (is_superuser = :t OR lower(username) = :lf OR username = :su) "
         "ORDER BY username",
         t=c.boolean(True),
         lf=DEFAULT_SUPERUSER,
         su=configured,
-    ).fetchmany(MAX_CANDIDATES)
+    )
+    rows = list(found.fetchmany(MAX_CANDIDATES))
     pw = ctx.get("SUPERUSER_PASSWORD")
     shared = pw.value if not pw.is_default and pw.value not in ("", LEGACY_DEFAULT_PASSWORD) else None
     # Priority: `langflow` on every candidate first (critical), then the shared password; the
@@ -268,7 +268,7 @@ def _password_findings(ctx: EnvContext, pending: _Pending) -> Iterator[Finding]:
                 DB_SHARED_PASSWORD,
                 H,
                 f"user {name!r} has the same password as LANGFLOW_SUPERUSER_PASSWORD (superuser {configured!r})",
-                [_db(f"user:{name}", "active, password = LANGFLOW_SUPERUSER_PASSWORD"), pw.evidence()],
+                [_db(f"user:{name}", "active, password = LANGFLOW_SUPERUSER_PASSWORD"), evidence(pw)],
                 hint=f"lfadmin user set-password {name} --password-stdin",
             )
 
@@ -277,8 +277,8 @@ def _superusers(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]
     t = s.codec.boolean(True)
     names = [
         r[0]
-        for r in _exec(
-            s, 'SELECT username FROM "user" WHERE is_active = :t AND is_superuser = :t ORDER BY username', t=t
+        for r in execute(
+            s.conn, 'SELECT username FROM "user" WHERE is_active = :t AND is_superuser = :t ORDER BY username', t=t
         )
     ]
     res.facts["active_superusers"] = len(names)
@@ -313,8 +313,8 @@ def _default_user(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Findin
     if ctx.auto_login():
         return
     retired = ", retired_at" if s.schema.user_retired_at else ""
-    row = _exec(
-        s,
+    row = execute(
+        s.conn,
         f'SELECT id, is_active, is_superuser, last_login_at{retired} FROM "user" WHERE username = :u',
         u=DEFAULT_SUPERUSER,
     ).first()
@@ -322,7 +322,7 @@ def _default_user(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Findin
         return
     active, last_login = s.codec.read_bool(row[1]), s.codec.read_datetime(row[3])
     retired_at = s.codec.read_datetime(row[4]) if retired else None
-    keys = int(_exec(s, "SELECT COUNT(*) FROM apikey WHERE user_id = :i", i=row[0]).scalar_one())
+    keys = int(execute(s.conn, "SELECT COUNT(*) FROM apikey WHERE user_id = :i", i=row[0]).scalar_one())
     state = "active" if active else "inactive"
     ev = [_db("user:langflow", f"superuser, {state}, last login {_fmt(last_login)}")]
     if retired_at is not None:
@@ -365,8 +365,8 @@ def _default_user(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Findin
 
 
 def _key_sample(s: Session, where: str, **params: Any) -> list[str]:
-    rows = _exec(
-        s,
+    rows = execute(
+        s.conn,
         'SELECT apikey.name, "user".username FROM apikey LEFT JOIN "user" ON "user".id = apikey.user_id '
         f"WHERE {where} LIMIT {SAMPLE}",  # any ten: sorting 100k rows for examples is not worth it
         **params,
@@ -375,13 +375,11 @@ def _key_sample(s: Session, where: str, **params: Any) -> list[str]:
 
 
 def _api_keys(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
-    from lfadmin.langflow.codec import utcnow
-
     c = s.codec
     t, f = c.boolean(True), c.boolean(False)
     cutoff = c.datetime(utcnow() - timedelta(days=UNUSED_DAYS))
     unused_where = "(apikey.last_used_at < :cut OR (apikey.last_used_at IS NULL AND apikey.created_at < :cut))"
-    n = int(_exec(s, f"SELECT COUNT(*) FROM apikey WHERE {unused_where}", cut=cutoff).scalar_one())
+    n = int(execute(s.conn, f"SELECT COUNT(*) FROM apikey WHERE {unused_where}", cut=cutoff).scalar_one())
     if n:
         yield Finding(
             DB_UNUSED_KEYS,
@@ -392,7 +390,7 @@ def _api_keys(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
             hint="list them with `lfadmin api-key list` and revoke what nobody needs",
         )
     inactive_owner = 'apikey.user_id IN (SELECT id FROM "user" WHERE is_active = :f)'
-    n = int(_exec(s, f"SELECT COUNT(*) FROM apikey WHERE {inactive_owner}", f=f).scalar_one())
+    n = int(execute(s.conn, f"SELECT COUNT(*) FROM apikey WHERE {inactive_owner}", f=f).scalar_one())
     if n:
         yield Finding(
             DB_INACTIVE_OWNER_KEYS,
@@ -403,7 +401,7 @@ def _api_keys(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
             hint="revoke them, or they work again when the user is reactivated",
         )
     plain = "apikey.api_key NOT LIKE 'gAAAAA%'"
-    n = int(_exec(s, f"SELECT COUNT(*) FROM apikey WHERE {plain}").scalar_one())
+    n = int(execute(s.conn, f"SELECT COUNT(*) FROM apikey WHERE {plain}").scalar_one())
     if n:
         by_design = not s.schema.api_keys_hashed and s.schema.hi < (1, 8, 0)
         yield Finding(
@@ -425,7 +423,7 @@ def _api_keys(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
             ),
         )
     if not s.schema.api_key_expiry:
-        n = int(_exec(s, "SELECT COUNT(*) FROM apikey WHERE is_active = :f", f=f).scalar_one())
+        n = int(execute(s.conn, "SELECT COUNT(*) FROM apikey WHERE is_active = :f", f=f).scalar_one())
         if n:
             yield Finding(
                 DB_INACTIVE_KEYS_WORK,
@@ -448,10 +446,7 @@ def _secrets(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
         res.notes.append("stored secrets not checked: no secret key (LF-SECRET-001)")
         return
     # `lfadmin secrets check`'s inventory (every store of docs/langflow/crypto.md §7, judged as the release
-    # reads it), with a keyring that verifies tokens instead of decrypting them (keyring.py).
-    from lfadmin.core.doctor.key_checks import VerifyingKeyring
-    from lfadmin.core.secrets.inventory import counted, inventory
-
+    # reads it), with a keyring that verifies tokens instead of decrypting them (key_checks.py).
     reports = counted(inventory(s, VerifyingKeyring(key.value, s.schema.encrypt_derivation(key.value))))
     stores = {r.store: r.counts["undecryptable"] for r in reports if r.counts.get("undecryptable")}
     bad = sum(stores.values())
@@ -470,8 +465,7 @@ def _secrets(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
 
 
 def _flows(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
-    from lfadmin.core.secrets.flow_scan import scan_flows  # `lfadmin secrets scan-flows`
-
+    # the scan of `lfadmin secrets scan-flows`
     found = scan_flows(s)
     if not found:
         return
@@ -496,16 +490,15 @@ def _flows(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
 
 
 def _twins(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
-    rows = _exec(
-        s, 'SELECT lower(username), COUNT(*) FROM "user" GROUP BY lower(username) HAVING COUNT(*) > 1 ORDER BY 1'
+    rows = execute(
+        s.conn, 'SELECT lower(username), COUNT(*) FROM "user" GROUP BY lower(username) HAVING COUNT(*) > 1 ORDER BY 1'
     ).fetchmany(SAMPLE)
     if not rows:
         return
     groups = []
     for low, _n in rows:
-        names = [
-            r[0] for r in _exec(s, 'SELECT username FROM "user" WHERE lower(username) = :l ORDER BY username', l=low)
-        ]
+        same = execute(s.conn, 'SELECT username FROM "user" WHERE lower(username) = :l ORDER BY username', l=low)
+        names = [r[0] for r in same]
         groups.append(" / ".join(names))
     upgrade = s.schema.hi < (1, 13, 0)
     yield Finding(
@@ -528,8 +521,8 @@ def _orphans(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
         if not s.schema.has(table):
             continue
         n = int(
-            _exec(
-                s,
+            execute(
+                s.conn,
                 f'SELECT COUNT(*) FROM "{table}" t WHERE t.user_id IS NOT NULL AND NOT EXISTS '
                 '(SELECT 1 FROM "user" u WHERE u.id = t.user_id)',
             ).scalar_one()

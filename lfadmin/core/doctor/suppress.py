@@ -23,6 +23,7 @@ from pathlib import Path
 
 from lfadmin.core.doctor.model import REGISTRY, Suppression
 from lfadmin.errors import InvalidInput
+from lfadmin.files import TEXT_CAP, read_text
 
 DEFAULT_FILE = ".lfadmin-ignore"
 _ID = re.compile(r"^LF-[A-Z]+-\d{3}$")
@@ -45,8 +46,6 @@ def load(path: Path | None, ignore: list[str], today: date) -> Suppressions:
         result.active[check_id] = Suppression(check_id, "ignored on the command line", None, "--ignore")
     if path is None:
         return result
-    from lfadmin.files import TEXT_CAP, read_text
-
     text = read_text(path, "suppression file", cap=TEXT_CAP, follow=True) or ""
     for lineno, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()

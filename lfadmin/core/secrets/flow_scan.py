@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 if TYPE_CHECKING:
-    from lfadmin.core.target import Session
+    from lfadmin.core.session import Session
 
 Path_ = tuple[str | int, ...]
 
@@ -226,7 +226,7 @@ def _tables(s: Session) -> list[tuple[str, str, str]]:
 def _rows(s: Session, table: str, username: str | None, batch: int = 100) -> Iterator[Any]:
     from sqlalchemy import text
 
-    from lfadmin.core.users import get_user
+    from lfadmin.core.user_rows import get_user
 
     params: dict[str, Any] = {}
     where = "t.data IS NOT NULL"

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from lfadmin.core.secrets.keyring import Keyring
-    from lfadmin.core.target import Progress, Session
+    from lfadmin.core.session import Progress, Session
 
 GENERIC_PLAINTEXT_SINCE = (1, 8, 0)  # Generic variables stored in plaintext from 1.8.0 (§7)
 

@@ -31,7 +31,7 @@ from lfadmin.langflow.crypto import (
 
 if TYPE_CHECKING:
 
-    from lfadmin.core.target import Progress, Session
+    from lfadmin.core.session import Progress, Session
     from lfadmin.langflow.schema import Schema
     from lfadmin.langflow.settings import LangflowSettings
 
@@ -345,7 +345,7 @@ def list_variables(
     s: Session, *, username: str | None = None, vtype: str | None = None
 ) -> list[VariableInfo]:
     """Global variables with their status and a fingerprint of the value, never the value."""
-    from lfadmin.core.users import get_user
+    from lfadmin.core.user_rows import get_user
 
     where, params = [], {}
     if username is not None:
@@ -361,7 +361,7 @@ def list_variables(
 
 
 def _find_variable(s: Session, name: str, username: str) -> tuple[Any, list[Any]]:
-    from lfadmin.core.users import get_user
+    from lfadmin.core.user_rows import get_user
 
     user = get_user(s, username)
     rows = _exec(

@@ -10,11 +10,11 @@ are registered, the checks run and their findings are reported: keep it, do not 
 
 from __future__ import annotations
 
-from lfadmin.core.doctor.env_checks._common import ENV_CHECKS
+from lfadmin.core.doctor.env_checks._registry import ENV_CHECKS
 
 # isort: off
 from lfadmin.core.doctor.env_checks import refused  # noqa: F401
-from lfadmin.core.doctor.env_checks import login as auth  # noqa: F401
+from lfadmin.core.doctor.env_checks import login  # noqa: F401
 from lfadmin.core.doctor.env_checks import secret_key  # noqa: F401
 from lfadmin.core.doctor.env_checks import cors_cookies  # noqa: F401
 from lfadmin.core.doctor.env_checks import server_side  # noqa: F401

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lfadmin.core.doctor.context import EnvContext
-from lfadmin.core.doctor.env_checks._common import INFO, H, L, M, _fix_hint, check
+from lfadmin.core.doctor.context import EnvContext, evidence
+from lfadmin.core.doctor.env_checks._registry import INFO, H, L, M, check, fix_hint
 from lfadmin.core.doctor.model import Finding, register
 
 CORS_WILDCARD = register(
@@ -71,7 +71,7 @@ def cors(ctx: EnvContext) -> Iterator[Finding]:
             CORS_WILDCARD,
             sev,
             msg,
-            [origins.evidence(), creds.evidence()],
+            [evidence(origins), evidence(creds)],
             fix="LANGFLOW_CORS_ORIGINS=https://langflow.example.com",
             hint="list the exact origins that serve the Langflow UI (comma-separated)",
         )
@@ -84,9 +84,9 @@ def cors(ctx: EnvContext) -> Iterator[Finding]:
                 CORS_STRING,
                 L,
                 f"{s.variable} is the single string {s.value!r}: Langflow passes it to Starlette unsplit",
-                [s.evidence()],
+                [evidence(s)],
                 fix=line,
-                hint=_fix_hint(s, line),
+                hint=fix_hint(s, line),
             )
 
 
@@ -98,9 +98,9 @@ def cookies(ctx: EnvContext) -> Iterator[Finding]:
             COOKIE_HTTPONLY,
             M,
             "access_token_lf is sent without HttpOnly: a script injected into the UI can read the session token",
-            [http.evidence()],
+            [evidence(http)],
             fix="LANGFLOW_ACCESS_HTTPONLY=true",
-            hint=_fix_hint(http, "LANGFLOW_ACCESS_HTTPONLY=true"),
+            hint=fix_hint(http, "LANGFLOW_ACCESS_HTTPONLY=true"),
         )
     if not ctx.loopback() and not (ctx.value("SSL_CERT_FILE") and ctx.value("SSL_KEY_FILE")):
         for name in ("ACCESS_SECURE", "REFRESH_SECURE"):
@@ -111,10 +111,10 @@ def cookies(ctx: EnvContext) -> Iterator[Finding]:
                     M,
                     f"{s.variable} is false and the server listens on {ctx.value('HOST')!r} without TLS "
                     "(no LANGFLOW_SSL_CERT_FILE/LANGFLOW_SSL_KEY_FILE)",
-                    [s.evidence(), ctx.get("HOST").evidence()],
+                    [evidence(s), evidence(ctx.get("HOST"))],
                     fix=f"LANGFLOW_{name}=true",
                     hint="serve over https (a TLS proxy or the SSL_* settings) and "
-                    + _fix_hint(s, f"LANGFLOW_{name}=true"),
+                    + fix_hint(s, f"LANGFLOW_{name}=true"),
                 )
     for name in ("ACCESS_SAME_SITE", "REFRESH_SAME_SITE"):
         s = ctx.get(name)
@@ -123,7 +123,7 @@ def cookies(ctx: EnvContext) -> Iterator[Finding]:
                 COOKIE_SAMESITE,
                 L,
                 f"{s.variable} is 'none': the cookie is sent on cross-site requests",
-                [s.evidence()],
+                [evidence(s)],
                 fix=f"LANGFLOW_{name}=lax",
-                hint=_fix_hint(s, f"LANGFLOW_{name}=lax"),
+                hint=fix_hint(s, f"LANGFLOW_{name}=lax"),
             )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lfadmin.core.doctor.context import SECRET_FIELDS, EnvContext, mask
-from lfadmin.core.doctor.env_checks._common import L, M, check
+from lfadmin.core.doctor.context import EnvContext, evidence
+from lfadmin.core.doctor.env_checks._registry import L, M, check
 from lfadmin.core.doctor.model import Evidence, Finding, register
 from lfadmin.langflow.env import PREFIX
-from lfadmin.redact import secret_name
+from lfadmin.langflow.settings.fields import SECRET_FIELDS
+from lfadmin.redact import mask_secret, secret_name
 
 ENV_UNPREFIXED = register(
     "LF-ENV-001",
@@ -37,12 +38,12 @@ def _secret(name: str) -> bool:
 def unprefixed(ctx: EnvContext) -> Iterator[Finding]:
     for v in ctx.unprefixed():
         prefixed = ctx.env.setting(v.name)
-        shown = mask(v.raw) if _secret(v.name) else v.raw
+        shown = mask_secret(v.raw) if _secret(v.name) else v.raw
         ev = [Evidence(v.name, shown, str(v.origin), v.origin.path, v.origin.line)]
         if prefixed is not None:
-            pshown = mask(prefixed.raw) if _secret(v.name) else prefixed.raw
+            pshown = mask_secret(prefixed.raw) if _secret(v.name) else prefixed.raw
             ev.append(Evidence(prefixed.name, pshown, str(prefixed.origin), prefixed.origin.path, prefixed.origin.line))
-        effective = ctx.get(v.name).source if v.name in ctx.env_fields() else None
+        effective = ctx.get(v.name).source if v.name in ctx.field_names() else None
         winner = f"; the server uses {effective.name}" if effective is not None else ""
         clash = (
             f" and shadows {prefixed.name}" + (" with a different value" if prefixed.raw != v.raw else "")
@@ -62,7 +63,7 @@ def unprefixed(ctx: EnvContext) -> Iterator[Finding]:
 
 @check
 def package_database(ctx: EnvContext) -> Iterator[Finding]:
-    if ctx.exact("LANGFLOW_DATABASE_URL") is not None or ctx.database_url_option:
+    if ctx.settings.configured_database_url() is not None:
         return
     s = ctx.get("SAVE_DB_IN_CONFIG_DIR")
     if not s.value:
@@ -71,7 +72,7 @@ def package_database(ctx: EnvContext) -> Iterator[Finding]:
             L,
             "LANGFLOW_DATABASE_URL is not set and SAVE_DB_IN_CONFIG_DIR is off: the database is "
             "site-packages/langflow/langflow.db, lost when the package is reinstalled",
-            [s.evidence()],
+            [evidence(s)],
             fix="LANGFLOW_SAVE_DB_IN_CONFIG_DIR=true",
             hint="or set LANGFLOW_DATABASE_URL (PostgreSQL for anything shared); move the existing file first",
         )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lfadmin.core.doctor.context import EnvContext, mask
-from lfadmin.core.doctor.env_checks._common import INFO, C, H, L, M, _fix_hint, check
+from lfadmin.core.doctor.context import EnvContext, evidence
+from lfadmin.core.doctor.env_checks._registry import INFO, C, H, L, M, check, fix_hint
 from lfadmin.core.doctor.env_checks.refused import CONF_NO_PASSWORD
 from lfadmin.core.doctor.model import Evidence, Finding, register
+from lfadmin.langflow.settings import LEGACY_DEFAULT_PASSWORD
+from lfadmin.redact import mask_secret
 
 AUTH_AUTO_LOGIN = register(
     "LF-AUTH-001",
@@ -149,7 +151,7 @@ def auto_login(ctx: EnvContext) -> Iterator[Finding]:
     if not al.value:
         return
     host = ctx.get("HOST")
-    ev = [al.evidence(), host.evidence()]
+    ev = [evidence(al), evidence(host)]
     extra = " On 1.6.x the auto-login user is always langflow/langflow." if ctx.tier == 0 else ""
     if not ctx.loopback():
         sev, why = C, f"the server listens on {host.value!r}, not loopback"
@@ -159,17 +161,17 @@ def auto_login(ctx: EnvContext) -> Iterator[Finding]:
             "the server is on loopback, but CORS origins include '*', "
             "so any web page the user opens can fetch a session",
         )
-        ev.append(ctx.get("CORS_ORIGINS").evidence())
+        ev.append(evidence(ctx.get("CORS_ORIGINS")))
     else:
         sev, why = M, "the server is on loopback, so anyone with access to this host is a superuser"
     yield Finding(
         AUTH_AUTO_LOGIN,
         sev,
-        f"AUTO_LOGIN is on ({al.shown()}, {al.evidence().source}): "
+        f"AUTO_LOGIN is on ({al.shown()}, {evidence(al).source}): "
         f"GET /api/v1/auto_login hands out a superuser session without credentials; {why}.{extra}",
         ev,
         fix="LANGFLOW_AUTO_LOGIN=false",
-        hint=_fix_hint(al, "LANGFLOW_AUTO_LOGIN=false")
+        hint=fix_hint(al, "LANGFLOW_AUTO_LOGIN=false")
         + "; also set LANGFLOW_SUPERUSER and a strong LANGFLOW_SUPERUSER_PASSWORD",
     )
 
@@ -185,9 +187,9 @@ def skip_auth(ctx: EnvContext) -> Iterator[Finding]:
             INFO,
             "SKIP_AUTH_AUTO_LOGIN is on but has no effect while AUTO_LOGIN is off; it is deprecated "
             "and will be removed in Langflow 2.0",
-            [skip.evidence(), ctx.get("AUTO_LOGIN").evidence()],
+            [evidence(skip), evidence(ctx.get("AUTO_LOGIN"))],
             fix="LANGFLOW_SKIP_AUTH_AUTO_LOGIN=false",
-            hint=_fix_hint(skip, "LANGFLOW_SKIP_AUTH_AUTO_LOGIN=false"),
+            hint=fix_hint(skip, "LANGFLOW_SKIP_AUTH_AUTO_LOGIN=false"),
         )
         return
     sev = C if not ctx.loopback() else H
@@ -196,9 +198,9 @@ def skip_auth(ctx: EnvContext) -> Iterator[Finding]:
         sev,
         "AUTO_LOGIN and SKIP_AUTH_AUTO_LOGIN are both on: requests without an API key act as the "
         f"superuser ({'non-loopback host ' + repr(ctx.value('HOST')) if sev is C else 'loopback host'})",
-        [skip.evidence(), ctx.get("AUTO_LOGIN").evidence(), ctx.get("HOST").evidence()],
+        [evidence(skip), evidence(ctx.get("AUTO_LOGIN")), evidence(ctx.get("HOST"))],
         fix="LANGFLOW_SKIP_AUTH_AUTO_LOGIN=false",
-        hint=_fix_hint(skip, "LANGFLOW_SKIP_AUTH_AUTO_LOGIN=false") + ", then send an x-api-key",
+        hint=fix_hint(skip, "LANGFLOW_SKIP_AUTH_AUTO_LOGIN=false") + ", then send an x-api-key",
     )
 
 
@@ -209,7 +211,7 @@ def superuser_password(ctx: EnvContext) -> Iterator[Finding]:
     pw = ctx.get("SUPERUSER_PASSWORD")
     user = ctx.get("SUPERUSER")
     value = pw.value or ""
-    if value in ("", "langflow"):
+    if value in ("", LEGACY_DEFAULT_PASSWORD):
         if pw.is_default:
             what = "is not set" + (" (1.6 then uses `langflow`)" if ctx.tier == 0 else "")
         else:
@@ -220,7 +222,7 @@ def superuser_password(ctx: EnvContext) -> Iterator[Finding]:
                 C,
                 f"AUTO_LOGIN is off and LANGFLOW_SUPERUSER_PASSWORD {what}: Langflow 1.6 creates or keeps "
                 f"the superuser {user.value!r} with the password `langflow` at every start",
-                [ctx.get("AUTO_LOGIN").evidence(), pw.evidence(), user.evidence()],
+                [evidence(ctx.get("AUTO_LOGIN")), evidence(pw), evidence(user)],
                 fix="LANGFLOW_SUPERUSER_PASSWORD=<a long random password>",
                 hint="set LANGFLOW_SUPERUSER and LANGFLOW_SUPERUSER_PASSWORD (e.g. `openssl rand -base64 24`) "
                 "in the server's .env",
@@ -231,7 +233,7 @@ def superuser_password(ctx: EnvContext) -> Iterator[Finding]:
                 C,
                 f"AUTO_LOGIN is off and LANGFLOW_SUPERUSER_PASSWORD {what}: Langflow {ctx.version_label} "
                 "refuses to start ('Username and password must be set' / 'cannot use the legacy default password')",
-                [ctx.get("AUTO_LOGIN").evidence(), pw.evidence()],
+                [evidence(ctx.get("AUTO_LOGIN")), evidence(pw)],
                 fix="LANGFLOW_SUPERUSER_PASSWORD=<a long random password>",
                 hint="it is needed at every start while AUTO_LOGIN is off",
             )
@@ -253,7 +255,7 @@ def superuser_password(ctx: EnvContext) -> Iterator[Finding]:
             AUTH_WEAK_PASSWORD,
             H,
             f"LANGFLOW_SUPERUSER_PASSWORD for superuser {user.value!r} is {why}",
-            [pw.evidence(), user.evidence()],
+            [evidence(pw), evidence(user)],
             fix="LANGFLOW_SUPERUSER_PASSWORD=<a long random password>",
             hint="generate one with `openssl rand -base64 24`; Langflow only sets it when it creates the "
             "user, so also change it with `lfadmin user set-password`",
@@ -271,7 +273,7 @@ def password_in_environment(ctx: EnvContext) -> Iterator[Finding]:
         INFO if required else L,
         "LANGFLOW_SUPERUSER_PASSWORD stays in the server process's environment after bootstrap"
         + (" (required at every start by this release while AUTO_LOGIN is off)" if required else ""),
-        [pw.evidence()],
+        [evidence(pw)],
         hint="keep the .env readable by the server's user only"
         + ("" if required else "; remove the variable once the superuser exists"),
     )
@@ -281,9 +283,9 @@ def password_in_environment(ctx: EnvContext) -> Iterator[Finding]:
 def signup(ctx: EnvContext) -> Iterator[Finding]:
     active = ctx.get("NEW_USER_IS_ACTIVE")
     if ctx.open_active_signup():
-        ev = [active.evidence()]
+        ev = [evidence(active)]
         if ctx.tier >= 1:
-            ev += [ctx.get("ENABLE_SIGNUP").evidence(), ctx.get("AUTO_LOGIN").evidence()]
+            ev += [evidence(ctx.get("ENABLE_SIGNUP")), evidence(ctx.get("AUTO_LOGIN"))]
         yield Finding(
             AUTH_OPEN_SIGNUP,
             H,
@@ -292,7 +294,7 @@ def signup(ctx: EnvContext) -> Iterator[Finding]:
             + ": anyone who reaches the server gets an active account",
             ev,
             fix="LANGFLOW_NEW_USER_IS_ACTIVE=false",
-            hint=_fix_hint(active, "LANGFLOW_NEW_USER_IS_ACTIVE=false")
+            hint=fix_hint(active, "LANGFLOW_NEW_USER_IS_ACTIVE=false")
             + ("" if ctx.tier == 0 else ", or LANGFLOW_ENABLE_SIGNUP=false"),
         )
         return
@@ -302,9 +304,9 @@ def signup(ctx: EnvContext) -> Iterator[Finding]:
             AUTH_SIGNUP,
             L,
             "public sign-up is open: anyone can register an inactive account",
-            [s.evidence()],
+            [evidence(s)],
             fix="LANGFLOW_ENABLE_SIGNUP=false",
-            hint=_fix_hint(s, "LANGFLOW_ENABLE_SIGNUP=false") + " unless self-registration is wanted",
+            hint=fix_hint(s, "LANGFLOW_ENABLE_SIGNUP=false") + " unless self-registration is wanted",
         )
 
 
@@ -316,9 +318,9 @@ def superuser_cli(ctx: EnvContext) -> Iterator[Finding]:
             AUTH_SUPERUSER_CLI,
             L,
             "`langflow superuser` can create superusers on this server",
-            [s.evidence()],
+            [evidence(s)],
             fix="LANGFLOW_ENABLE_SUPERUSER_CLI=false",
-            hint=_fix_hint(s, "LANGFLOW_ENABLE_SUPERUSER_CLI=false"),
+            hint=fix_hint(s, "LANGFLOW_ENABLE_SUPERUSER_CLI=false"),
         )
 
 
@@ -341,9 +343,9 @@ def webhook_auth(ctx: EnvContext) -> Iterator[Finding]:
             AUTH_WEBHOOK,
             M,
             "LANGFLOW_WEBHOOK_AUTH_ENABLE is off: /api/v1/webhook/{flow} runs flows without an API key",
-            [s.evidence()],
+            [evidence(s)],
             fix="LANGFLOW_WEBHOOK_AUTH_ENABLE=true",
-            hint=_fix_hint(s, "LANGFLOW_WEBHOOK_AUTH_ENABLE=true"),
+            hint=fix_hint(s, "LANGFLOW_WEBHOOK_AUTH_ENABLE=true"),
         )
 
 
@@ -352,15 +354,15 @@ def api_key_source(ctx: EnvContext) -> Iterator[Finding]:
     if not ctx.exists("API_KEY_SOURCE") or ctx.value("API_KEY_SOURCE") != "env":
         return
     src = ctx.get("API_KEY_SOURCE")
-    key = ctx.exact("LANGFLOW_API_KEY")
+    key = ctx.env.exact("LANGFLOW_API_KEY")
     if key is None:
         yield Finding(
             AUTH_ENV_KEY,
             INFO,
             "API_KEY_SOURCE=env but LANGFLOW_API_KEY is not set: only database keys work",
-            [src.evidence()],
+            [evidence(src)],
             fix="LANGFLOW_API_KEY_SOURCE=db",
-            hint=_fix_hint(src, "LANGFLOW_API_KEY_SOURCE=db"),
+            hint=fix_hint(src, "LANGFLOW_API_KEY_SOURCE=db"),
         )
         return
     if len(key.raw) < 32:
@@ -369,7 +371,10 @@ def api_key_source(ctx: EnvContext) -> Iterator[Finding]:
             H,
             f"API_KEY_SOURCE=env and LANGFLOW_API_KEY is only {len(key.raw)} characters: it authenticates "
             f"as superuser {ctx.value('SUPERUSER')!r}",
-            [src.evidence(), Evidence(key.name, mask(key.raw), str(key.origin), key.origin.path, key.origin.line)],
+            [
+                evidence(src),
+                Evidence(key.name, mask_secret(key.raw), str(key.origin), key.origin.path, key.origin.line),
+            ],
             fix="LANGFLOW_API_KEY=<sk- plus 43 random characters>",
             hint="generate one with `python3 -c \"import secrets; print('sk-' + secrets.token_urlsafe(32))\"`",
         )
@@ -385,7 +390,7 @@ def external_auth(ctx: EnvContext) -> Iterator[Finding]:
             AUTH_EXTERNAL,
             C,
             "external auth decodes identity JWTs without verifying their signature",
-            [on.evidence(), trusted.evidence()],
+            [evidence(on), evidence(trusted)],
             fix="LANGFLOW_EXTERNAL_AUTH_TRUSTED_JWT_DECODE=false",
             hint="set LANGFLOW_EXTERNAL_AUTH_JWKS_URL (https) so signatures are verified",
         )
@@ -399,9 +404,9 @@ def algorithm(ctx: EnvContext) -> Iterator[Finding]:
             AUTH_ALGORITHM,
             H,
             f"LANGFLOW_ALGORITHM is {s.value!r}; Langflow 1.6 accepts any string, `none` included",
-            [s.evidence()],
+            [evidence(s)],
             fix="LANGFLOW_ALGORITHM=HS256",
-            hint=_fix_hint(s, "LANGFLOW_ALGORITHM=HS256"),
+            hint=fix_hint(s, "LANGFLOW_ALGORITHM=HS256"),
         )
 
 
@@ -421,7 +426,7 @@ def token_lifetimes(ctx: EnvContext) -> Iterator[Finding]:
                 AUTH_TOKEN_LIFETIME,
                 L,
                 f"{s.variable} is {s.value} seconds (more than {limit // 3600} hours)",
-                [s.evidence()],
+                [evidence(s)],
                 fix=f"LANGFLOW_{name}={default}",
-                hint=_fix_hint(s, f"LANGFLOW_{name}={default}"),
+                hint=fix_hint(s, f"LANGFLOW_{name}={default}"),
             )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
-from lfadmin.core.doctor.context import EnvContext, file_mode, url_has_password
-from lfadmin.core.doctor.env_checks._common import H, check
+from lfadmin.core.doctor.context import EnvContext
+from lfadmin.core.doctor.env_checks._registry import H, check
 from lfadmin.core.doctor.model import Evidence, Finding, register
 from lfadmin.langflow.env import PREFIX
+from lfadmin.redact import url_secrets
 
 FILE_ENV = register(
     "LF-FILE-001",
@@ -42,10 +44,17 @@ def _secrets_in_file(ctx: EnvContext, path: str) -> list[str]:
             continue
         bare = v.name.upper().replace(PREFIX, "")
         if bare in ("SECRET_KEY", "SUPERUSER_PASSWORD", "API_KEY", "PRIVATE_KEY", "CACHE_SIGNING_KEY") or (
-            bare == "DATABASE_URL" and url_has_password(v.raw)
+            bare == "DATABASE_URL" and bool(url_secrets(v.raw))
         ):
             names.append(v.name)
     return names
+
+
+def file_mode(path: Path) -> int | None:
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        return None
 
 
 @check
@@ -62,7 +71,7 @@ def permissions(ctx: EnvContext) -> Iterator[Finding]:
                 [Evidence(str(path), f"mode {mode:04o}", str(path), str(path), 1)],
                 hint=f"chmod 600 {path}",
             )
-    config_dir, _ = ctx.config_dir()
+    config_dir = ctx.settings.config_dir
     for name in ("secret_key", "private_key.pem"):
         p = config_dir / name
         mode = file_mode(p)
@@ -74,7 +83,7 @@ def permissions(ctx: EnvContext) -> Iterator[Finding]:
                 [Evidence(str(p), f"mode {mode:04o}", str(p))],
                 hint=f"chmod 600 {p}",
             )
-    db_path = ctx.sqlite_path()
+    db_path = ctx.settings.configured_sqlite_file()
     if db_path is not None:
         mode = file_mode(db_path)
         if mode is not None and mode & 0o077:

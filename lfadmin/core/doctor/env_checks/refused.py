@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lfadmin.core.doctor.context import EnvContext
-from lfadmin.core.doctor.env_checks._common import C, M, check
+from lfadmin.core.doctor.context import EnvContext, evidence
+from lfadmin.core.doctor.env_checks._registry import C, M, check
 from lfadmin.core.doctor.model import Evidence, Finding, register
-from lfadmin.redact import mask_url
+from lfadmin.langflow.settings.fields import DATABASE_SCHEMES
+from lfadmin.redact import mask_url, split_url
 
 CONF_REFUSED = register(
     "LF-CONF-001",
@@ -39,21 +40,21 @@ CONF_NO_PASSWORD = register(
 
 @check
 def refused_values(ctx: EnvContext) -> Iterator[Finding]:
-    for name in ctx.env_fields():
+    for name in ctx.field_names():
         ctx.get(name)  # parses, recording refusals
     for s in ctx.refused:
         yield Finding(
             CONF_REFUSED,
             C,
             f"{s.variable}: {s.refused}; Langflow {ctx.version_label} refuses to start",
-            [s.evidence()],
+            [evidence(s)],
             hint=f"correct {s.source.origin if s.source else s.variable}",
         )
 
 
 @check
 def database_url(ctx: EnvContext) -> Iterator[Finding]:
-    val = ctx.exact("LANGFLOW_DATABASE_URL")
+    val = ctx.env.exact("LANGFLOW_DATABASE_URL")
     if val is None:
         for v in ctx.env:
             if v.name.upper() == "LANGFLOW_DATABASE_URL" and v.name != "LANGFLOW_DATABASE_URL" and v.raw:
@@ -67,21 +68,9 @@ def database_url(ctx: EnvContext) -> Iterator[Finding]:
                     hint="spell the name in upper case",
                 )
         return
-    scheme = val.raw.split("://", 1)[0].lower() if "://" in val.raw else ""
-    ok = scheme in {
-        "sqlite",
-        "sqlite+aiosqlite",
-        "sqlite+pysqlite",
-        "postgresql",
-        "postgresql+psycopg",
-        "postgresql+psycopg2",
-        "postgresql+asyncpg",
-        "postgresql+pg8000",
-        "mysql",
-        "mysql+pymysql",
-        "mysql+aiomysql",
-    }
-    if ok:
+    parts = split_url(val.raw)
+    scheme = parts[0].lower() if parts is not None else ""
+    if scheme in DATABASE_SCHEMES:
         return
     shown = mask_url(val.raw)
     fixed = "postgresql" + shown[len("postgres") :] if scheme == "postgres" else None

@@ -6,10 +6,12 @@ import base64
 import binascii
 from collections.abc import Iterator
 
-from lfadmin.core.doctor.context import EnvContext, mask
-from lfadmin.core.doctor.env_checks._common import H, L, M, check
+from lfadmin.core.doctor.context import EnvContext, evidence
+from lfadmin.core.doctor.env_checks._registry import H, L, M, check
 from lfadmin.core.doctor.model import Evidence, Finding, register
+from lfadmin.errors import LfadminError
 from lfadmin.langflow.crypto import MINIMUM_KEY_LENGTH, Derivation, derive_key
+from lfadmin.redact import mask_secret
 
 SECRET_UNPINNED = register(
     "LF-SECRET-001",
@@ -80,14 +82,10 @@ def _fernet_ok(secret: str, tier_: int) -> bool:
 @check
 def secret_key(ctx: EnvContext) -> Iterator[Finding]:
     s = ctx.get("SECRET_KEY")
-    config_dir, config_origin = ctx.config_dir()
+    config_dir, config_origin = ctx.settings.config_dir, ctx.settings.config_dir_origin
     path = config_dir / "secret_key"
-    from lfadmin.errors import LfadminError
-    from lfadmin.files import SECRET_FILE, check_config_dir, read_text
-
     try:
-        check_config_dir(config_dir)
-        file_key = read_text(path, SECRET_FILE, missing_ok=True, unreadable_ok=True) or None
+        file_key = ctx.settings.config_file_key() or None
     except LfadminError as exc:  # the file is a finding of its own, not the end of the report
         yield Finding(
             SECRET_FILE_UNSAFE,
@@ -100,19 +98,19 @@ def secret_key(ctx: EnvContext) -> Iterator[Finding]:
             return
         file_key = None
     if s.value:
-        key, ev = s.value, [s.evidence()]
+        key, ev = s.value, [evidence(s)]
         if file_key is not None and file_key != key:
             yield Finding(
                 SECRET_DISAGREE,
                 M,
                 f"{s.variable} differs from {path}: Langflow will overwrite the file at its next start; "
                 "anything encrypted under the file's key will no longer decrypt",
-                [s.evidence(), Evidence(str(path), mask(file_key), str(path))],
+                [evidence(s), Evidence(str(path), mask_secret(file_key), str(path))],
                 hint="find out which key your data was encrypted with (`lfadmin secrets check`) "
                 "before starting the server",
             )
     elif file_key is not None:
-        key, ev = file_key, [Evidence(str(path), mask(file_key), str(path))]
+        key, ev = file_key, [Evidence(str(path), mask_secret(file_key), str(path))]
         ephemeral = str(config_dir).startswith(EPHEMERAL_DIRS)
         explicit = config_origin.kind != "default" and not ephemeral
         yield Finding(
@@ -121,7 +119,7 @@ def secret_key(ctx: EnvContext) -> Iterator[Finding]:
             f"LANGFLOW_SECRET_KEY is not set: the key lives only in {path}"
             + (" (a temporary directory)" if ephemeral else "" if explicit else " (Langflow's default cache directory)")
             + "; another replica or a fresh config dir would generate a different key",
-            [s.evidence(), Evidence("LANGFLOW_CONFIG_DIR", str(config_dir), str(config_origin))],
+            [evidence(s), Evidence("LANGFLOW_CONFIG_DIR", str(config_dir), str(config_origin))],
             fix="LANGFLOW_SECRET_KEY=<the contents of that file>",
             hint=f"copy the existing key: `printf 'LANGFLOW_SECRET_KEY=%s\\n' \"$(cat {path})\" >> .env`",
         )
@@ -131,7 +129,7 @@ def secret_key(ctx: EnvContext) -> Iterator[Finding]:
             M,
             f"no secret key: LANGFLOW_SECRET_KEY is not set and {path} does not exist, so Langflow will "
             "generate one at its next start",
-            [s.evidence(), Evidence("LANGFLOW_CONFIG_DIR", str(config_dir), str(config_origin))],
+            [evidence(s), Evidence("LANGFLOW_CONFIG_DIR", str(config_dir), str(config_origin))],
             fix='LANGFLOW_SECRET_KEY=<output of: python3 -c "import secrets; print(secrets.token_urlsafe(32))">',
             hint="pin it in the .env so every replica and every restart uses the same key",
         )

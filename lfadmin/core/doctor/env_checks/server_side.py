@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lfadmin.core.doctor.context import EnvContext
-from lfadmin.core.doctor.env_checks._common import H, L, M, _fix_hint, check
+from lfadmin.core.doctor.context import EnvContext, evidence
+from lfadmin.core.doctor.env_checks._registry import H, L, M, check, fix_hint
 from lfadmin.core.doctor.model import Finding, register
 
 EXEC_CUSTOM = register(
@@ -89,12 +89,12 @@ FLOW_KEYS = register(
 def custom_code(ctx: EnvContext) -> Iterator[Finding]:
     if ctx.auto_login():
         return
-    ev = [ctx.get("AUTO_LOGIN").evidence()]
+    ev = [evidence(ctx.get("AUTO_LOGIN"))]
     if ctx.tier >= 1:
         allow, admin_only = ctx.get("ALLOW_CUSTOM_COMPONENTS"), ctx.get("CUSTOM_COMPONENT_ADMIN_ONLY")
         if not allow.value or admin_only.value:
             return
-        ev += [allow.evidence(), admin_only.evidence()]
+        ev += [evidence(allow), evidence(admin_only)]
     others = int(ctx.facts.get("active_non_superusers", 0))
     if ctx.open_active_signup():
         sev, why = H, "and anyone can get an active account (LF-AUTH-005)"
@@ -124,9 +124,9 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
                 EXEC_FILES,
                 M,
                 "file components may read any file the server can (RESTRICT_LOCAL_FILE_ACCESS off) in multi-user mode",
-                [s.evidence()],
+                [evidence(s)],
                 fix="LANGFLOW_RESTRICT_LOCAL_FILE_ACCESS=true",
-                hint=_fix_hint(s, "LANGFLOW_RESTRICT_LOCAL_FILE_ACCESS=true"),
+                hint=fix_hint(s, "LANGFLOW_RESTRICT_LOCAL_FILE_ACCESS=true"),
             )
         for name in ("SSRF_PROTECTION_ENABLED", "CONNECTOR_SSRF_VALIDATION_ENABLED"):
             s = ctx.get(name)
@@ -135,9 +135,9 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
                     EXEC_SSRF,
                     M,
                     f"{s.variable} is off: flows can reach internal addresses",
-                    [s.evidence()],
+                    [evidence(s)],
                     fix=f"LANGFLOW_{name}=true",
-                    hint=_fix_hint(s, f"LANGFLOW_{name}=true"),
+                    hint=fix_hint(s, f"LANGFLOW_{name}=true"),
                 )
         s = ctx.get("SSRF_ALLOWED_HOSTS")
         broad = [h.strip() for h in s.value or [] if _broad_network(h.strip())]
@@ -146,7 +146,7 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
                 EXEC_SSRF,
                 M,
                 f"LANGFLOW_SSRF_ALLOWED_HOSTS exempts very broad ranges from SSRF protection: {', '.join(broad)}",
-                [s.evidence()],
+                [evidence(s)],
                 hint="allow single hosts or small ranges only (never 0.0.0.0/0, a /8 or the metadata address)",
             )
         s = ctx.get("RATE_LIMIT_ENABLED")
@@ -155,9 +155,9 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
                 NET_RATE_LIMIT,
                 M,
                 "login rate limiting is off",
-                [s.evidence()],
+                [evidence(s)],
                 fix="LANGFLOW_RATE_LIMIT_ENABLED=true",
-                hint=_fix_hint(s, "LANGFLOW_RATE_LIMIT_ENABLED=true"),
+                hint=fix_hint(s, "LANGFLOW_RATE_LIMIT_ENABLED=true"),
             )
         s = ctx.get("RATE_LIMIT_TRUST_PROXY")
         if s.value:
@@ -165,7 +165,7 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
                 NET_TRUST_PROXY,
                 L,
                 "rate limiting trusts X-Forwarded-For (RATE_LIMIT_TRUST_PROXY on)",
-                [s.evidence()],
+                [evidence(s)],
                 fix="LANGFLOW_RATE_LIMIT_TRUST_PROXY=false",
                 hint="keep it only behind a proxy that overwrites X-Forwarded-For",
             )
@@ -175,9 +175,9 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
                 DEV_API,
                 M,
                 "developer API endpoints are enabled",
-                [s.evidence()],
+                [evidence(s)],
                 fix="LANGFLOW_DEVELOPER_API_ENABLED=false",
-                hint=_fix_hint(s, "LANGFLOW_DEVELOPER_API_ENABLED=false"),
+                hint=fix_hint(s, "LANGFLOW_DEVELOPER_API_ENABLED=false"),
             )
     s = ctx.get("DEV")
     if s.value:
@@ -185,9 +185,9 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
             DEV_MODE,
             L,
             "LANGFLOW_DEV is on",
-            [s.evidence()],
+            [evidence(s)],
             fix="LANGFLOW_DEV=false",
-            hint=_fix_hint(s, "LANGFLOW_DEV=false"),
+            hint=fix_hint(s, "LANGFLOW_DEV=false"),
         )
     s = ctx.get("FALLBACK_TO_ENV_VAR")
     if multi and s.value:
@@ -195,9 +195,9 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
             EXEC_ENV_FALLBACK,
             L,
             "in multi-user mode a flow can read any of the server's environment variables by name",
-            [s.evidence()],
+            [evidence(s)],
             fix="LANGFLOW_FALLBACK_TO_ENV_VAR=false",
-            hint=_fix_hint(s, "LANGFLOW_FALLBACK_TO_ENV_VAR=false") + " unless flows rely on it",
+            hint=fix_hint(s, "LANGFLOW_FALLBACK_TO_ENV_VAR=false") + " unless flows rely on it",
         )
     s = ctx.get("REMOVE_API_KEYS")
     if not s.value:
@@ -205,9 +205,9 @@ def hardening(ctx: EnvContext) -> Iterator[Finding]:
             FLOW_KEYS,
             L,
             "API keys typed into components stay in the flow JSON in the database",
-            [s.evidence()],
+            [evidence(s)],
             fix="LANGFLOW_REMOVE_API_KEYS=true",
-            hint=_fix_hint(s, "LANGFLOW_REMOVE_API_KEYS=true") + "; store provider keys as global variables instead",
+            hint=fix_hint(s, "LANGFLOW_REMOVE_API_KEYS=true") + "; store provider keys as global variables instead",
         )
 
 
