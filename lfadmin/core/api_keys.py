@@ -1,6 +1,6 @@
 """Langflow API keys (``apikey`` table), checked and stored as the detected release does.
 
-Storage per release (CONTRACT §4, docs/langflow-releases.md): plaintext in ``api_key`` up to 1.7;
+Storage per release (docs/langflow/crypto.md §4, docs/langflow/releases.md §3): plaintext in ``api_key`` up to 1.7;
 a Fernet token from 1.8 (which has no ``api_key_hash`` column yet and finds a key by decrypting
 every row); Fernet token plus unsalted SHA-256 hash from 1.9, with hashes kept unique because
 Langflow refuses a hash that matches more than one active key.
@@ -58,7 +58,7 @@ def static_env_key(s: Session, presented: str) -> Value | None:
 
 def authenticate_key(s: Session, presented: str) -> KeyMatch | None:
     """Which user ``presented`` authenticates as among the keys stored in the database, by the
-    detected release's rules (CONTRACT §4.1).
+    detected release's rules (docs/langflow/crypto.md §4).
 
     Read-only: unlike Langflow we neither count the use nor backfill a missing hash.
     The owner's ``is_active`` is the caller's to check (every release refuses inactive owners).
@@ -443,7 +443,7 @@ def create_key(
     name: str | None = None,
     expires_at: datetime | None = None,
 ) -> CreatedKey:
-    """Generate and store a key exactly as the detected release does (CONTRACT §4.3)."""
+    """Generate and store a key exactly as the detected release does (docs/langflow/crypto.md §6)."""
     schema, c = s.schema, s.codec
     if expires_at is not None and not schema.api_key_expiry:
         raise InvalidInput(
@@ -543,7 +543,7 @@ class LegacyResult:
 
 
 def encrypt_legacy(s: Session, *, dry_run: bool = False) -> LegacyResult:
-    """Turn plaintext keys left by ≤ 1.7 into a Fernet token (+ SHA-256 on 1.9+, CONTRACT §4.2).
+    """Turn plaintext keys left by ≤ 1.7 into a Fernet token (+ SHA-256 on 1.9+, docs/langflow/crypto.md §5).
 
     No Langflow release does this: 1.9+ only backfill the hash and keep the plaintext. 1.8 has no
     hash column; its check decrypts every stored token, so the token alone is what 1.8 writes.

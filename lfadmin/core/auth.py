@@ -1,6 +1,6 @@
 """Who is running lfadmin: the invoking superuser, by Langflow's auto-login rules.
 
-SETTINGS.md §6 and the seed page:
+docs/langflow/auth.md §1-§3 and the seed page:
 - AUTO_LOGIN=True: "all users are effectively superusers"; Langflow's CLI acts as the configured
   superuser (``LANGFLOW_SUPERUSER``, forced to ``langflow`` by 1.6.x) without credentials.
 - AUTO_LOGIN=False: a superuser must prove who they are - an API key (it "adopts the privileges
@@ -76,7 +76,7 @@ def effective_auto_login(s: Session) -> tuple[bool, str]:
 
 def auto_login_superuser(s: Session) -> str:
     if s.schema.superuser_forced_under_auto_login:
-        return DEFAULT_SUPERUSER  # 1.6.x validator forces it (SETTINGS.md §3)
+        return DEFAULT_SUPERUSER  # 1.6.x validator forces it (docs/langflow/settings.md §10)
     return s.settings.superuser_name().raw
 
 

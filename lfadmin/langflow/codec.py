@@ -1,4 +1,4 @@
-"""How Langflow stores values on each backend (CONTRACT §1.1), in one place.
+"""How Langflow stores values on each backend (docs/langflow/storage.md §1), in one place.
 
 Langflow writes through SQLModel/SQLAlchemy, so these are SQLAlchemy's own encodings:
 

@@ -1,6 +1,6 @@
 """Langflow's settings as the server would resolve them, for what lfadmin needs.
 
-Sources: SETTINGS.md §2 (config dir, database URL), CONTRACT §5.3 (secret key). Nothing here
+Sources: docs/langflow/settings.md §7-§9 (config dir, database URL, secret key). Nothing here
 writes anything: Langflow creates the config dir and writes ``secret_key`` whenever it builds
 its settings, lfadmin deliberately does neither (only ``secrets`` commands write keys, on request).
 """
@@ -17,7 +17,7 @@ from lfadmin.langflow.env import DEFAULT, Environment, Origin, Value
 
 DEFAULT_SUPERUSER = "langflow"
 # The legacy default password: 1.6.x creates and accepts it; 1.10+ refuses it for the
-# bootstrap accounts (CONTRACT §3 "Login extras").
+# bootstrap accounts (docs/langflow/crypto.md §1).
 LEGACY_DEFAULT_PASSWORD = "langflow"  # noqa: S105 - a known-insecure value we check for
 # ``Settings.knowledge_bases_dir`` default, identical in 1.6.9, 1.10.3 and 1.13.0
 # (``langflow/services/settings/base.py:71``, ``lfx/services/settings/groups/paths.py:13``).
@@ -68,7 +68,7 @@ class LangflowSettings:
             return SecretKey(val.raw, val.describe(), val.origin)
         path = self.config_dir / "secret_key"
         # Langflow reads the file verbatim with read_text(): no strip, so a trailing
-        # newline becomes part of the key (CONTRACT §5.1 explains what that breaks).
+        # newline becomes part of the key (docs/langflow/crypto.md §2 explains what that breaks).
         text = self.config_file_key()
         if not text:
             return None
@@ -116,7 +116,7 @@ class LangflowSettings:
 
     # -- database URL -------------------------------------------------------------------------
     def database_url(self) -> tuple[str, str]:
-        """The URL and a description of where it came from (SETTINGS.md §2.2)."""
+        """The URL and a description of where it came from (docs/langflow/settings.md §8)."""
         if self.database_url_option:
             return self.database_url_option, "--database-url"
         val = self.env.exact("LANGFLOW_DATABASE_URL")

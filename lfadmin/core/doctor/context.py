@@ -3,15 +3,15 @@
 Built on ``lfadmin.langflow.env.Environment`` (values in environ order, each with its origin):
 
 - ``LANGFLOW_<FIELD>`` is matched case-insensitively, the last one in environ order wins
-  (pydantic-settings, SETTINGS.md §1.1);
-- then ``run``'s second pass (SETTINGS.md §1.4): for every variable in environ order whose name,
+  (pydantic-settings, docs/langflow/settings.md §1);
+- then ``run``'s second pass (docs/langflow/settings.md §4): for every variable in environ order whose name,
   with ``LANGFLOW_`` removed, is exactly an ``AuthSettings`` attribute (``AUTO_LOGIN``,
   ``SUPERUSER``, ...), that value is assigned again, so the last of ``X``/``LANGFLOW_X`` wins and
   unprefixed names count. ``skip_auth_auto_login`` is a lower-case attribute and is not reached;
 - values are parsed like Langflow (§1.7); a value Langflow refuses is recorded in ``refused``
   (the doctor turns each into a "Langflow will not start" finding) and the default is used so the
   other checks can still run;
-- defaults per release come from SETTINGS.md Appendix A (1.6.9, 1.10.3, 1.13.0 columns).
+- defaults per release come from docs/langflow/settings.md §10 (1.6.9, 1.10.3, 1.13.0 columns).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ ABSENT: Any = _Absent()
 @dataclass(frozen=True)
 class Spec:
     kind: str  # bool | int | str | secret | literal | algorithm | origins | corslist | dict
-    defaults: tuple[Any, Any, Any]  # 1.6.9, 1.10.3, 1.13.0 (Appendix A); ABSENT = no such field
+    defaults: tuple[Any, Any, Any]  # 1.6.9, 1.10.3, 1.13.0 (docs/langflow/settings.md §10); ABSENT = no such field
     auth: bool = False  # an AuthSettings attribute run's second pass assigns (§1.4)
     choices: tuple[str, ...] = ()
 
@@ -104,13 +104,13 @@ SPECS: dict[str, Spec] = {
 }
 
 # AuthSettings attributes with no check of their own that the second pass still assigns
-# (SETTINGS.md §1.4 names CONFIG_DIR; SSO_*/AUTHZ_* are matched by prefix below).
+# (docs/langflow/settings.md §4 names CONFIG_DIR; SSO_*/AUTHZ_* are matched by prefix below).
 _OTHER_AUTH_NAMES = frozenset({"CONFIG_DIR", "PRIVATE_KEY", "PUBLIC_KEY", "COOKIE_DOMAIN", "API_KEY_ALGORITHM"})
 SECRET_FIELDS = frozenset({"SECRET_KEY", "SUPERUSER_PASSWORD", "PRIVATE_KEY", "CACHE_SIGNING_KEY"})
 
 
 def tier(version: Version) -> int:
-    """0 = behaves like 1.6.9, 1 = like 1.10.3, 2 = like 1.13.0 (SETTINGS.md §8)."""
+    """0 = behaves like 1.6.9, 1 = like 1.10.3, 2 = like 1.13.0 (docs/langflow/releases.md §1)."""
     if version < (1, 10, 0):
         return 0
     if version < (1, 13, 0):
@@ -245,7 +245,7 @@ class EnvContext:
     def exact(self, name: str) -> Value | None:
         return self.env.exact(name)
 
-    # -- parsing (SETTINGS.md §1.7) -----------------------------------------------------------
+    # -- parsing (docs/langflow/settings.md §6) -----------------------------------------------------------
     def _parse(self, spec: Spec, raw: str) -> tuple[bool, Any, str]:
         kind = spec.kind
         if kind == "bool":
@@ -267,7 +267,7 @@ class EnvContext:
             return False, None, f"{quote_value(raw)} is not one of HS256, RS256, RS512"
         if kind == "origins":
             return True, parse_origins(raw, self.tier), ""
-        if kind == "https":  # 1.13's validator: the JWKS endpoint must be https (SETTINGS.md §3)
+        if kind == "https":  # 1.13's validator: the JWKS endpoint must be https (docs/langflow/settings.md §6)
             if raw == "" or raw.startswith("https://"):
                 return True, raw or None, ""
             return False, None, f"{quote_value(raw)} is not an https:// URL"
