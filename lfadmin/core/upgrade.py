@@ -18,6 +18,7 @@ upgrade is about to change (AUTO_LOGIN, the default superuser).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -529,7 +530,8 @@ def _case_twins(s: Session, jump: Jump) -> Found:
         s.conn,
         'SELECT u.username, u.id, u.last_login_at, g.name FROM "user" u JOIN ('
         '  SELECT lower(username) AS name FROM "user" GROUP BY lower(username) HAVING count(*) > 1'
-        ") g ON lower(u.username) = g.name ORDER BY g.name, u.last_login_at DESC, u.username",
+        ") g ON lower(u.username) = g.name "
+        "ORDER BY g.name, u.last_login_at IS NULL, u.last_login_at DESC, u.username",
     ).all()
     if not rows:
         return
@@ -809,7 +811,10 @@ def _orphans(s: Session, jump: Jump) -> Found:
     for table in sorted(s.schema.tables):
         if table == "alembic_version":
             continue
-        for fk in insp.get_foreign_keys(table):
+        with warnings.catch_warnings():  # SQLite: keys Langflow's batch migrations left unnamed
+            warnings.simplefilter("ignore")
+            keys = insp.get_foreign_keys(table)
+        for fk in keys:
             cols, ref, refcols = fk["constrained_columns"], fk["referred_table"], fk["referred_columns"]
             if len(cols) != 1 or len(refcols) != 1 or ref not in s.schema.tables:
                 continue
@@ -844,7 +849,7 @@ def _webhooks(s: Session, st: Settings, jump: Jump) -> Found:
         return
     rows = execute(
         s.conn, 'SELECT f.name, u.username FROM flow f LEFT JOIN "user" u ON u.id = f.user_id '
-        "WHERE f.data LIKE :w ORDER BY u.username, f.name", w='%"Webhook%',
+        "WHERE CAST(f.data AS TEXT) LIKE :w ORDER BY u.username, f.name", w='%"Webhook%',
     ).all()
     if rows:
         yield _finding(
