@@ -163,7 +163,8 @@ def test_case_twin_is_an_error(db169: LangflowDB) -> None:
     assert [v for v, _ in evidence(twin)] == ["user:alice", "user:Alice"]  # alice signed in: she keeps her name
     alice_id = db169.user("alice")["id"].replace("-", "")
     assert evidence(twin)[0][1].startswith(f"id {alice_id}, last login 20")
-    assert evidence(twin)[1][1].endswith(", last login never")
+    assert evidence(twin)[0][1].endswith(", owns 1 folder, 1 flow, 1 apikey, 2 variable")
+    assert evidence(twin)[1][1].endswith(", last login never, owns nothing")
     assert twin["message"] == (
         "1 group of usernames differ only in case (alice/Alice): Langflow 1.13.0's migration 1d28fd31a982 "
         "aborts the upgrade and leaves the database half-migrated.")
@@ -173,10 +174,35 @@ def test_case_twin_is_an_error(db169: LangflowDB) -> None:
     assert "LF-UPG-001" not in ids(check(db169, "1.12.8"))
 
 
-def test_no_twin_on_1_13(db113: LangflowDB) -> None:
-    res = check(db113, "1.13.0", env=db113.env)
-    assert "LF-UPG-001" not in ids(res)
-    assert "LF-UPG-001" not in res.json["rules_checked"]
+def test_nothing_to_report_on_1_13(db113: LangflowDB) -> None:
+    # A 1.13.0 database staying on 1.13.0 with its own key: nothing breaks, nothing is reported.
+    res = check(db113, "1.13.0", env={**db113.env, "LANGFLOW_AUTO_LOGIN": "false",
+                                       "LANGFLOW_SUPERUSER_PASSWORD": db113.password("admin")})
+    assert (res.exit_code, res.json["findings"], res.stderr) == (0, [], "")
+    assert res.json["rules_checked"] == ["LF-UPG-006", "LF-UPG-010", "LF-UPG-016", "LF-UPG-019", "LF-UPG-020",
+                                         "LF-UPG-025"]
+
+
+def test_replayed_1_10_3_revisions(tmp_path: Path) -> None:
+    db = next(make_db("sqlite", "1.10.3", tmp_path))
+    res = check(db, "1.11.6", env=db.env)
+    f = one(res, "LF-UPG-018")
+    assert (f["severity"], f["fix"], evidence(f)) == ("info", None, [("alembic_version", "d49cbced8696")])
+    assert "LF-UPG-018" not in ids(check(db, "1.10.3", env=db.env))
+
+
+def test_database_inside_the_package(tmp_path: Path) -> None:
+    db = next(make_db("sqlite", "1.6.9", tmp_path))
+    assert db.path is not None
+    inside = tmp_path / "venv" / "lib" / "python3.11" / "site-packages" / "langflow" / "langflow.db"
+    inside.parent.mkdir(parents=True)
+    shutil.copyfile(db.path, inside)
+    env = server_env(db, LANGFLOW_DATABASE_URL=f"sqlite:///{inside}")
+    f = one(check(db, "1.13.0", env=env), "LF-UPG-019")
+    assert f["severity"] == "warning"
+    assert evidence(f) == [("database", str(inside))]
+    assert f["fix"].startswith(f"cp -p {inside} /var/lib/langflow/langflow.db && LANGFLOW_DATABASE_URL=")
+    assert "LF-UPG-019" not in ids(check(db, "1.13.0"))
 
 
 # -- settings: 002-004, 013, 015, 020-026 -------------------------------------------------------

@@ -539,7 +539,7 @@ def _case_twins(s: Session, jump: Jump) -> Found:
     for r in rows:
         groups.setdefault(r[3], []).append(r)
     evidence = [
-        Evidence(f"user:{r[0]}", f"id {_ident(r[1])}, last login {_when(r[2])}", "database")
+        Evidence(f"user:{r[0]}", f"id {_ident(r[1])}, last login {_when(r[2])}, owns {_owns(s, r[1])}", "database")
         for r in rows[:EXAMPLES]
     ]
     # Keep the name of the most recently used account; rename the others.
@@ -593,6 +593,11 @@ def _owned(s: Session, user_id: Any) -> dict[str, int]:
     return out
 
 
+def _owns(s: Session, user_id: Any) -> str:
+    owned = _owned(s, user_id)
+    return ", ".join(f"{n} {t}" for t, n in owned.items()) or "nothing"
+
+
 def _default_superuser(s: Session, st: Settings, jump: Jump) -> Found:
     if not st.auto_login_off_on(jump.to):
         return
@@ -605,7 +610,7 @@ def _default_superuser(s: Session, st: Settings, jump: Jump) -> Found:
         return
     owned = _owned(s, row[0])
     total = sum(owned.values())
-    what = ", ".join(f"{n} {t}" for t, n in owned.items()) or "nothing"
+    what = _owns(s, row[0])
     ev = [Evidence(f"user:{DEFAULT_SUPERUSER}", f"superuser, never signed in, owns {what}", "database"),
           setting_ev("AUTO_LOGIN", st.auto_login, f"default (Langflow {jump.to_label}: false)")]
     keep = "lfadmin upgrade repair --keep-default-superuser"
