@@ -437,6 +437,15 @@ def test_older_target_refused(db113: LangflowDB) -> None:
         "e5a7c9b1d3f2)): Langflow cannot go back (LF-UPG-017) (restore the backup taken before the upgrade)\n")
 
 
+def test_newer_unknown_schema_refused(db113: LangflowDB) -> None:
+    db113.execute("UPDATE alembic_version SET version_num = 'ffffffffffff'")
+    res = check(db113, "1.14.0", env=db113.env)
+    assert (res.exit_code, res.stdout) == (10, "")
+    assert res.stderr.endswith(
+        "Error: this database's schema is newer than any Langflow lfadmin knows (alembic revision ffffffffffff): "
+        "it cannot tell what an upgrade from it changes (LF-UPG-017) (upgrade lfadmin)\n")
+
+
 def test_unknown_target(db169: LangflowDB) -> None:
     res = check(db169, "1.14.0")
     assert res.exit_code == 12
@@ -467,6 +476,7 @@ def test_database_part_failed(tmp_path: Path) -> None:
     assert doc["database"]["status"] == "failed"
     assert doc["from"]["source"] == "unknown (the database could not be read)"
     assert "LF-UPG-002" in ids(res)  # the settings rules still stand
+    assert "LF-UPG-001" not in doc["rules_checked"] and "LF-UPG-002" in doc["rules_checked"]
     assert res.stderr.startswith("Warning: database checks skipped: no SQLite database at ")
     # With the source release given, the settings rules use it.
     res = run("upgrade", "check", "--to", "1.13.0", "--json", "--database-url", f"sqlite:///{missing}",

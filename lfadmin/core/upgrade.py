@@ -220,6 +220,11 @@ R026 = _rule("LF-UPG-026", INFO, "A setting the new release ignores",
              "LANGFLOW_TELEMETRY_BASE_URL is gone from 1.13.0.", _last((1, 12)), V1_13)
 
 
+# The rules that read the database (or its file): not checked when the database part failed.
+DATABASE_RULES = frozenset(r.check.id for r in (R001, R005, R006, R007, R008, R009, R010, R011, R012, R014,
+                                                R016, R018, R019, R021))
+
+
 def rules() -> list[Check]:
     return [r.check for r in sorted(RULES.values(), key=lambda r: r.check.id)]
 
@@ -934,7 +939,8 @@ def check(target: Target, *, to: str, fail_on: Severity = ERROR) -> UpgradeRepor
     assert jump is not None
     findings.extend(settings_rules(st, jump))
     checked = [r.check.id for r in sorted(RULES.values(), key=lambda r: r.check.id)
-               if r.check.id != R017.check.id and r.applies(jump)]
+               if r.check.id != R017.check.id and r.applies(jump)
+               and (db_part.status == "checked" or r.check.id not in DATABASE_RULES)]
     report = UpgradeReport(
         jump.source_label, jump.source, str(target.env_file) if target.env_file else None, db_part, fail_on,
         warnings=warnings, notes=notes, to_version=fmt(to_v), to_known=known, source_revision=jump.revision,
@@ -962,7 +968,7 @@ def _jump(s: Session, to: Version, known: bool) -> Jump:
             f"{schema.revision}): it cannot tell what an upgrade from it changes (LF-UPG-017)",
             hint="upgrade lfadmin",
         )
-    if to < schema.lo or (to < schema.hi and schema.lo == schema.hi):
+    if to < schema.lo:
         raise _backwards(to, schema.release_label, how)
     return Jump(schema.lo, schema.hi, schema.release_label, how, to, known, schema.backend, schema.revision)
 
