@@ -433,8 +433,8 @@ def test_older_target_refused(db113: LangflowDB) -> None:
     assert res.exit_code == 10
     assert res.stdout == ""
     assert res.stderr == (
-        "Error: --to 1.8.4 is older than this database's Langflow 1.13.0 (database (alembic revision "
-        "e5a7c9b1d3f2)): Langflow cannot go back (LF-UPG-017) (restore the backup taken before the upgrade)\n")
+        "Error: --to 1.8.4 is older than Langflow 1.13.0, this database's release (alembic revision "
+        "e5a7c9b1d3f2): Langflow cannot go back (LF-UPG-017) (restore the backup taken before the upgrade)\n")
 
 
 def test_newer_unknown_schema_refused(db113: LangflowDB) -> None:

@@ -953,8 +953,8 @@ def check(target: Target, *, to: str, fail_on: Severity = ERROR) -> UpgradeRepor
 
 def _backwards(to: Version, source: str, how: str) -> Refused:
     return Refused(
-        f"--to {fmt(to)} is older than this database's Langflow {source} ({how}): Langflow cannot go back "
-        "(LF-UPG-017)",
+        f"--to {fmt(to)} is older than Langflow {source}, this database's release ({how}): Langflow cannot "
+        "go back (LF-UPG-017)",
         hint="restore the backup taken before the upgrade",
     )
 
@@ -969,7 +969,8 @@ def _jump(s: Session, to: Version, known: bool) -> Jump:
             hint="upgrade lfadmin",
         )
     if to < schema.lo:
-        raise _backwards(to, schema.release_label, how)
+        raise _backwards(to, schema.release_label, "--langflow-version" if schema.pinned else
+                         f"alembic revision {schema.revision}")
     return Jump(schema.lo, schema.hi, schema.release_label, how, to, known, schema.backend, schema.revision)
 
 
