@@ -386,6 +386,24 @@ def test_short_key_derivation(tmp_path: Path) -> None:
     assert "LF-UPG-011" not in ids(check(db, "1.10.9", env=server_env(db)))
 
 
+def test_sso_secret_cleared_by_1_12(db184: LangflowDB) -> None:
+    from lfadmin.langflow.codec import Codec
+
+    now = Codec(db184.backend).datetime(datetime.now(timezone.utc))
+    db184.execute(
+        "INSERT INTO sso_config (id, provider, provider_name, enabled, enforce_sso, client_id, client_secret_encrypted, "
+        "email_claim, username_claim, user_id_claim, created_at, updated_at) VALUES (:i, 'oidc', 'Okta', :t, :f, "
+        "'cid', 'plain-secret', 'email', 'preferred_username', 'sub', :n, :n)",
+        i=uuid.uuid4().hex, t=True, f=False, n=now,
+    )
+    res = check(db184, "1.12.8", env=db184.env)
+    f = one(res, "LF-UPG-027")
+    assert f["severity"] == "warning"
+    assert evidence(f) == [("sso_config:Okta", "client secret not an encrypted envelope")]
+    assert "plain-secret" not in res.stdout
+    assert "LF-UPG-027" not in ids(check(db184, "1.11.6", env=db184.env))
+
+
 # -- knowledge bases, orphans -------------------------------------------------------------------
 
 

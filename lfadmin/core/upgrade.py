@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING, Any
 from lfadmin import __version__
 from lfadmin.core.doctor.model import Check, Evidence, Finding, Severity
 from lfadmin.core.doctor.report import DatabasePart, Report
-from lfadmin.core.secrets.stores import STORES, where
+from lfadmin.core.secrets.stores import STORES, table_columns, where
 from lfadmin.db import execute
 from lfadmin.errors import InvalidInput, LfadminError, Refused
 from lfadmin.langflow.crypto import (
     MINIMUM_KEY_LENGTH,
     Derivation,
     derive_key,
+    is_sso_envelope,
     key_usable,
     looks_encrypted,
     verify_password,
@@ -220,9 +221,15 @@ R026 = _rule("LF-UPG-026", INFO, "A setting the new release ignores",
              "LANGFLOW_TELEMETRY_BASE_URL is gone from 1.13.0.", _last((1, 12)), V1_13)
 
 
+R027 = _rule("LF-UPG-027", WARNING, "SSO configurations whose client secret 1.12 clears",
+             "1.12's migration e9f2a3b4c5d6 clears every sso_config client secret that is not an encrypted "
+             "envelope and disables that configuration; users of it cannot sign in until it is re-entered.",
+             _last((1, 11)), V1_12)
+
+
 # The rules that read the database (or its file): not checked when the database part failed.
 DATABASE_RULES = frozenset(r.check.id for r in (R001, R005, R006, R007, R008, R009, R010, R011, R012, R014,
-                                                R016, R018, R019, R021))
+                                                R016, R018, R019, R021, R027))
 
 
 def rules() -> list[Check]:
@@ -518,6 +525,7 @@ def database_rules(s: Session, st: Settings, jump: Jump) -> Found:
     yield from _knowledge_bases(s, st, jump)
     yield from _orphans(s, jump)
     yield from _webhooks(s, st, jump)
+    yield from _sso_secrets(s, jump)
     if R018.applies(jump) and jump.revision == "d49cbced8696":
         yield _finding(
             R018, f"the database is at 1.10.3's head d49cbced8696, which Langflow {jump.to_label} does not "
@@ -852,6 +860,31 @@ def _orphans(s: Session, jump: Jump) -> Found:
         "lfadmin upgrade repair --orphans", PLANNED,
         severity=ERROR if blocking else WARNING, count=total,
     )
+
+
+def _sso_secrets(s: Session, jump: Jump) -> Found:
+    """LF-UPG-027, its data part: 1.13.0 ``e9f2a3b4c5d6_allow_multiple_sso_identities_per_user``
+    ``_sanitize_legacy_client_secrets`` (any non-NULL value that is not an envelope). The protocol
+    check of ``7c8e9f0a1b2d`` is not applied: which protocol 1.12 fills in for older rows was not
+    verified (upgrades.md)."""
+    if not R027.applies(jump) or not s.schema.has("sso_config"):
+        return
+    columns = table_columns(s, "sso_config")
+    if not {"id", "client_secret_encrypted"} <= columns:
+        return
+    name = "provider_name" if "provider_name" in columns else "id"
+    rows = [r for r in execute(s.conn, f"SELECT {name}, client_secret_encrypted FROM sso_config ORDER BY {name}")
+            if r[1] is not None and not is_sso_envelope(r[1])]
+    if rows:
+        yield _finding(
+            R027, f"{len(rows)} SSO configuration{'s' if len(rows) > 1 else ''} store{'s' if len(rows) == 1 else ''} "
+            f"the client secret in plaintext: Langflow {jump.to_label}'s migration clears "
+            f"{'them' if len(rows) > 1 else 'it'} and disables the configuration.",
+            [Evidence(f"sso_config:{r[0]}", "client secret not an encrypted envelope", "database")
+             for r in rows[:EXAMPLES]],
+            None, "after the upgrade, re-enter the client secret in the admin UI and re-enable the configuration",
+            count=len(rows),
+        )
 
 
 def _webhooks(s: Session, st: Settings, jump: Jump) -> Found:
