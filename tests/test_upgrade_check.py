@@ -32,6 +32,12 @@ def db169(request: pytest.FixtureRequest, tmp_path: Path, pg_available: bool) ->
     yield from make_db(request.param, "1.6.9", tmp_path)
 
 
+@pytest.fixture
+def sqlite169(tmp_path: Path) -> Iterator[LangflowDB]:
+    """The 1.6.9 fixture on SQLite: for file-level cases (key files, the text layout)."""
+    yield from make_db("sqlite", "1.6.9", tmp_path)
+
+
 def server_env(db: LangflowDB, **env: str) -> dict[str, str]:
     """The 1.6.9 fixture server's own settings: AUTO_LOGIN off, superuser admin with its password."""
     return {**db.env, "LANGFLOW_AUTO_LOGIN": "False", "LANGFLOW_SUPERUSER": "admin",
@@ -126,14 +132,12 @@ def test_fail_on_warning_and_nothing_failing(db169: LangflowDB) -> None:
     assert ids(res)["LF-UPG-022"] == "warning"
 
 
-def test_table_output(sqlite_db: LangflowDB) -> None:
-    if sqlite_db.version != "1.6.9":
-        pytest.skip("one release is enough for the layout")
-    res = check(sqlite_db, "1.7.3", "--env-file", str(write_env(sqlite_db, "")), json=False)
+def test_table_output(sqlite169: LangflowDB) -> None:
+    res = check(sqlite169, "1.7.3", "--env-file", str(write_env(sqlite169, "")), json=False)
     assert res.exit_code == 0, res
     assert res.stdout == (
         "Langflow upgrade check  1.6.0 – 1.6.9 -> 1.7.3 (from: database (alembic revision d37bc4322900))\n"
-        f"env file: {sqlite_db.config_dir.parent / 'server.env'}    database: checked {sqlite_db.url}\n"
+        f"env file: {sqlite169.config_dir.parent / 'server.env'}    database: checked {sqlite169.url}\n"
         "\n"
         " INFO (1) \n"
         "  LF-UPG-025  Other setting defaults that change\n"
@@ -253,36 +257,32 @@ def test_legacy_default_password_setting(db169: LangflowDB) -> None:
     assert "LF-UPG-004" not in ids(check(db169, "1.13.0", env=env))
 
 
-def test_secret_key_with_trailing_newline(sqlite_db: LangflowDB) -> None:
-    if sqlite_db.version != "1.6.9":
-        pytest.skip("1.6.9 only")
-    key_file = sqlite_db.config_dir / "secret_key"
-    key_file.write_text(sqlite_db.secret_key + "\n")
-    env = {k: v for k, v in server_env(sqlite_db).items() if k != "LANGFLOW_SECRET_KEY"}
-    res = check(sqlite_db, "1.9.6", env=env)
+def test_secret_key_with_trailing_newline(sqlite169: LangflowDB) -> None:
+    key_file = sqlite169.config_dir / "secret_key"
+    key_file.write_text(sqlite169.secret_key + "\n")
+    env = {k: v for k, v in server_env(sqlite169).items() if k != "LANGFLOW_SECRET_KEY"}
+    res = check(sqlite169, "1.9.6", env=env)
     f = one(res, "LF-UPG-013")
     assert f["severity"] == "error"
     assert evidence(f) == [(str(key_file), "44 characters (it ends with a newline)")]
     assert f["fix"] == f"printf '%s' \"$(cat {key_file})\" > {key_file}"
-    assert "LF-UPG-013" not in ids(check(sqlite_db, "1.8.4", env=env))
+    assert "LF-UPG-013" not in ids(check(sqlite169, "1.8.4", env=env))
     # The fix works: the same key bytes without the newline.
     subprocess.run(["sh", "-c", f["fix"]], check=True)
-    assert key_file.read_text() == sqlite_db.secret_key
-    assert "LF-UPG-013" not in ids(check(sqlite_db, "1.9.6", env=env))
+    assert key_file.read_text() == sqlite169.secret_key
+    assert "LF-UPG-013" not in ids(check(sqlite169, "1.9.6", env=env))
 
 
-def test_key_only_in_default_cache_dir(sqlite_db: LangflowDB, tmp_path: Path) -> None:
-    if sqlite_db.version != "1.6.9":
-        pytest.skip("1.6.9 only")
+def test_key_only_in_default_cache_dir(sqlite169: LangflowDB, tmp_path: Path) -> None:
     cache = Path(os.environ["XDG_CACHE_HOME"]) / "langflow"
     cache.mkdir(parents=True)
-    (cache / "secret_key").write_text(sqlite_db.secret_key)
-    env = {k: v for k, v in server_env(sqlite_db).items() if k not in ("LANGFLOW_SECRET_KEY", "LANGFLOW_CONFIG_DIR")}
-    f = one(check(sqlite_db, "1.13.0", env=env), "LF-UPG-020")
+    (cache / "secret_key").write_text(sqlite169.secret_key)
+    env = {k: v for k, v in server_env(sqlite169).items() if k not in ("LANGFLOW_SECRET_KEY", "LANGFLOW_CONFIG_DIR")}
+    f = one(check(sqlite169, "1.13.0", env=env), "LF-UPG-020")
     assert f["severity"] == "warning"
     assert f["fix"] == f"LANGFLOW_CONFIG_DIR={cache}"
     env["LANGFLOW_CONFIG_DIR"] = str(cache)
-    assert "LF-UPG-020" not in ids(check(sqlite_db, "1.13.0", env=env))
+    assert "LF-UPG-020" not in ids(check(sqlite169, "1.13.0", env=env))
 
 
 def test_workers_without_shared_queue(db169: LangflowDB) -> None:
