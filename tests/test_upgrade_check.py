@@ -222,6 +222,8 @@ def test_auto_login_default_flip(db169: LangflowDB) -> None:
          "path": None, "line": None},
         {"variable": "LANGFLOW_SUPERUSER_PASSWORD", "value": "(not set)",
          "source": "not set in the environment or the env file", "path": None, "line": None},
+        {"variable": "user:*", "value": "2 active superusers today", "source": "database", "path": None,
+         "line": None},
     ]
     # An explicit AUTO_LOGIN of either kind, or a password, and the flip does not bite.
     for extra in ({"LANGFLOW_AUTO_LOGIN": "true"}, {"LANGFLOW_SUPERUSER_PASSWORD": "Some-pass-1"}):

@@ -360,17 +360,19 @@ def _finding(rule: Rule, message: str, evidence: list[Evidence], fix: str | None
 Found = Iterator[Finding]
 
 
-def settings_rules(st: Settings, jump: Jump) -> Found:
-    """The rules that need no database."""
+def settings_rules(st: Settings, jump: Jump, superusers: int | None = None) -> Found:
+    """The rules that need no database (``superusers``: active superusers, when it was read)."""
     to = jump.to_label
     pw_ev = setting_ev("SUPERUSER_PASSWORD", st.password, NOWHERE, _password_shown(st.password))
     if R002.applies(jump) and st.auto_login is None and st.password is None:
+        who = [] if superusers is None else [
+            Evidence("user:*", f"{superusers} active superuser{'s' if superusers != 1 else ''} today", "database")]
         yield _finding(
             R002,
             f"LANGFLOW_AUTO_LOGIN is not set, so Langflow {to} runs with AUTO_LOGIN off, and no "
             "LANGFLOW_SUPERUSER_PASSWORD is set: the new server refuses to start "
             "(ValueError: Username and password must be set).",
-            [setting_ev("AUTO_LOGIN", None, f"default (Langflow {to}: false)"), pw_ev],
+            [setting_ev("AUTO_LOGIN", None, f"default (Langflow {to}: false)"), pw_ev, *who],
             "LANGFLOW_AUTO_LOGIN=true",
             "to keep auto-login; or leave it: set LANGFLOW_SUPERUSER and LANGFLOW_SUPERUSER_PASSWORD "
             "(then `lfadmin user set-password USER` so the account matches), and see LF-UPG-006",
@@ -947,12 +949,15 @@ def check(target: Target, *, to: str, fail_on: Severity = ERROR) -> UpgradeRepor
     findings: list[Finding] = []
     masked: str | None = None
     jump: Jump | None = None
+    superusers: int | None = None
     try:
         db = target.db
         masked = db.url.masked
         with target.session(write=False, authenticate=False) as s:
             jump = _jump(s, to_v, known)
             findings.extend(database_rules(s, st, jump))
+            superusers = int(execute(s.conn, 'SELECT count(*) FROM "user" WHERE is_superuser = :t AND is_active = :t',
+                                     t=True).scalar_one())
         findings.extend(packaged_sqlite(db.url.sqlite_path, target.db_source, jump))
         db_part = DatabasePart("checked", masked, None, jump.source_label)
     except Refused:
@@ -961,6 +966,7 @@ def check(target: Target, *, to: str, fail_on: Severity = ERROR) -> UpgradeRepor
         warnings.append(f"database checks skipped: {exc}")
         db_part = DatabasePart("failed", masked, str(exc))
         findings.clear()
+        superusers = None
         lo = pinned or OLDEST_SUPPORTED
         if pinned is not None and to_v < pinned:
             raise _backwards(to_v, fmt(pinned), "--langflow-version") from None
@@ -970,7 +976,7 @@ def check(target: Target, *, to: str, fail_on: Severity = ERROR) -> UpgradeRepor
             notes.append(f"source release unknown: assuming {fmt(OLDEST_SUPPORTED)}, so every rule the jump "
                          "could cross is checked (pass --langflow-version)")
     assert jump is not None
-    findings.extend(settings_rules(st, jump))
+    findings.extend(settings_rules(st, jump, superusers))
     checked = [r.check.id for r in sorted(RULES.values(), key=lambda r: r.check.id)
                if r.check.id != R017.check.id and r.applies(jump)
                and (db_part.status == "checked" or r.check.id not in DATABASE_RULES)]
