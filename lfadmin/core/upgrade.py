@@ -568,7 +568,8 @@ def _case_twins(s: Session, jump: Jump) -> Found:
         "half-migrated.",
         evidence,
         f"lfadmin user rename {first} NEW-NAME",
-        f"{PLANNED}; or `lfadmin user delete {first}`; before the upgrade, for each of: {', '.join(renames)}",
+        f"{PLANNED}; or `lfadmin user delete {first}`; before the upgrade"
+        + (f", for each of: {', '.join(renames)}" if len(renames) > 1 else ""),
         groups=len(groups), users=len(rows),
     )
 
@@ -647,8 +648,9 @@ def _default_superuser(s: Session, st: Settings, jump: Jump) -> Found:
                        "nothing).", ev, None, severity=INFO)
     elif not claimed:
         yield _finding(
-            R006, f"Langflow {jump.to_label} retires the superuser 'langflow' (deactivated; its API keys stop "
-            f"working); it owns {what}.", ev, "LANGFLOW_SUPERUSER=langflow",
+            R006, f"with AUTO_LOGIN off, Langflow {jump.to_label} retires the superuser 'langflow' (deactivated; its "
+            f"API keys stop working) unless LANGFLOW_SUPERUSER=langflow with a password claims it; it owns {what}.",
+            ev, "LANGFLOW_SUPERUSER=langflow",
             "with LANGFLOW_SUPERUSER_PASSWORD to claim it instead; or " + keep + f" {PLANNED}",
             severity=WARNING, owned=owned)
 
