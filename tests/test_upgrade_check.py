@@ -437,13 +437,17 @@ def test_orphans_sqlite(sqlite_db: LangflowDB) -> None:
 def test_orphaned_file_rows_block_postgresql(tmp_path: Path, pg_available: bool) -> None:
     if not pg_available:
         pytest.skip("PostgreSQL not reachable")
-    db = next(make_db("postgresql", "1.6.9", tmp_path))
-    db.execute("SET session_replication_role = replica; "
-               "INSERT INTO file (id, user_id, name, path, size, created_at, updated_at) "
-               "VALUES (gen_random_uuid(), gen_random_uuid(), 'lost.txt', 'x/lost.txt', 1, now(), now())")
-    f = one(check(db, "1.9.6"), "LF-UPG-016")
-    assert f["severity"] == "error"
-    assert evidence(f) == [("file.user_id", "1 orphan (-> user.id)")]
+    copy = make_db("postgresql", "1.6.9", tmp_path)
+    db = next(copy)  # the generator drops the database when closed: keep it until the end
+    try:
+        db.execute("SET session_replication_role = replica; "
+                   "INSERT INTO file (id, user_id, name, path, size, created_at, updated_at) "
+                   "VALUES (gen_random_uuid(), gen_random_uuid(), 'lost.txt', 'x/lost.txt', 1, now(), now())")
+        f = one(check(db, "1.9.6"), "LF-UPG-016")
+        assert f["severity"] == "error"
+        assert evidence(f) == [("file.user_id", "1 orphan (-> user.id)")]
+    finally:
+        copy.close()
 
 
 # -- versions: 017, unknown targets, bad input, the database part ------------------------------
