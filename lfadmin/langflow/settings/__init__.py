@@ -4,8 +4,8 @@ Two levels, because most commands need only what no release changes:
 
 - ``LangflowSettings(env, database_url_option)``: the config dir, the secret key, the
   knowledge-bases dir, the bootstrap superuser, the database URL and its precedence
-  (docs/langflow/settings.md §7-§8, docs/langflow/settings.md §9), and ``effective_auto_login(schema)``, the AUTO_LOGIN lfadmin's
-  own authentication goes by.
+  (docs/langflow/settings.md §7-§9), and ``effective_auto_login(schema)``, the AUTO_LOGIN
+  lfadmin's own authentication goes by.
 - ``ReleaseSettings(settings, version, label)``: every setting (``fields.SPECS``) as ``langflow run``
   ends up with it for one release - that release's defaults, ``LANGFLOW_<FIELD>`` in any case,
   ``run``'s second pass, values parsed like Langflow and refused values recorded. The doctor
