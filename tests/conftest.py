@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from lfadmin.core.target import Target
+from tests.support.core import make_target
 from tests.support.databases import DB_PARAMS, POOL, VERSIONS, LangflowDB, make_db, pg_reachable
 from tests.support.langflow import SERVERS
 
@@ -88,6 +90,16 @@ def pgdb(tmp_path: Path, pg_available: bool) -> Iterator[LangflowDB]:
 def sqlite_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LangflowDB]:
     """SQLite only: for byte-level checks and file-level bad input."""
     yield from make_db("sqlite", request.param, tmp_path)
+
+
+# -- core as a library ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def target(lfdb: LangflowDB, tmp_path: Path) -> Target:
+    """A core ``Target`` on a fresh copy of each Langflow-made database, on each backend, acting
+    as ``admin`` (its API key); ``lfdb`` in the same test is that copy (to set up or look behind)."""
+    return make_target(lfdb, tmp_path)
 
 
 # -- real Langflow, for interoperability -----------------------------------------------------------
