@@ -8,15 +8,17 @@ import ast
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from tests.support import ROOT
-from tests.support.databases import pg_admin_url
+from tests.support.databases import pg_admin_url, pg_execute
 
 TESTS = ROOT / "tests"
 
@@ -96,7 +98,8 @@ def _copies(prefix: str) -> list[str]:
 def test_a_session_leaves_nothing_behind(tmp_path: Path, pg_available: bool, leak: bool) -> None:
     """A session that took a PostgreSQL copy (and so prefetched another) and started a Langflow
     server: at its end the server is stopped, the socket directory gone, no copy of its left -
-    and a server left running fails the session."""
+    and a server left running fails the session. What a killed session left (named after its
+    process, now gone) the next session sweeps."""
     if not pg_available:
         pytest.skip("PostgreSQL not reachable (set LFADMIN_TEST_PG_URL)")
     fake = tmp_path / "venvs" / "9.9.9" / "bin" / "python"  # stands in for a Langflow venv's python
@@ -107,6 +110,9 @@ def test_a_session_leaves_nothing_behind(tmp_path: Path, pg_available: bool, lea
     inner.mkdir()
     (inner / "test_inner.py").write_text(textwrap.dedent(_INNER))
     report = tmp_path / "report.json"
+    dead = _dead_pid()
+    killed_copy, killed_dir = f"lfadmin_t_{dead}_abcdef_0", Path(tempfile.mkdtemp(prefix=f"lfsrv-{dead}-"))
+    pg_execute(f'CREATE DATABASE "{killed_copy}"')
     dirs_before = set(glob.glob("/tmp/lfsrv-*"))
     env = {**os.environ, "LFADMIN_LANGFLOW_VENVS": str(tmp_path / "venvs"), "INNER_REPORT": str(report),
            "INNER_LEAK": str(int(leak)), "PYTHONPATH": str(ROOT)}
@@ -124,9 +130,16 @@ def test_a_session_leaves_nothing_behind(tmp_path: Path, pg_available: bool, lea
             assert proc.returncode == 0, proc.stdout + proc.stderr
             assert not os.path.exists(seen["socket_dir"])
             assert set(glob.glob("/tmp/lfsrv-*")) - dirs_before == set()
+            assert not killed_dir.exists() and _copies(killed_copy) == []
         assert seen["db"].startswith(seen["prefix"])
         assert _copies(seen["prefix"]) == []  # the test's copy and the prefetched one
     finally:
-        import shutil
-
         shutil.rmtree(seen["socket_dir"], ignore_errors=True)
+        shutil.rmtree(killed_dir, ignore_errors=True)
+        pg_execute(f'DROP DATABASE IF EXISTS "{killed_copy}"')
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid

@@ -19,3 +19,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def process_gone(pid: int) -> bool:
+    """Whether no process ``pid`` runs on this machine: what a session left behind when it was
+    killed (its end never ran) is named after its process, and swept by the next session."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # someone else's process
+        return False
+    return False

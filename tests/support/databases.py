@@ -20,6 +20,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import shutil
 import subprocess
 import uuid
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.support import FIXTURES, IN_CI
+from tests.support import FIXTURES, IN_CI, process_gone
 from tests.support.cli import Result, run
 
 if TYPE_CHECKING:
@@ -256,14 +257,15 @@ class DatabasePool:
     indexes) takes about a second, and so does dropping it; one copy a version is always being
     prepared in a background thread, so a test rarely waits for it, and never for a drop.
     ``close`` (at the end of the session) drops what is left and waits for every drop. Each
-    session names its copies ``lfadmin_t_<session>_<n>``, so ``leftovers`` sees its own only,
-    whatever other sessions share the server.
+    session names its copies ``lfadmin_t_<pid>_<random>_<n>``, so ``leftovers`` sees its own
+    only, whatever other sessions share the server; the copies of a session that was killed
+    before its end (its process gone) are dropped by the next session on the same machine.
     """
 
     def __init__(self) -> None:
         from concurrent.futures import Future, ThreadPoolExecutor
 
-        self.prefix = f"lfadmin_t_{uuid.uuid4().hex[:8]}_"
+        self.prefix = f"lfadmin_t_{os.getpid()}_{uuid.uuid4().hex[:6]}_"
         self._numbers = itertools.count()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-prefetch")
         self._next: dict[str, Future[str]] = {}
@@ -276,12 +278,29 @@ class DatabasePool:
         return name
 
     def take(self, version: str) -> str:
-        self.used = True
+        if not self.used:
+            self.used = True
+            self._dropping.append(self._executor.submit(self._sweep))
         _pg_template(version)  # built (or failed) in this thread, before any prefetch
         pending = self._next.pop(version, None)
         name = pending.result() if pending is not None else self._create(version)
         self._next[version] = self._executor.submit(self._create, version)
         return name
+
+    def _sweep(self) -> None:
+        """Drop the copies of killed sessions of this machine (a server elsewhere: not ours to judge)."""
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        if make_url(PG_URL).host not in (None, "", "localhost", "127.0.0.1", "::1"):
+            return
+        with psycopg.connect(pg_admin_url(), connect_timeout=5) as conn:
+            names = [name for (name,) in conn.execute(
+                "SELECT datname FROM pg_database WHERE starts_with(datname, 'lfadmin_t_')").fetchall()]
+        for name in names:
+            found = _COPY_NAME.fullmatch(name)
+            if found and process_gone(int(found[1])):
+                pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def drop(self, name: str) -> None:
         """Drop a test's copy in the background: the next test need not wait for it."""
@@ -309,4 +328,5 @@ class DatabasePool:
         return [str(name) for (name,) in rows]
 
 
+_COPY_NAME = re.compile(r"lfadmin_t_(\d+)_[0-9a-f]{6}_\d+")
 POOL = DatabasePool()

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.langflow.lf_server import request
-from tests.support import IN_CI, ROOT
+from tests.support import IN_CI, ROOT, process_gone
 from tests.support.databases import LangflowDB
 
 VENV_ROOT = Path(os.environ.get("LFADMIN_LANGFLOW_VENVS", Path.home() / ".cache" / "lfadmin" / "langflow"))
@@ -57,7 +57,10 @@ class LangflowServers:
         import tempfile
 
         py = langflow_python(version)
-        self._dir = self._dir or tempfile.mkdtemp(prefix="lfsrv-")  # short: AF_UNIX paths are <108 bytes
+        if self._dir is None:
+            _sweep_socket_dirs()
+            # Short: AF_UNIX paths are <108 bytes. The pid lets the next session sweep it if this one is killed.
+            self._dir = tempfile.mkdtemp(prefix=f"lfsrv-{os.getpid()}-")
         sock = os.path.join(self._dir, f"{version}.sock")
         # Started with the developer's HOME, not the first calling test's: whatever Langflow reads
         # from the environment at import time must not point into one test's tmp_path.
@@ -101,6 +104,18 @@ class LangflowServers:
         alive = [f"lf_server pid {proc.pid} ({' '.join(map(str, proc.args))})" for proc, _ in self._started
                  if proc.poll() is None]
         return alive + sorted({d for _, d in self._started if os.path.exists(d)})
+
+
+def _sweep_socket_dirs() -> None:
+    """Remove the socket directories of killed sessions (their process gone) on this machine."""
+    import glob
+    import re
+    import tempfile
+
+    for path in glob.glob(os.path.join(tempfile.gettempdir(), "lfsrv-*-*")):
+        found = re.fullmatch(r"lfsrv-(\d+)-\w+", os.path.basename(path))
+        if found and process_gone(int(found[1])):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _langflow_free_env() -> dict[str, str]:
