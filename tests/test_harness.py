@@ -75,7 +75,8 @@ def test_uses_a_copy_and_a_server(tmp_path, pg_available):
     if os.environ["INNER_LEAK"] == "1":
         SERVERS.close = lambda: None  # what closing another module's copy amounted to
     with open(os.environ["INNER_REPORT"], "w") as f:
-        json.dump({"prefix": POOL.prefix, "db": db.url.rsplit("/", 1)[1], "socket_dir": os.path.dirname(sock)}, f)
+        json.dump({"prefix": POOL.prefix, "db": db.url.rsplit("/", 1)[1], "socket_dir": os.path.dirname(sock),
+                   "pid": os.getpid()}, f)
     gen.close()
 '''
 
@@ -113,7 +114,6 @@ def test_a_session_leaves_nothing_behind(tmp_path: Path, pg_available: bool, lea
     dead = _dead_pid()
     killed_copy, killed_dir = f"lfadmin_t_{dead}_abcdef_0", Path(tempfile.mkdtemp(prefix=f"lfsrv-{dead}-"))
     pg_execute(f'CREATE DATABASE "{killed_copy}"')
-    dirs_before = set(glob.glob("/tmp/lfsrv-*"))
     env = {**os.environ, "LFADMIN_LANGFLOW_VENVS": str(tmp_path / "venvs"), "INNER_REPORT": str(report),
            "INNER_LEAK": str(int(leak)), "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
@@ -129,7 +129,7 @@ def test_a_session_leaves_nothing_behind(tmp_path: Path, pg_available: bool, lea
         else:
             assert proc.returncode == 0, proc.stdout + proc.stderr
             assert not os.path.exists(seen["socket_dir"])
-            assert set(glob.glob("/tmp/lfsrv-*")) - dirs_before == set()
+            assert glob.glob(os.path.join(tempfile.gettempdir(), f"lfsrv-{seen['pid']}-*")) == []
             assert not killed_dir.exists() and _copies(killed_copy) == []
         assert seen["db"].startswith(seen["prefix"])
         assert _copies(seen["prefix"]) == []  # the test's copy and the prefetched one
