@@ -67,7 +67,7 @@ def test_generated_readme_and_completions_are_current() -> None:
 def test_root_help_from_group_stubs_is_the_whole_apps(args: list[str]) -> None:
     """``lfadmin --help`` builds the groups without their commands: it must print what the whole
     app (the one scripts/gen_docs.py documents) prints."""
-    from tests.conftest import run
+    from tests.support.cli import run
 
     script = "import sys; sys.argv = ['lfadmin', *sys.argv[1:]]\nfrom lfadmin.cli import make_app\nmake_app()()"
     whole = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=60)
@@ -233,7 +233,7 @@ JSON_CASES = {
 
 
 def run_json_case(case: JsonCase, tmp_path: Path) -> Any:
-    from tests.conftest import make_db
+    from tests.support.databases import make_db
 
     gen = make_db("sqlite", "1.13.0", tmp_path)
     db = next(gen)

@@ -10,18 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, run
-from test_doctor_env import BASE, NEXT, doctor, found
 
-SCHEMA = ROOT / "tests" / "data" / "doctor" / "sarif-schema-2.1.0.json"
+from tests.support import ROOT
+from tests.support.cli import run
+from tests.support.doctor import BASE, NEXT, doctor, found, sarif_errors
+
 RISKY = BASE + "LANGFLOW_AUTO_LOGIN=true\nLANGFLOW_HOST=0.0.0.0\nLANGFLOW_CORS_ALLOW_METHODS=GET,POST\n"
-
-
-def sarif_errors(doc: Any) -> list[str]:
-    import jsonschema
-
-    validator = jsonschema.Draft4Validator(json.loads(SCHEMA.read_text()))
-    return [f"{'/'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(doc)]
 
 
 def write_env(tmp_path: Path, text: str) -> Path:

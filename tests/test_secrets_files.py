@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 import pytest
@@ -12,13 +11,9 @@ from lfadmin.core import envfile
 from lfadmin.core.secrets import variables as secrets
 from lfadmin.errors import InvalidInput, Refused
 from lfadmin.langflow import crypto
-from tests.conftest import run
-
-GOOD = "pgKYWuLArhDvGnZTwnynNr_fKqvO8DyH-6t2iZQb8eY"
-
-
-def mode(p: Path) -> int:
-    return stat.S_IMODE(p.stat().st_mode)
+from tests.support.cli import run
+from tests.support.files import mode
+from tests.support.secrets_seed import GOOD
 
 
 def test_set_variable_replaces_in_place_keeping_everything(tmp_path: Path) -> None:
