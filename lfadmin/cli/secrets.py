@@ -100,12 +100,12 @@ def list_(
         lfadmin secrets list --user alice
         lfadmin secrets list --json | jq '.variables[] | select(.status != "ok")'
     """
-    from lfadmin.core.secrets import variables as secrets
+    from lfadmin.core.secrets import variables
 
     if user and all_:
         raise InvalidInput("use either --user or --all")
     with session(write=False) as s:
-        rows = secrets.list_variables(s, username=user, vtype=_type(type_))
+        rows = variables.list_variables(s, username=user, vtype=_type(type_))
     if STATE.json:
         output.emit_json({"variables": [v.to_json() for v in rows]})
         return
@@ -142,27 +142,18 @@ def set_(
     \b
         printf '%s' "$OPENAI_KEY" | lfadmin secrets set OPENAI_API_KEY --user alice --value-stdin
     """
-    from lfadmin.core.secrets import variables as secrets
+    from lfadmin.core.secrets import variables
 
     if not value_stdin:
         raise InvalidInput("pipe the value to --value-stdin (values are never accepted as arguments)")
     value = read_stdin_secret("--value-stdin")
     with session(write=True) as s:
-        res = secrets.set_variable(s, name, user, value, vtype=_type(type_), fields=field)
+        res = variables.set_variable(s, name, user, value, vtype=_type(type_), fields=field)
     if STATE.json:
         output.emit_json({"created": res.created, "variable": res.info.to_json()})
         return
     verb = "Created" if res.created else "Updated"
     output.say(f"{verb} {res.info.type} variable {name!r} for {user!r} (fingerprint {res.info.fingerprint})")
-
-
-# What `show --reveal` adds when the value it prints is not what Langflow reads.
-_NOT_AS_LANGFLOW_READS = {
-    "legacy": "it opens only with the other short-key derivation, which not every Langflow release "
-    "reads; `lfadmin secrets rotate` re-encrypts it the way this release writes",
-    "encrypted-generic": "a Generic variable still encrypted from Langflow 1.6/1.7; this release hides it "
-    "or passes its ciphertext to flows, and `lfadmin secrets rotate` stores it in clear as 1.8+ does",
-}
 
 
 @app.command()
@@ -178,19 +169,17 @@ def show(
         lfadmin secrets show OPENAI_API_KEY --user alice
         lfadmin secrets show OPENAI_API_KEY --user alice --reveal
     """
-    from lfadmin.core.secrets import variables as secrets
+    from lfadmin.core.secrets import variables
 
     if reveal:
         with session(write=False) as s:
-            info, value, trail = secrets.reveal_variable(s, name, user)
-            actor = s.actor.describe() if s.actor else "?"
-        if info.status in _NOT_AS_LANGFLOW_READS:
-            output.warn(f"variable {name!r} is {info.status}: {_NOT_AS_LANGFLOW_READS[info.status]}")
-        output.warn(f"audit: {actor} revealed variable {name!r} of user {user!r}; recorded in {trail}")
-        output.emit_secret(value)
+            revealed = variables.reveal_variable(s, name, user)
+        for w in revealed.warnings:
+            output.warn(w)
+        output.emit_secret(revealed.value)
         return
     with session(write=False) as s:
-        info, _ = secrets.get_variable(s, name, user)
+        info, _ = variables.get_variable(s, name, user)
     if STATE.json:
         output.emit_json(info.to_json())
         return
@@ -215,10 +204,10 @@ def delete(
     \b
         lfadmin secrets delete OPENAI_API_KEY --user alice
     """
-    from lfadmin.core.secrets import variables as secrets
+    from lfadmin.core.secrets import variables
 
     with session(write=True) as s:
-        info = secrets.delete_variable(s, name, user)
+        info = variables.delete_variable(s, name, user)
     if STATE.json:
         output.emit_json({"deleted": info.to_json()})
     output.say(f"Deleted variable {name!r} of {user!r}.")
@@ -248,35 +237,17 @@ def generate(
         lfadmin secrets generate
         lfadmin secrets generate --write-env /srv/langflow/.env
     """
-    from lfadmin.core import envfile
-    from lfadmin.core.secrets import variables as secrets
-    from lfadmin.langflow.crypto import fingerprint
+    from lfadmin.core.secrets import key
 
-    key = secrets.generate_key()
-    if write_env is None and not write_config_dir:
-        output.emit_secret(key)
+    new = key.generate(target(), write_env=write_env, write_config_dir=write_config_dir, force=force)
+    if not new.files:
+        output.emit_secret(new.key)
         return
-    settings = target().settings
-    cfg = settings.config_dir / "secret_key"
-    if write_env is not None:
-        current = envfile.check_writable(write_env)
-        secrets.refuse_overwriting_key(str(write_env), current, key, force)
-    if write_config_dir:
-        secrets.refuse_overwriting_key(str(cfg), secrets.current_file_key(cfg), key, force)
-    written = []
-    if write_env is not None:
-        written.append(envfile.set_variable(write_env, envfile.SECRET_KEY_VAR, key))
-    if write_config_dir:
-        written.append(envfile.write_secret_file(cfg, key))
     if STATE.json:
-        output.emit_json(
-            {"fingerprint": fingerprint(key), "files": [
-                {"path": str(w.path), "backup": str(w.backup) if w.backup else None} for w in written
-            ]}
-        )
-    for w in written:
-        output.say(f"Wrote a new secret key ({fingerprint(key)}) to {w.path}"
-                   + (f" (backup {w.backup})" if w.backup else ""))
+        output.emit_json(new.to_json())
+    for f in new.files:
+        output.say(f"Wrote a new secret key ({new.fingerprint}) to {f['path']}"
+                   + (f" (backup {f['backup']})" if f["backup"] else ""))
 
 
 @app.command()
@@ -292,11 +263,10 @@ def check() -> None:
     \b
         lfadmin secrets check --env-file /srv/langflow/.env
     """
-    from lfadmin.core.secrets import sidecars as kb_sidecars
-    from lfadmin.core.secrets import variables as secrets
+    from lfadmin.core.secrets import inventory, sidecars
 
     with progress("checking") as bar, session(write=False) as s:
-        report = secrets.check(s, progress=bar)
+        report = inventory.check(s, progress=bar)
     if STATE.json:
         output.emit_json(report.to_json())
     else:
@@ -319,7 +289,7 @@ def check() -> None:
             rows,
         )
         # A missing knowledge-bases directory is the usual case, not a schema's: not listed.
-        absent = [r.store for r in report.stores if not r.present and r.store != kb_sidecars.STORE]
+        absent = [r.store for r in report.stores if not r.present and r.store != sidecars.STORE]
         if absent:
             output.say_hanging("not in this schema: ", ", ".join(absent))
         for r in report.stores:
@@ -502,17 +472,17 @@ def scan_flows(
         lfadmin secrets scan-flows
         lfadmin secrets scan-flows --user alice --strip
     """
-    from lfadmin.core.secrets import flow_scan as flow_secrets
+    from lfadmin.core.secrets import flow_scan
 
     if dry_run and not strip:
         raise InvalidInput("--dry-run goes with --strip")
     unscannable: list[str] = []
     with session(write=strip and not dry_run) as s:
         if strip:
-            res = flow_secrets.strip_flows(s, user, dry_run=dry_run, unscannable=unscannable)
+            res = flow_scan.strip_flows(s, user, dry_run=dry_run, unscannable=unscannable)
             findings = res.findings
         else:
-            findings = flow_secrets.scan_flows(s, user, unscannable)
+            findings = flow_scan.scan_flows(s, user, unscannable)
     if STATE.json:
         out: dict[str, Any] = {"findings": [f.to_json() for f in findings]}
         if unscannable:

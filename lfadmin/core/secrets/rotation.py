@@ -44,19 +44,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lfadmin.core import envfile
-from lfadmin.core.secrets import sidecars as kb_sidecars
+from lfadmin.core.secrets import sidecars
 from lfadmin.core.secrets.faults import kill_point
 from lfadmin.core.secrets.inventory import generic_plaintext
-from lfadmin.core.secrets.keyring import Keyring
-from lfadmin.core.secrets.reencrypt import Ctx, StoreReceipt, probe, rewrite_store, verify_store
-from lfadmin.core.secrets.sidecars import release_reads as release_reads_sidecars
-from lfadmin.core.secrets.stores import STORES, Store
-from lfadmin.core.secrets.variables import (
+from lfadmin.core.secrets.key import (
     JOURNAL_NAME,
+    config_key_file,
     current_file_key,
     generate_key,
+    install,
     validate_new_key,
 )
+from lfadmin.core.secrets.keyring import Keyring
+from lfadmin.core.secrets.reencrypt import Ctx, StoreReceipt, probe, rewrite_store, verify_store
+from lfadmin.core.secrets.stores import STORES, Store
 from lfadmin.errors import InvalidInput, Refused, Undecryptable
 from lfadmin.files import TEXT_CAP, atomic_write, check_config_dir, check_replaceable, read_text
 from lfadmin.langflow.crypto import fingerprint
@@ -250,7 +251,7 @@ def rotate(
     if req.write_env is not None:
         envfile.check_writable(req.write_env)
     if req.write_config_dir:
-        envfile.check_secret_file(settings.config_dir / "secret_key")
+        envfile.check_secret_file(config_key_file(settings))
     if not req.dry_run:
         check_replaceable(journal, JOURNAL_WHAT, makes_parent=True)
     if req.new_key is not None and req.generate:
@@ -303,14 +304,14 @@ def rotate(
                 receipt.stores.append(rec)
                 if rec.present:
                     samples.append((store, rec, rewrite_store(ctx, store, rec)))
-            kb_rec = StoreReceipt(kb_sidecars.STORE, False)
+            kb_rec = StoreReceipt(sidecars.STORE, False)
             receipt.stores.append(kb_rec)
-            files = kb_sidecars.plan(settings, schema, old_rings, new_keys, kb_rec, dry_run=req.dry_run)
+            files = sidecars.plan(settings, schema, old_rings, new_keys, kb_rec, dry_run=req.dry_run)
             for label in files.undecryptable:
                 ctx.undecryptable_total += 1
                 if len(ctx.undecryptable_rows) < 50:
-                    ctx.undecryptable_rows.append(f"{kb_sidecars.STORE} {label}")
-            if files.unverified is not None and release_reads_sidecars(schema):
+                    ctx.undecryptable_rows.append(f"{sidecars.STORE} {label}")
+            if files.unverified is not None and sidecars.release_reads(schema):
                 receipt.warnings.append(
                     f"no knowledge bases at {files.unverified} (Langflow's default, for the user "
                     "lfadmin runs as): if the server runs as another user or keeps them elsewhere, "
@@ -341,7 +342,7 @@ def rotate(
             for label in files.linked:
                 ctx.undecryptable_total += 1
                 if len(ctx.undecryptable_rows) < 50:
-                    ctx.undecryptable_rows.append(f"{kb_sidecars.STORE} {label} (left under the old key)")
+                    ctx.undecryptable_rows.append(f"{sidecars.STORE} {label} (left under the old key)")
             receipt.undecryptable_rows = ctx.undecryptable_rows
             if ctx.undecryptable_total and not req.skip_undecryptable:
                 more = ctx.undecryptable_total - len(ctx.undecryptable_rows)
@@ -366,7 +367,7 @@ def rotate(
         return receipt, new_key
     kill_point("after-commit")
     # The sidecars before the key files: until those change, a rerun still has the old key.
-    kb_sidecars.apply(files, old_rings, new_keys, kb_rec, after_each=lambda: kill_point("mid-files"))
+    sidecars.apply(files, old_rings, new_keys, kb_rec, after_each=lambda: kill_point("mid-files"))
     receipt.warnings.extend(_install(settings, req, new_key, receipt, old))
     if receipt.files:
         drop_journal(journal)
@@ -381,14 +382,10 @@ def _install(
 ) -> list[str]:
     """Write the key files (env file first: it wins at Langflow's start); say what else to do."""
     warnings = []
-    if req.write_env is not None:
-        w = envfile.set_variable(req.write_env, envfile.SECRET_KEY_VAR, new_key)
-        receipt.files.append({"path": str(w.path), "backup": str(w.backup) if w.backup else None})
-        kill_point("after-env-file")
-    if req.write_config_dir:
-        cfg = settings.config_dir / "secret_key"
-        w = envfile.write_secret_file(cfg, new_key)
-        receipt.files.append({"path": str(w.path), "backup": str(w.backup) if w.backup else None})
+    receipt.files.extend(install(
+        settings, new_key, write_env=req.write_env, write_config_dir=req.write_config_dir,
+        after_env=lambda: kill_point("after-env-file"),
+    ))
     kill_point("after-key-files")
 
     key = settings.secret_key()
@@ -405,7 +402,7 @@ def _install(
                 warnings.append(f"{key.source} still holds the old key; update it (or use --write-env)")
         elif key.path is not None and not req.write_config_dir:
             warnings.append(f"{key.path} still holds the old key; update it (or use --write-config-dir)")
-    cfg_file = settings.config_dir / "secret_key"
+    cfg_file = config_key_file(settings)
     current = current_file_key(cfg_file)
     if current is not None and current != new_key and not req.write_config_dir and key is not None and key.path is None:
         warnings.append(
