@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
+from lfadmin.core.users import get_user
+
 if TYPE_CHECKING:
     from lfadmin.core.target import Session
 
@@ -225,8 +227,6 @@ def _tables(s: Session) -> list[tuple[str, str, str]]:
 
 def _rows(s: Session, table: str, username: str | None, batch: int = 100) -> Iterator[Any]:
     from sqlalchemy import text
-
-    from lfadmin.core.users import get_user
 
     params: dict[str, Any] = {}
     where = "t.data IS NOT NULL"
