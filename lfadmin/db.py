@@ -1,4 +1,4 @@
-"""Database URLs, engines and the one transaction every command runs in.
+"""Database URLs, engines, the one transaction every command runs in, and ``execute``.
 
 Dialect notes (why each knob is set):
 - Langflow accepts ``sqlite``, ``sqlite+aiosqlite``, ``postgresql``, ``postgresql+psycopg``,
@@ -21,14 +21,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lfadmin import redact
 from lfadmin.errors import Conflict, DatabaseUnavailable, InvalidInput, LfadminError, UnsupportedDatabase
 from lfadmin.redact import mask_url
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import URL, Connection, Engine
+    from sqlalchemy.engine import URL, Connection, CursorResult, Engine
+    from typing_extensions import Unpack
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000  # Langflow 1.10+ waits 30 s; outwait it
 PG_CONNECT_TIMEOUT_S = 10
@@ -42,6 +43,14 @@ _PG_DRIVERS = {
     "postgresql+pg8000",
     "postgres",
 }
+
+
+def execute(conn: Connection, sql: str, /, **params: Any) -> CursorResult[Unpack[tuple[Any, ...]]]:
+    """Run one SQL statement with bound ``:name`` parameters - all of lfadmin's SQL is text,
+    written for both SQLite and PostgreSQL (``Codec`` converts the values)."""
+    from sqlalchemy import text
+
+    return conn.execute(text(sql), params)
 
 
 @dataclass(frozen=True)

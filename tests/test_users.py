@@ -264,7 +264,7 @@ def test_refuses_to_remove_the_last_active_superuser(lfdb: LangflowDB) -> None:
     from lfadmin.errors import Refused
 
     assert lfdb.run("user", "demote", "root2").exit_code == 0
-    with pytest.raises(Refused) as exc, Target(database_url=lfdb.url).session(write=True) as s:
+    with pytest.raises(Refused) as exc, Target(database_url=lfdb.url).session(write=True, authenticate=False) as s:
         users.set_superuser(s, "admin", False)
     assert str(exc.value) == (
         "refusing to demote 'admin': it is the last active superuser (promote or activate "

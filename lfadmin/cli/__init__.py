@@ -14,8 +14,8 @@ from typing import Annotated, Any
 import typer
 
 from lfadmin import __version__, output
-from lfadmin.cli import options as common
-from lfadmin.cli.options import STATE
+from lfadmin.cli import options
+from lfadmin.cli.options import Invocation
 from lfadmin.cli.superuser import superuser
 
 # Command groups: name -> (module, hidden). A run builds only the group it invokes (Typer turns
@@ -117,7 +117,7 @@ def wants_root_help(argv: Sequence[str]) -> bool:
 def invoked_group(argv: Sequence[str]) -> str | None:
     """The group (or alias) an argument list runs (``lfadmin --env-file X user list`` -> ``user``)."""
     takes_value = set()
-    for ann, default in common.OPTIONS.values():
+    for ann, default in options.OPTIONS.values():
         if default is None:  # not a flag (in Annotated form Typer reads the first name from `default`)
             info = ann.__metadata__[0]
             takes_value.update([info.default, *info.param_decls])
@@ -149,8 +149,9 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@common.common
+@options.global_options
 def root_callback(
+    inv: Invocation,
     version: Annotated[
         bool | None,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
@@ -165,8 +166,8 @@ def root_callback(
     """
 
 
-@common.common
-def info() -> None:
+@options.global_options
+def info(inv: Invocation) -> None:
     """Show the database, the Langflow release that made it, and the settings in effect.
 
     \b
@@ -174,10 +175,10 @@ def info() -> None:
     """
     from lfadmin.core.info import gather
 
-    tgt = common.target()
-    with tgt.session(write=False) as s:
+    tgt = options.target(inv, with_creds=False)
+    with tgt.session(write=False, authenticate=False) as s:
         data = {"database_url": tgt.db.url.masked, "database_source": tgt.db_source, **gather(s)}
-    if STATE.json:
+    if inv.json:
         output.emit_json(data)
         return
     rows = [
@@ -202,9 +203,9 @@ def info() -> None:
     output.record(rows)
 
 
-def _after_commit() -> str:
+def _after_commit(inv: Invocation) -> str:
     """What any failure after a committed change must add: the database did change."""
-    return f"; the database WAS changed: {STATE.after_commit}" if STATE.committed else ""
+    return f"; the database WAS changed: {inv.after_commit}" if inv.committed else ""
 
 
 def _on_sigint(_signum: int, _frame: object) -> None:
@@ -216,14 +217,13 @@ def _on_sigint(_signum: int, _frame: object) -> None:
 def main() -> None:
     from lfadmin import redact
 
-    common.reset()
-    common.reset_stdin()
+    inv = options.start()
     redact.reset()
     with redact.guard_streams():  # the last guard: no secret lfadmin loaded reaches the terminal
-        _run()
+        _run(inv)
 
 
-def _run() -> None:
+def _run(inv: Invocation) -> None:
     import signal
     import threading
 
@@ -238,25 +238,25 @@ def _run() -> None:
             return
         args, completing = sys.argv[1:], "_LFADMIN_COMPLETE" in os.environ
         only = None if completing else invoked_group(args)
-        with common.no_color_for_typer():
-            make_app(only, root_help=not completing and wants_root_help(args))()
+        with options.no_color_for_typer():
+            make_app(only, root_help=not completing and wants_root_help(args))(obj=inv)
     except OutputFailed as exc:
-        if exc.broken_pipe and not STATE.committed:  # `lfadmin ... | head`: quiet, like other tools
+        if exc.broken_pipe and not inv.committed:  # `lfadmin ... | head`: quiet, like other tools
             sys.exit(int(ExitCode.BROKEN_PIPE))
-        output.error(str(exc) + _after_commit())
+        output.error(str(exc) + _after_commit(inv))
         sys.exit(int(ExitCode.OUTPUT_FAILED))
     except (Interrupted, KeyboardInterrupt):
-        output.error("interrupted" + (_after_commit() or "; nothing was changed"))
+        output.error("interrupted" + (_after_commit(inv) or "; nothing was changed"))
         sys.exit(int(ExitCode.INTERRUPTED))
     except LfadminError as exc:
-        _debug_traceback()
-        output.error(str(exc) + _after_commit())
+        _debug_traceback(inv)
+        output.error(str(exc) + _after_commit(inv))
         sys.exit(int(exc.exit_code))
     except Exception as exc:
-        _debug_traceback()
+        _debug_traceback(inv)
         first = (redact.scrub(str(exc)).strip().splitlines() or [""])[0][:200]  # scrubbed, then cut
         output.error(
-            f"internal error ({type(exc).__name__}: {first}); rerun with --debug for details{_after_commit()}"
+            f"internal error ({type(exc).__name__}: {first}); rerun with --debug for details{_after_commit(inv)}"
         )
         sys.exit(int(ExitCode.INTERNAL))
     finally:
@@ -264,10 +264,10 @@ def _run() -> None:
             signal.signal(signal.SIGINT, previous)
 
 
-def _debug_traceback() -> None:
+def _debug_traceback(inv: Invocation) -> None:
     """``--debug``: the traceback, on the guarded stderr (a bare ``raise`` would print it after
     the guard is gone, secrets and all), then the usual error line and exit code."""
-    if STATE.debug:
+    if inv.debug:
         import traceback
 
         traceback.print_exc(file=sys.stderr)

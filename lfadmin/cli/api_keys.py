@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from lfadmin import output, redact
-from lfadmin.cli.options import STATE, common, progress, session
+from lfadmin.cli.options import Invocation, global_options, progress, target
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -65,8 +65,9 @@ def _plural(n: int, word: str) -> str:
 
 
 @app.command()
-@common
+@global_options
 def create(
+    inv: Invocation,
     user: UserOpt = None,
     name: Annotated[
         str | None,
@@ -102,9 +103,9 @@ def create(
     from lfadmin.core import api_keys
 
     expiry = api_keys.resolve_expiry(expires_in, expires_at)
-    with session(write=True) as s:
+    with target(inv).session(write=True) as s:
         made = api_keys.create_key(s, owner=user, name=name, expires_at=expiry)
-        if STATE.json:
+        if inv.json:
             with redact.reveal(made.key):  # asked for: shown this once
                 output.emit_json({"key": made.key, "api_key": made.record.to_json()})
         else:
@@ -115,8 +116,9 @@ def create(
 
 
 @app.command("list")
-@common
+@global_options
 def list_(
+    inv: Invocation,
     user: Annotated[
         str | None,
         typer.Option("--user", metavar="NAME", help="Keys of this user.", show_default=False),
@@ -134,14 +136,14 @@ def list_(
     """
     from lfadmin.core import api_keys
 
-    with session(write=False) as s:
+    with target(inv).session(write=False) as s:
         keys = api_keys.list_keys(s, owner=user, all_users=all_)
         tracked, setting = api_keys.usage_tracking(s)
     if not tracked:
         output.warn(
             f"{setting} is true: Langflow does not update total uses and last used, so these figures may be frozen"
         )
-    if STATE.json:
+    if inv.json:
         output.emit_json({"api_keys": [k.to_json() for k in keys], "usage_tracked": tracked})
         return
     _table(keys)
@@ -152,8 +154,9 @@ def list_(
 
 
 @app.command()
-@common
+@global_options
 def revoke(
+    inv: Invocation,
     key: Annotated[
         str,
         typer.Argument(
@@ -175,17 +178,18 @@ def revoke(
     """
     from lfadmin.core import api_keys
 
-    with session(write=True) as s:
+    with target(inv).session(write=True) as s:
         rec = api_keys.revoke_key(s, key, owner=user)
-    if STATE.json:
+    if inv.json:
         output.emit_json({"api_key": rec.to_json(), "revoked": True})
         return
     output.say(f"Revoked API key {rec.name!r} ({rec.id}) of {rec.owner!r}")
 
 
 @app.command()
-@common
+@global_options
 def prune(
+    inv: Invocation,
     unused_for: Annotated[
         str,
         typer.Option(
@@ -213,12 +217,12 @@ def prune(
     from lfadmin.core import api_keys
 
     period = api_keys.parse_duration(unused_for, "--unused-for")
-    with session(write=True) as s, progress("revoking") as bar:
+    with target(inv).session(write=True) as s, progress(inv, "revoking") as bar:
         tracked, setting = api_keys.usage_tracking(s)
         if not tracked:
             output.warn(f"{setting} is true: last-used times are frozen, so 'unused' may be wrong")
         keys = api_keys.prune_keys(s, period, dry_run=dry_run, force=force, progress=bar)
-    if STATE.json:
+    if inv.json:
         output.emit_json(
             {"api_keys": [k.to_json() for k in keys], "revoked": 0 if dry_run else len(keys), "dry_run": dry_run}
         )
@@ -232,8 +236,8 @@ def prune(
 
 
 @app.command("encrypt-legacy")
-@common
-def encrypt_legacy(dry_run: DryRunOpt = False) -> None:
+@global_options
+def encrypt_legacy(inv: Invocation, dry_run: DryRunOpt = False) -> None:
     """Encrypt plaintext keys left by Langflow 1.7 or older (no release ever does this).
 
     Needs a schema with apikey.api_key_hash (Langflow 1.9+) and the server's secret key.
@@ -245,11 +249,11 @@ def encrypt_legacy(dry_run: DryRunOpt = False) -> None:
     """
     from lfadmin.core import api_keys
 
-    with session(write=True) as s:
+    with target(inv).session(write=True) as s:
         result = api_keys.encrypt_legacy(s, dry_run=dry_run)
     for k, why in result.skipped:
         output.warn(f"API key {k.name!r} ({k.id}) of {k.owner!r} skipped: {why}")
-    if STATE.json:
+    if inv.json:
         output.emit_json(
             {
                 "api_keys": [k.to_json() for k in result.encrypted],

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from lfadmin import output
-from lfadmin.cli.options import STATE, common, progress
+from lfadmin.cli.options import Invocation, global_options, progress
 from lfadmin.errors import InvalidInput, OutputFailed
 
 app = typer.Typer(no_args_is_help=True)
@@ -33,8 +33,9 @@ SEVERITY_STYLE = {
 
 
 @app.command()
-@common
+@global_options
 def doctor(
+    inv: Invocation,
     format: Annotated[
         str, typer.Option("--format", "-f", help="table (for people), json (stable schema) or sarif (2.1.0).")
     ] = "table",
@@ -78,9 +79,9 @@ def doctor(
     from lfadmin.core import doctor as core
 
     if list_checks:
-        _list_checks(core)
+        _list_checks(inv, core)
         return
-    fmt = "json" if STATE.json and format == "table" else format
+    fmt = "json" if inv.json and format == "table" else format
     if fmt not in FORMATS:
         raise InvalidInput(f"--format {format!r}: use one of {', '.join(FORMATS)}")
     try:
@@ -89,12 +90,12 @@ def doctor(
         raise InvalidInput(f"--fail-on {fail_on!r}: use one of low, medium, high, critical") from None
     if threshold is core.Severity.INFO:
         raise InvalidInput("--fail-on info: use one of low, medium, high, critical")
-    with progress("doctor") if fmt == "table" else nullcontext(None) as bar:
+    with progress(inv, "doctor") if fmt == "table" else nullcontext(None) as bar:
         report = core.run(
             core.Options(
-                env_file=STATE.env_file,
-                database_url=STATE.database_url,
-                langflow_version=STATE.langflow_version,
+                env_file=inv.env_file,
+                database_url=inv.database_url,
+                langflow_version=inv.langflow_version,
                 use_database=not no_database,
                 fail_on=threshold,
                 ignore=list(ignore or []),
@@ -137,9 +138,9 @@ def _write_report(path: Path, text: str) -> None:
         raise OutputFailed(exc, str(path)) from None
 
 
-def _list_checks(core: Any) -> None:
+def _list_checks(inv: Invocation, core: Any) -> None:
     rows = [(c.id, c.severity.label, c.scope, c.title) for c in core.checks()]
-    if STATE.json:
+    if inv.json:
         output.emit_json({"checks": [dict(zip(("id", "severity", "scope", "title"), r, strict=True)) for r in rows]})
     else:
         output.table(["id", "severity", "scope", "title"], rows)

@@ -2,7 +2,10 @@
 
 ``--env-file`` and friends work on the root command and on every subcommand
 (``lfadmin --env-file .env user list`` and ``lfadmin user list --env-file .env``): the root
-callback and each command write into one ``State``; a command's own value wins.
+callback and each command write into the run's one ``Invocation``; a command's own value wins.
+``main()`` makes the Invocation and hands it to click as the root context's ``obj``; a command
+that declares a parameter ``inv: Invocation`` is given it, and passes it on explicitly - there is
+no module-global state.
 No ``from __future__ import annotations`` here: Typer reads these annotations at runtime.
 """
 
@@ -12,24 +15,26 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from lfadmin import output, redact
-from lfadmin.errors import ExitCode, InvalidInput, OutputFailed
+from lfadmin.errors import InvalidInput
 
 if TYPE_CHECKING:
     from lfadmin.core.auth import Credentials
-    from lfadmin.core.target import Progress, Session, Target
+    from lfadmin.core.target import Progress, Target
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass
-class State:
+class Invocation:
+    """One run of ``lfadmin``: the merged global options, and what the run has done so far."""
+
     env_file: Path | None = None
     database_url: str | None = None
     langflow_version: str | None = None
@@ -45,9 +50,27 @@ class State:
     # files) says the database changed, and what to do (a command may say more than the default).
     committed: bool = False
     after_commit: str = "the change is committed; check the result before rerunning the command"
+    # Which option read stdin: stdin feeds one secret per run.
+    stdin_used_by: str | None = None
+
+    def mark_committed(self) -> None:
+        """``Target.on_commit``: a write transaction committed."""
+        self.committed = True
 
 
-STATE = State()
+def start() -> Invocation:
+    """A fresh run (tests invoke the app many times in one process)."""
+    output.quiet = False
+    output.wide = False
+    return Invocation()
+
+
+def _invocation(ctx: typer.Context) -> Invocation:
+    """This run's Invocation, kept on the root click context (``main()`` puts it there; an app
+    called without one, as scripts/gen_docs.py does, gets a fresh one)."""
+    inv: Invocation = ctx.find_root().ensure_object(Invocation)
+    return inv
+
 
 PANEL = "Global options"
 EnvFileOpt = Annotated[
@@ -138,31 +161,40 @@ OPTIONS: dict[str, Any] = {
 }
 
 
-def apply(**values: Any) -> None:
+def apply(inv: Invocation, **values: Any) -> None:
     """Record options given on the command line (defaults never overwrite a root value)."""
     for name, value in values.items():
         if value not in (None, False):
-            setattr(STATE, name, value)
-    output.quiet = STATE.quiet
-    output.wide = STATE.wide
+            setattr(inv, name, value)
+    output.quiet = inv.quiet
+    output.wide = inv.wide
 
 
-def common(func: F) -> F:
-    """Add the global options to a command's signature (Typer reads ``__signature__``)."""
+_CTX = "_lfadmin_context"  # the click context Typer hands a command's wrapper
+
+
+def global_options(func: F) -> F:
+    """Add the global options to a command's signature (Typer reads ``__signature__``), and give
+    the run's ``Invocation`` to a parameter annotated ``Invocation`` (hidden from Typer)."""
     sig = inspect.signature(func, eval_str=True)
+    given = [name for name, p in sig.parameters.items() if p.annotation is Invocation]
+    shown = [p for p in sig.parameters.values() if p.annotation is not Invocation]
     extra = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann)
         for name, (ann, default) in OPTIONS.items()
         if name not in sig.parameters
     ]
+    ctx_param = inspect.Parameter(_CTX, inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context)
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        inv = _invocation(kwargs.pop(_CTX))
         ours = [name for name in list(kwargs) if name in OPTIONS and name not in sig.parameters]
-        apply(**{name: kwargs.pop(name) for name in ours})
+        apply(inv, **{name: kwargs.pop(name) for name in ours})
+        kwargs.update(dict.fromkeys(given, inv))
         return func(*args, **kwargs)
 
-    wrapper.__signature__ = sig.replace(parameters=[*sig.parameters.values(), *extra])  # type: ignore[attr-defined]
+    wrapper.__signature__ = sig.replace(parameters=[*shown, *extra, ctx_param])  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
 
 
@@ -184,23 +216,15 @@ def no_color_for_typer() -> Iterator[None]:
         os.environ.pop("_TYPER_FORCE_DISABLE_TERMINAL", None)
 
 
-def reset() -> None:
-    """Fresh state (tests invoke the app many times in one process)."""
-    for f in fields(State):
-        setattr(STATE, f.name, f.default)
-    output.quiet = False
-    output.wide = False
-
-
 # -- progress ----------------------------------------------------------------------------------
 
 @contextmanager
-def progress(label: str) -> Iterator["Progress | None"]:
+def progress(inv: Invocation, label: str) -> Iterator["Progress | None"]:
     """Progress bars on stderr for long work: on a terminal only, never under --quiet or --json.
 
     Yields None otherwise, and the core then skips even counting its total.
     """
-    if output.quiet or STATE.json or not sys.stderr.isatty():
+    if output.quiet or inv.json or not sys.stderr.isatty():
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -225,18 +249,14 @@ def progress(label: str) -> Iterator["Progress | None"]:
 
 # -- secrets from stdin and prompts -----------------------------------------------------------
 
-_stdin_used_by: str | None = None
-
-
 STDIN_CAP = 64 * 1024  # bytes: a secret (or two keys, one per line) is far shorter
 
 
-def read_stdin_secret(option: str) -> str:
+def read_stdin_secret(inv: Invocation, option: str) -> str:
     """The whole of stdin minus one trailing newline; stdin can feed one secret per command."""
-    global _stdin_used_by
-    if _stdin_used_by is not None and _stdin_used_by != option:
-        raise InvalidInput(f"{option} and {_stdin_used_by} both read stdin; use only one")
-    _stdin_used_by = option
+    if inv.stdin_used_by is not None and inv.stdin_used_by != option:
+        raise InvalidInput(f"{option} and {inv.stdin_used_by} both read stdin; use only one")
+    inv.stdin_used_by = option
     if sys.stdin is None or sys.stdin.closed:
         raise InvalidInput(f"{option}: stdin is closed")
     value = _read_text(option)
@@ -269,11 +289,6 @@ def _read_text(option: str) -> str:
         raise InvalidInput(f"{option}: stdin cannot be read ({exc.strerror or type(exc).__name__})") from None
 
 
-def reset_stdin() -> None:
-    global _stdin_used_by
-    _stdin_used_by = None
-
-
 def interactive() -> bool:
     return sys.stdin is not None and sys.stdin.isatty() and sys.stderr.isatty()
 
@@ -296,47 +311,33 @@ def prompter() -> Callable[[str], str] | None:
 # -- opening the database ---------------------------------------------------------------------
 
 
-def target() -> "Target":
+def _note(message: str) -> None:
+    output.say(f"note: {message}")
+
+
+def target(inv: Invocation, *, with_creds: bool = True) -> "Target":
+    """Where this run acts, from its global options. ``with_creds``: read the invoker's
+    credentials now (stdin, a prompt later) for ``Target.session`` to authenticate."""
     from lfadmin.core.target import Target
 
     return Target(
-        env_file=STATE.env_file,
-        database_url=STATE.database_url,
-        langflow_version=STATE.langflow_version,
-        force_unknown_schema=STATE.force_unknown_schema,
+        env_file=inv.env_file,
+        database_url=inv.database_url,
+        langflow_version=inv.langflow_version,
+        force_unknown_schema=inv.force_unknown_schema,
+        creds=credentials(inv) if with_creds else None,
         warn=output.warn,
+        note=_note,
+        on_commit=inv.mark_committed,
     )
 
 
-def credentials() -> "Credentials":
+def credentials(inv: Invocation) -> "Credentials":
     from lfadmin.core.auth import Credentials
 
-    creds = Credentials(username=STATE.as_user, prompt=prompter())
-    if STATE.api_key_stdin:
-        creds.api_key = read_stdin_secret("--api-key-stdin")
-    if STATE.auth_password_stdin:
-        creds.password = read_stdin_secret("--auth-password-stdin")
+    creds = Credentials(username=inv.as_user, prompt=prompter())
+    if inv.api_key_stdin:
+        creds.api_key = read_stdin_secret(inv, "--api-key-stdin")
+    if inv.auth_password_stdin:
+        creds.password = read_stdin_secret(inv, "--auth-password-stdin")
     return creds
-
-
-@contextmanager
-def session(*, write: bool, authenticate: bool = True) -> Iterator["Session"]:
-    """One command's transaction, with the invoking superuser authenticated first."""
-    from lfadmin.core.auth import authenticate as auth
-
-    creds = credentials() if authenticate else None
-    try:
-        with target().session(write=write) as s:
-            if creds is not None:
-                s.actor = auth(s, creds)
-                if s.actor.method == "auto-login":
-                    output.say(f"note: {s.actor.rule}")
-            yield s
-    except OutputFailed as exc:
-        if write:  # printed inside the transaction (a key shown once): it was rolled back
-            exc.broken_pipe = False
-            exc.exit_code = ExitCode.OUTPUT_FAILED
-            exc.message += "; rolled back, nothing was changed"
-        raise
-    if write:
-        STATE.committed = True

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from lfadmin import output, redact
-from lfadmin.cli.options import STATE, common, progress, read_stdin_secret, session, target
+from lfadmin.cli.options import Invocation, global_options, progress, read_stdin_secret, target
 from lfadmin.errors import InvalidInput, Undecryptable
 
 app = typer.Typer(no_args_is_help=True)
@@ -82,8 +82,9 @@ def _receipt(columns: list[str], rows: list[tuple[Any, ...]], title: str | None 
 
 
 @app.command("list")
-@common
+@global_options
 def list_(
+    inv: Invocation,
     user: UserOpt = None,
     all_: Annotated[bool, typer.Option("--all", help="Every user's variables (the default).")] = False,
     type_: Annotated[
@@ -104,9 +105,9 @@ def list_(
 
     if user and all_:
         raise InvalidInput("use either --user or --all")
-    with session(write=False) as s:
+    with target(inv).session(write=False) as s:
         rows = variables.list_variables(s, username=user, vtype=_type(type_))
-    if STATE.json:
+    if inv.json:
         output.emit_json({"variables": [v.to_json() for v in rows]})
         return
     output.table(
@@ -124,8 +125,9 @@ def list_(
 
 
 @app.command("set")
-@common
+@global_options
 def set_(
+    inv: Invocation,
     name: NameArg,
     user: Annotated[str, typer.Option("--user", help="The owner (exact username).", show_default=False)],
     value_stdin: Annotated[bool, typer.Option("--value-stdin", help="Read the value from stdin (required).")] = False,
@@ -146,10 +148,10 @@ def set_(
 
     if not value_stdin:
         raise InvalidInput("pipe the value to --value-stdin (values are never accepted as arguments)")
-    value = read_stdin_secret("--value-stdin")
-    with session(write=True) as s:
+    value = read_stdin_secret(inv, "--value-stdin")
+    with target(inv).session(write=True) as s:
         res = variables.set_variable(s, name, user, value, vtype=_type(type_), fields=field)
-    if STATE.json:
+    if inv.json:
         output.emit_json({"created": res.created, "variable": res.info.to_json()})
         return
     verb = "Created" if res.created else "Updated"
@@ -157,8 +159,9 @@ def set_(
 
 
 @app.command()
-@common
+@global_options
 def show(
+    inv: Invocation,
     name: NameArg,
     user: Annotated[str, typer.Option("--user", help="The owner (exact username).", show_default=False)],
     reveal: Annotated[bool, typer.Option("--reveal", help="Print the decrypted value on stdout (audited).")] = False,
@@ -172,15 +175,15 @@ def show(
     from lfadmin.core.secrets import variables
 
     if reveal:
-        with session(write=False) as s:
+        with target(inv).session(write=False) as s:
             revealed = variables.reveal_variable(s, name, user)
         for w in revealed.warnings:
             output.warn(w)
         output.emit_secret(revealed.value)
         return
-    with session(write=False) as s:
+    with target(inv).session(write=False) as s:
         info, _ = variables.get_variable(s, name, user)
-    if STATE.json:
+    if inv.json:
         output.emit_json(info.to_json())
         return
     output.record(
@@ -194,8 +197,9 @@ def show(
 
 
 @app.command()
-@common
+@global_options
 def delete(
+    inv: Invocation,
     name: NameArg,
     user: Annotated[str, typer.Option("--user", help="The owner (exact username).", show_default=False)],
 ) -> None:
@@ -206,9 +210,9 @@ def delete(
     """
     from lfadmin.core.secrets import variables
 
-    with session(write=True) as s:
+    with target(inv).session(write=True) as s:
         info = variables.delete_variable(s, name, user)
-    if STATE.json:
+    if inv.json:
         output.emit_json({"deleted": info.to_json()})
     output.say(f"Deleted variable {name!r} of {user!r}.")
     if info.type != "Generic":
@@ -222,8 +226,9 @@ def delete(
 
 
 @app.command()
-@common
+@global_options
 def generate(
+    inv: Invocation,
     write_env: WriteEnvOpt = None,
     write_config_dir: WriteCfgOpt = False,
     force: Annotated[bool, typer.Option("--force", help="Replace a key already in the file.")] = False,
@@ -239,11 +244,13 @@ def generate(
     """
     from lfadmin.core.secrets import key
 
-    new = key.generate(target(), write_env=write_env, write_config_dir=write_config_dir, force=force)
+    new = key.generate(
+        target(inv, with_creds=False), write_env=write_env, write_config_dir=write_config_dir, force=force
+    )
     if not new.files:
         output.emit_secret(new.key)
         return
-    if STATE.json:
+    if inv.json:
         output.emit_json(new.to_json())
     for f in new.files:
         output.say(f"Wrote a new secret key ({new.fingerprint}) to {f['path']}"
@@ -251,8 +258,8 @@ def generate(
 
 
 @app.command()
-@common
-def check() -> None:
+@global_options
+def check(inv: Invocation) -> None:
     """Check the secret key in effect against every encrypted value in the database.
 
     Counts per store (CONTRACT §6): ok, legacy (short-key derivation), undecryptable,
@@ -265,9 +272,9 @@ def check() -> None:
     """
     from lfadmin.core.secrets import inventory, sidecars
 
-    with progress("checking") as bar, session(write=False) as s:
+    with progress(inv, "checking") as bar, target(inv).session(write=False) as s:
         report = inventory.check(s, progress=bar)
-    if STATE.json:
+    if inv.json:
         output.emit_json(report.to_json())
     else:
         k = report.key
@@ -319,10 +326,10 @@ def check() -> None:
         raise InvalidInput(f"the secret key is unusable: {report.key.problems[0]}")
 
 
-def _read_keys(new_stdin: bool, old_stdin: bool) -> tuple[str | None, str | None]:
+def _read_keys(inv: Invocation, new_stdin: bool, old_stdin: bool) -> tuple[str | None, str | None]:
     """--old-key-stdin and --new-key-stdin share stdin: old key on line 1, new key on line 2."""
     if new_stdin and old_stdin:
-        raw = read_stdin_secret("--old-key-stdin/--new-key-stdin")
+        raw = read_stdin_secret(inv, "--old-key-stdin/--new-key-stdin")
         lines = raw.split("\n")
         if len(lines) != 2:
             raise InvalidInput(
@@ -331,15 +338,16 @@ def _read_keys(new_stdin: bool, old_stdin: bool) -> tuple[str | None, str | None
             )
         return lines[1].rstrip("\r"), lines[0].rstrip("\r")
     if new_stdin:
-        return read_stdin_secret("--new-key-stdin"), None
+        return read_stdin_secret(inv, "--new-key-stdin"), None
     if old_stdin:
-        return None, read_stdin_secret("--old-key-stdin")
+        return None, read_stdin_secret(inv, "--old-key-stdin")
     return None, None
 
 
 @app.command()
-@common
+@global_options
 def rotate(
+    inv: Invocation,
     new_key_stdin: Annotated[bool, typer.Option("--new-key-stdin", help="Read the new key from stdin.")] = False,
     generate: Annotated[bool, typer.Option("--generate", help="Generate the new key (token_urlsafe(32)).")] = False,
     old_key_stdin: Annotated[
@@ -381,7 +389,7 @@ def rotate(
         raise InvalidInput("say where the new key comes from: --new-key-stdin or --generate")
     if new_key_stdin and generate:
         raise InvalidInput("use either --new-key-stdin or --generate, not both")
-    new_key, old_key = _read_keys(new_key_stdin, old_key_stdin)
+    new_key, old_key = _read_keys(inv, new_key_stdin, old_key_stdin)
     req = rotation.RotationRequest(
         new_key=new_key,
         generate=generate,
@@ -393,27 +401,27 @@ def rotate(
         force=force,
         verify_all=verify_all,
     )
-    tgt = target()
+    tgt = target(inv, with_creds=False)
     journal = rotation.journal_path(tgt.settings)
-    STATE.after_commit = (
+    inv.after_commit = (
         f"the rotation is committed; rerun the same command: it finds {journal} and finishes"
     )
-    with progress("rotating") as bar:
+    with progress(inv, "rotating") as bar:
         receipt, key = rotation.rotate(
-            tgt.settings, lambda write: session(write=write), req, progress=bar
+            tgt.settings, lambda write: target(inv).session(write=write), req, progress=bar
         )
     if receipt.journal is not None:
-        STATE.after_commit = (
+        inv.after_commit = (
             f"the rotation is committed and the new key is kept only in {receipt.journal}; rerun "
             "the same command to print it (it finishes the rotation and removes that file)"
         )
     elif receipt.files:
-        STATE.after_commit = (
+        inv.after_commit = (
             "the rotation is complete and the new key is in "
             + ", ".join(str(f["path"]) for f in receipt.files)
             + "; do not rerun it (that would rotate again)"
         )
-    if STATE.json:
+    if inv.json:
         data = receipt.to_json()
         shown = []
         if receipt.journal is not None:
@@ -460,8 +468,9 @@ def rotate(
 
 
 @app.command("scan-flows")
-@common
+@global_options
 def scan_flows(
+    inv: Invocation,
     user: UserOpt = None,
     strip: Annotated[bool, typer.Option("--strip", help="Set every found value to null.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="With --strip: report what would change.")] = False,
@@ -477,13 +486,13 @@ def scan_flows(
     if dry_run and not strip:
         raise InvalidInput("--dry-run goes with --strip")
     unscannable: list[str] = []
-    with session(write=strip and not dry_run) as s:
+    with target(inv).session(write=strip and not dry_run) as s:
         if strip:
             res = flow_scan.strip_flows(s, user, dry_run=dry_run, unscannable=unscannable)
             findings = res.findings
         else:
             findings = flow_scan.scan_flows(s, user, unscannable)
-    if STATE.json:
+    if inv.json:
         out: dict[str, Any] = {"findings": [f.to_json() for f in findings]}
         if unscannable:
             out["unscannable"] = unscannable

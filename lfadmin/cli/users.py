@@ -7,7 +7,15 @@ from typing import Annotated, Any
 import typer
 
 from lfadmin import output, redact
-from lfadmin.cli.options import STATE, common, interactive, progress, prompt_secret, read_stdin_secret, session
+from lfadmin.cli.options import (
+    Invocation,
+    global_options,
+    interactive,
+    progress,
+    prompt_secret,
+    read_stdin_secret,
+    target,
+)
 from lfadmin.errors import ExitCode, InvalidInput, Refused
 
 app = typer.Typer(no_args_is_help=True)
@@ -37,13 +45,13 @@ PasswordEnv = Annotated[
 ]
 
 
-def _new_password(stdin: bool, env_var: str | None) -> str:
+def _new_password(inv: Invocation, stdin: bool, env_var: str | None) -> str:
     from lfadmin.langflow.crypto import check_password_acceptable, password_truncated
 
     if stdin and env_var:
         raise InvalidInput("use either --password-stdin or --password-env, not both")
     if stdin:
-        password = read_stdin_secret("--password-stdin")
+        password = read_stdin_secret(inv, "--password-stdin")
     elif env_var:
         value = os.environ.get(env_var)
         if not value:
@@ -83,8 +91,9 @@ def _show_user(user: Any, extra: dict[str, Any] | None = None) -> None:
 
 
 @app.command("list")
-@common
+@global_options
 def list_(
+    inv: Invocation,
     active: Annotated[
         bool | None,
         typer.Option("--active/--inactive", help="Only active, or only inactive users.", show_default=False),
@@ -99,9 +108,9 @@ def list_(
     """
     from lfadmin.core import users
 
-    with session(write=False) as s:
+    with target(inv).session(write=False) as s:
         rows = users.list_users(s, active=active, superuser=True if superusers else None)
-    if STATE.json:
+    if inv.json:
         output.emit_json({"users": [u.to_json() for u in rows]})
         return
     output.table(
@@ -122,8 +131,8 @@ def list_(
 
 
 @app.command()
-@common
-def show(username: Username) -> None:
+@global_options
+def show(inv: Invocation, username: Username) -> None:
     """Show one user, with what it owns.
 
     \b
@@ -131,18 +140,19 @@ def show(username: Username) -> None:
     """
     from lfadmin.core import users
 
-    with session(write=False) as s:
+    with target(inv).session(write=False) as s:
         user = users.get_user(s, username)
         owned = users.owned_counts(s, user.id)
-    if STATE.json:
+    if inv.json:
         output.emit_json({"user": {**user.to_json(), "owns": owned}})
         return
     _show_user(user, {f"{k}": str(v) for k, v in owned.items()})
 
 
 @app.command()
-@common
+@global_options
 def create(
+    inv: Invocation,
     username: Username,
     superuser: Annotated[bool, typer.Option("--superuser", help="Make the user a superuser.")] = False,
     active: Annotated[
@@ -166,12 +176,12 @@ def create(
     """
     from lfadmin.core import users
 
-    password = _new_password(password_stdin, password_env)
-    with session(write=True) as s:
+    password = _new_password(inv, password_stdin, password_env)
+    with target(inv).session(write=True) as s:
         user = users.create_user(s, username, password, superuser=superuser, active=active)
         if superuser:
             _say_audited(s, "superuser.create", user)
-    if STATE.json:
+    if inv.json:
         output.emit_json({"user": user.to_json(), "created": True})
         return
     kind = "superuser" if user.is_superuser else "user"
@@ -188,66 +198,67 @@ def _say_audited(s: Any, event: str, user: Any) -> None:
     output.err_console().print(f"AUDIT {event} {user.username!r} by {who} -> {path}", markup=False)
 
 
-def _toggle(username: str, func_name: str, value: bool, done: str) -> None:
+def _toggle(inv: Invocation, username: str, func_name: str, value: bool, done: str) -> None:
     from lfadmin.core import users
 
-    with session(write=True) as s:
+    with target(inv).session(write=True) as s:
         user, changed = getattr(users, func_name)(s, username, value)
         if func_name == "set_superuser" and value and changed:
             _say_audited(s, "superuser.promote", user)
-    if STATE.json:
+    if inv.json:
         output.emit_json({"user": user.to_json(), "changed": changed})
         return
     output.say(f"{user.username!r} {'is now' if changed else 'was already'} {done}")
 
 
 @app.command()
-@common
-def activate(username: Username) -> None:
+@global_options
+def activate(inv: Invocation, username: Username) -> None:
     """Let a user sign in.
 
     \b
         lfadmin user activate alice
     """
-    _toggle(username, "set_active", True, "active")
+    _toggle(inv, username, "set_active", True, "active")
 
 
 @app.command()
-@common
-def deactivate(username: Username) -> None:
+@global_options
+def deactivate(inv: Invocation, username: Username) -> None:
     """Stop a user from signing in and from using its API keys.
 
     \b
         lfadmin user deactivate alice
     """
-    _toggle(username, "set_active", False, "inactive")
+    _toggle(inv, username, "set_active", False, "inactive")
 
 
 @app.command()
-@common
-def promote(username: Username) -> None:
+@global_options
+def promote(inv: Invocation, username: Username) -> None:
     """Make a user a superuser.
 
     \b
         lfadmin user promote alice
     """
-    _toggle(username, "set_superuser", True, "a superuser")
+    _toggle(inv, username, "set_superuser", True, "a superuser")
 
 
 @app.command()
-@common
-def demote(username: Username) -> None:
+@global_options
+def demote(inv: Invocation, username: Username) -> None:
     """Take superuser rights away from a user.
 
     \b
         lfadmin user demote alice
     """
-    _toggle(username, "set_superuser", False, "a regular user")
+    _toggle(inv, username, "set_superuser", False, "a regular user")
 
 
 @app.command("set-password")
-@common
+@global_options
 def set_password(
+    inv: Invocation,
     username: Username,
     password_stdin: PasswordStdin = False,
     password_env: PasswordEnv = None,
@@ -259,18 +270,19 @@ def set_password(
     """
     from lfadmin.core import users
 
-    password = _new_password(password_stdin, password_env)
-    with session(write=True) as s:
+    password = _new_password(inv, password_stdin, password_env)
+    with target(inv).session(write=True) as s:
         user = users.set_password(s, username, password)
-    if STATE.json:
+    if inv.json:
         output.emit_json({"user": user.to_json(), "changed": True})
         return
     output.say(f"Password changed for {user.username!r}")
 
 
 @app.command()
-@common
+@global_options
 def delete(
+    inv: Invocation,
     username: Username,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be deleted; change nothing.")] = False,
@@ -283,18 +295,18 @@ def delete(
     """
     from lfadmin.core import users
 
-    with session(write=True) as s:
+    with target(inv).session(write=True) as s:
         if not dry_run and not yes:
             # Show the exact plan, then ask - all inside the same transaction.
             user, steps = users.delete_user(s, username, dry_run=True)
-            _render_steps(user, steps, planned=True)
+            _render_steps(inv, user, steps, planned=True)
             if not interactive():
                 raise Refused("not deleting without confirmation", hint="pass --yes")
             if not typer.confirm(f"Delete {user.username!r} and all of the above?", err=True):
                 raise Refused("nothing deleted")
-        with progress("deleting" if not dry_run else "counting") as bar:
+        with progress(inv, "deleting" if not dry_run else "counting") as bar:
             user, steps = users.delete_user(s, username, dry_run=dry_run, progress=bar)
-    if STATE.json:
+    if inv.json:
         output.emit_json(
             {
                 "user": user.to_json(),
@@ -308,15 +320,15 @@ def delete(
         )
         return
     if dry_run or yes:
-        _render_steps(user, steps, planned=dry_run)
+        _render_steps(inv, user, steps, planned=dry_run)
     if dry_run:
         output.say("Dry run: nothing was deleted")
     else:
         output.say(f"Deleted {user.username!r}")
 
 
-def _render_steps(user: Any, steps: Any, *, planned: bool) -> None:
-    if STATE.json:
+def _render_steps(inv: Invocation, user: Any, steps: Any, *, planned: bool) -> None:
+    if inv.json:
         return
     verb = "Would change" if planned else "Changed"
     output.table(
@@ -332,8 +344,8 @@ ManifestFile = Annotated[
 
 
 @app.command()
-@common
-def export() -> None:
+@global_options
+def export(inv: Invocation) -> None:
     """Write every user as a manifest (the `langflow admin export` shape; no passwords).
 
     \b
@@ -341,13 +353,13 @@ def export() -> None:
     """
     from lfadmin.core import manifest
 
-    with session(write=False) as s:
+    with target(inv).session(write=False) as s:
         doc = manifest.export(s)
     output.emit_json(doc, versioned=False)
 
 
-def _render_ops(ops: Any, dry_run: bool | None = None) -> None:
-    if STATE.json:
+def _render_ops(inv: Invocation, ops: Any, dry_run: bool | None = None) -> None:
+    if inv.json:
         doc: dict[str, Any] = {"changes": [op.to_json() for op in ops]}
         if dry_run is not None:
             doc["dry_run"] = dry_run
@@ -363,8 +375,8 @@ def _render_ops(ops: Any, dry_run: bool | None = None) -> None:
 
 
 @app.command()
-@common
-def diff(file: ManifestFile) -> None:
+@global_options
+def diff(inv: Invocation, file: ManifestFile) -> None:
     """Show how the database differs from a manifest; exit code 3 when it does.
 
     \b
@@ -373,16 +385,17 @@ def diff(file: ManifestFile) -> None:
     from lfadmin.core import manifest
 
     desired = manifest.load(file)
-    with session(write=False) as s:
+    with target(inv).session(write=False) as s:
         ops = manifest.diff(s, desired, need_passwords=False)
-    _render_ops(ops)
+    _render_ops(inv, ops)
     if ops:
         raise typer.Exit(code=int(ExitCode.DIFFERENCES))
 
 
 @app.command()
-@common
+@global_options
 def apply(
+    inv: Invocation,
     file: ManifestFile,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the changes; make none.")] = False,
 ) -> None:
@@ -397,10 +410,10 @@ def apply(
     from lfadmin.core import manifest
 
     desired = manifest.load(file)
-    with session(write=not dry_run) as s:
+    with target(inv).session(write=not dry_run) as s:
         ops = manifest.diff(s, desired)
         if not dry_run:
             manifest.apply(s, ops)
-    _render_ops(ops, dry_run)
-    if not STATE.json and ops:
+    _render_ops(inv, ops, dry_run)
+    if not inv.json and ops:
         output.say("Dry run: nothing was changed" if dry_run else f"Applied {len(ops)} change(s)")

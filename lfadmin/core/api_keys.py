@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from lfadmin.core import ids
 from lfadmin.core.target import Progress, Session
 from lfadmin.core.users import find_user_by_id, get_user
+from lfadmin.db import execute
 from lfadmin.errors import Conflict, InvalidInput, NotFound, Refused
 from lfadmin.langflow.codec import iso, utcnow
 from lfadmin.langflow.crypto import (
@@ -39,12 +40,6 @@ if TYPE_CHECKING:
 class KeyMatch:
     key_id: uuid.UUID
     user_id: uuid.UUID
-
-
-def _exec(s: Session, sql: str, **params: Any) -> Any:
-    from sqlalchemy import text
-
-    return s.conn.execute(text(sql), params)
 
 
 def static_env_key(s: Session, presented: str) -> Value | None:
@@ -74,8 +69,8 @@ def authenticate_key(s: Session, presented: str) -> KeyMatch | None:
     active = " AND is_active = :t" if enforce_active else ""
     expiry = ", expires_at" if schema.api_key_expiry else ""
     if schema.api_keys_hashed:
-        rows = _exec(
-            s,
+        rows = execute(
+            s.conn,
             f"SELECT id, user_id{expiry} FROM apikey WHERE api_key_hash = :h{active}",
             h=api_key_hash(presented),
             t=c.boolean(True),
@@ -84,13 +79,13 @@ def authenticate_key(s: Session, presented: str) -> KeyMatch | None:
             return None  # Langflow refuses an ambiguous hash
         if rows:
             return _unexpired(s, rows[0])
-        candidates = _exec(
-            s,
+        candidates = execute(
+            s.conn,
             f"SELECT id, user_id{expiry}, api_key FROM apikey WHERE api_key_hash IS NULL{active}",
             t=c.boolean(True),
         ).all()
     else:
-        candidates = _exec(s, "SELECT id, user_id, api_key FROM apikey").all()
+        candidates = execute(s.conn, "SELECT id, user_id, api_key FROM apikey").all()
 
     # Up to 1.7 the check is plaintext equality only; 1.8+ also decrypt each stored token.
     secret = s.settings.secret_key() if schema.api_keys_decrypted_on_check else None
@@ -232,8 +227,8 @@ def _duplicate_hashes(s: Session) -> set[str]:
     if not s.schema.api_keys_hashed:
         return set()
     active = " AND is_active = :t" if s.schema.api_key_expiry else ""
-    rows = _exec(
-        s,
+    rows = execute(
+        s.conn,
         f"SELECT api_key_hash FROM apikey WHERE api_key_hash IS NOT NULL{active} "
         "GROUP BY api_key_hash HAVING COUNT(*) > 1",
         t=s.codec.boolean(True),
@@ -242,7 +237,7 @@ def _duplicate_hashes(s: Session) -> set[str]:
 
 
 def _records(s: Session, where: str = "", **params: Any) -> list[ApiKeyRecord]:
-    rows = _exec(s, _key_select(s) + where + " ORDER BY k.created_at, k.name", **params).all()
+    rows = execute(s.conn, _key_select(s) + where + " ORDER BY k.created_at, k.name", **params).all()
     secret = s.settings.secret_key()
     dupes = _duplicate_hashes(s) if rows else set()
     now = utcnow()
@@ -370,7 +365,9 @@ def get_key(s: Session, ref: str, *, owner: str | None = None) -> ApiKeyRecord:
     found = _records(s, " WHERE " + " AND ".join([*where, "k.name = :n"]), n=ref, **params)
     whose = f" of {owner!r}" if owner is not None else ""
     if not found:  # a short id, as the listing shows it
-        rows = _exec(s, "SELECT k.id FROM apikey k" + (" WHERE " + " AND ".join(where) if where else ""), **params)
+        rows = execute(
+            s.conn, "SELECT k.id FROM apikey k" + (" WHERE " + " AND ".join(where) if where else ""), **params
+        )
         prefixed = ids.match(ref, (s.codec.read_uuid(r[0]) for r in rows), what="API key")
         if prefixed is not None:
             return _records(s, " WHERE k.id = :i", i=s.codec.uuid(prefixed))[0]
@@ -428,14 +425,14 @@ def _encrypt(s: Session, secret: SecretKey, plaintext: str) -> str:
 def _taken(s: Session, plaintext: str) -> bool:
     """Would this key collide with a stored one (its hash, or a plaintext row)?"""
     if s.schema.api_keys_hashed:
-        hit = _exec(
-            s,
+        hit = execute(
+            s.conn,
             "SELECT 1 FROM apikey WHERE api_key_hash = :h OR api_key = :k",
             h=api_key_hash(plaintext),
             k=plaintext,
         ).first()
     else:
-        hit = _exec(s, "SELECT 1 FROM apikey WHERE api_key = :k", k=plaintext).first()
+        hit = execute(s.conn, "SELECT 1 FROM apikey WHERE api_key = :k", k=plaintext).first()
     return hit is not None
 
 
@@ -491,14 +488,14 @@ def create_key(
         cols["expires_at"] = c.datetime(expires_at)
     names = ", ".join(cols)
     values = ", ".join(f":{k}" for k in cols)
-    _exec(s, f"INSERT INTO apikey ({names}) VALUES ({values})", **cols)
+    execute(s.conn, f"INSERT INTO apikey ({names}) VALUES ({values})", **cols)
     return CreatedKey(get_key(s, str(key_id)), plaintext)
 
 
 def revoke_key(s: Session, ref: str, *, owner: str | None = None) -> ApiKeyRecord:
     """Delete the row: the only revocation every release honours (≤ 1.9 ignore is_active)."""
     record = get_key(s, ref, owner=owner)
-    _exec(s, "DELETE FROM apikey WHERE id = :i", i=s.codec.uuid(record.id))
+    execute(s.conn, "DELETE FROM apikey WHERE id = :i", i=s.codec.uuid(record.id))
     return record
 
 
@@ -567,15 +564,15 @@ def encrypt_legacy(s: Session, *, dry_run: bool = False) -> LegacyResult:
     skipped: list[tuple[ApiKeyRecord, str]] = []
     for k in legacy:
         column = "api_key_hash" if hashed else "NULL"
-        row = _exec(s, f"SELECT api_key, {column} FROM apikey WHERE id = :i", i=s.codec.uuid(k.id)).one()
+        row = execute(s.conn, f"SELECT api_key, {column} FROM apikey WHERE id = :i", i=s.codec.uuid(k.id)).one()
         plaintext, stored_hash = row[0], row[1]
         digest = api_key_hash(plaintext)
         if stored_hash is not None and stored_hash != digest:
             skipped.append((k, "its stored hash is not the hash of its key; left alone"))
             continue
         twin = (
-            _exec(
-                s,
+            execute(
+                s.conn,
                 "SELECT id FROM apikey WHERE api_key_hash = :h AND id <> :i",
                 h=digest,
                 i=s.codec.uuid(k.id),
@@ -590,7 +587,7 @@ def encrypt_legacy(s: Session, *, dry_run: bool = False) -> LegacyResult:
             assert secret is not None
             sets = {"api_key": _encrypt(s, secret, plaintext)} | ({"api_key_hash": digest} if hashed else {})
             assign = ", ".join(f"{name} = :{name}" for name in sets)
-            _exec(s, f"UPDATE apikey SET {assign} WHERE id = :i", i=s.codec.uuid(k.id), **sets)
+            execute(s.conn, f"UPDATE apikey SET {assign} WHERE id = :i", i=s.codec.uuid(k.id), **sets)
         done.append(k)
     if not dry_run and done:
         fresh = {k.id: k for k in _records(s)}

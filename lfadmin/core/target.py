@@ -1,4 +1,10 @@
-"""Opening a Langflow database for one command: settings, engine, schema, one transaction."""
+"""The one way into core: a ``Target`` says where a command acts and who invokes it; its
+``session()`` opens one transaction on that database (settings, engine, schema) with the invoker
+authenticated.
+
+Core functions take what they need as arguments; the callbacks (``warn``, ``note``,
+``on_commit``) are how core talks back to whoever called it - the CLI prints, a script may not.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lfadmin.errors import InvalidInput, UnsupportedDatabase
+from lfadmin.errors import ExitCode, InvalidInput, OutputFailed, UnsupportedDatabase
 from lfadmin.langflow.codec import Codec
 from lfadmin.langflow.env import Environment
 from lfadmin.langflow.settings import LangflowSettings
@@ -17,7 +23,7 @@ from lfadmin.langflow.settings import LangflowSettings
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from lfadmin.core.auth import Actor
+    from lfadmin.core.auth import Actor, Credentials
     from lfadmin.db import Database
     from lfadmin.langflow.schema import Schema
 
@@ -27,6 +33,10 @@ Progress = Callable[[str, int, int], None]
 
 
 def _ignore(_: str) -> None:
+    return None
+
+
+def _nothing() -> None:
     return None
 
 
@@ -66,13 +76,20 @@ class Session:
 
 @dataclass
 class Target:
-    """Where a command acts: the settings it reads and the database they point at."""
+    """Where a command acts: the settings it reads, the database they point at, and who acts.
+
+    ``creds``: what the invoker supplied, authenticated by ``session()`` (None: nothing given,
+    which still authenticates under AUTO_LOGIN). ``warn``/``note``: warnings and remarks for the
+    operator; ``on_commit``: called after each write transaction commits."""
 
     env_file: Path | None = None
     database_url: str | None = None
     langflow_version: str | None = None
     force_unknown_schema: bool = False
+    creds: Credentials | None = None
     warn: Callable[[str], None] = _ignore
+    note: Callable[[str], None] = _ignore
+    on_commit: Callable[[], None] = _nothing
     _settings: LangflowSettings | None = field(default=None, init=False, repr=False)
     _db: Database | None = field(default=None, init=False, repr=False)
     db_source: str = field(default="", init=False)
@@ -96,7 +113,33 @@ class Target:
         return self._db
 
     @contextmanager
-    def session(self, *, write: bool) -> Iterator[Session]:
+    def session(self, *, write: bool, authenticate: bool = True) -> Iterator[Session]:
+        """One transaction (rolled back on error) with the invoker authenticated first
+        (``authenticate=False``: commands that need no superuser, or authenticate their own way).
+
+        Output that fails inside a write transaction (a key shown once) rolls it back: the
+        ``OutputFailed`` says so."""
+        from lfadmin.core.auth import Credentials
+        from lfadmin.core.auth import authenticate as auth
+
+        try:
+            with self._transaction(write=write) as s:
+                if authenticate:
+                    s.actor = auth(s, self.creds or Credentials())
+                    if s.actor.method == "auto-login":
+                        self.note(s.actor.rule)
+                yield s
+        except OutputFailed as exc:
+            if write:  # printed inside the transaction (a key shown once): it was rolled back
+                exc.broken_pipe = False
+                exc.exit_code = ExitCode.OUTPUT_FAILED
+                exc.message += "; rolled back, nothing was changed"
+            raise
+        if write:
+            self.on_commit()
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Session]:
         """Detect the schema and run the block in one transaction (rolled back on error)."""
         from lfadmin.langflow.schema import detect, fmt, parse_version
 

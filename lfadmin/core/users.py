@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from lfadmin.core.target import Progress, Session
+from lfadmin.db import execute
 from lfadmin.errors import Conflict, InvalidInput, NotFound, Refused
 from lfadmin.langflow.codec import iso, utcnow
 from lfadmin.langflow.crypto import hash_password
@@ -71,28 +72,22 @@ def _record(s: Session, row: Any) -> UserRecord:
     )
 
 
-def _exec(s: Session, sql: str, /, **params: Any) -> Any:
-    from sqlalchemy import text
-
-    return s.conn.execute(text(sql), params)
-
-
 def find_user(s: Session, username: str) -> UserRecord | None:
     """Exact, case-sensitive lookup: Langflow's login lookup in every release."""
-    row = _exec(s, _select(s) + " WHERE username = :u", u=username).first()
+    row = execute(s.conn, _select(s) + " WHERE username = :u", u=username).first()
     return _record(s, row) if row else None
 
 
 def find_user_by_id(s: Session, user_id: uuid.UUID) -> UserRecord | None:
-    row = _exec(s, _select(s) + " WHERE id = :i", i=s.codec.uuid(user_id)).first()
+    row = execute(s.conn, _select(s) + " WHERE id = :i", i=s.codec.uuid(user_id)).first()
     return _record(s, row) if row else None
 
 
 def case_twins(s: Session, username: str) -> list[str]:
     """Other usernames equal to this one ignoring case, by the database's own ``lower()``
     (the one 1.13's ``ix_user_username_lower`` uses: ASCII-only on SQLite, locale-aware on PG)."""
-    rows = _exec(
-        s, 'SELECT username FROM "user" WHERE lower(username) = lower(:u) AND username <> :u',
+    rows = execute(
+        s.conn, 'SELECT username FROM "user" WHERE lower(username) = lower(:u) AND username <> :u',
         u=username,
     )
     return [r[0] for r in rows]
@@ -108,7 +103,7 @@ def get_user(s: Session, username: str) -> UserRecord:
 
 
 def password_hash(s: Session, user_id: uuid.UUID) -> str | None:
-    row = _exec(s, 'SELECT password FROM "user" WHERE id = :i', i=s.codec.uuid(user_id)).first()
+    row = execute(s.conn, 'SELECT password FROM "user" WHERE id = :i', i=s.codec.uuid(user_id)).first()
     return row[0] if row else None
 
 
@@ -123,13 +118,13 @@ def list_users(
         where.append("is_superuser = :s")
         params["s"] = s.codec.boolean(superuser)
     sql = _select(s) + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY create_at, username"
-    return [_record(s, r) for r in _exec(s, sql, **params)]
+    return [_record(s, r) for r in execute(s.conn, sql, **params)]
 
 
 def count_active_superusers(s: Session) -> int:
     return int(
-        _exec(
-            s, 'SELECT COUNT(*) FROM "user" WHERE is_active = :t AND is_superuser = :t',
+        execute(
+            s.conn, 'SELECT COUNT(*) FROM "user" WHERE is_active = :t AND is_superuser = :t',
             t=s.codec.boolean(True),
         ).scalar_one()
     )
@@ -181,7 +176,7 @@ def look_alikes(s: Session, username: str) -> list[str]:
     """Other usernames that read the same after NFKC and case folding (``ａlice``/``alice``),
     which neither Langflow nor the database's ``lower()`` equates. Reads every username."""
     key = _skeleton(username)
-    return [r[0] for r in _exec(s, 'SELECT username FROM "user"') if r[0] != username and _skeleton(r[0]) == key]
+    return [r[0] for r in execute(s.conn, 'SELECT username FROM "user"') if r[0] != username and _skeleton(r[0]) == key]
 
 
 def guard_default_superuser(s: Session, username: str, *, superuser: bool, logged_in: bool) -> None:
@@ -258,7 +253,7 @@ def create_user(
 
 def create_default_folder(s: Session, user_id: uuid.UUID) -> None:
     """``get_or_create_default_folder`` as the detected release runs it at user creation."""
-    owned = _exec(s, "SELECT 1 FROM folder WHERE user_id = :u", u=s.codec.uuid(user_id)).first()
+    owned = execute(s.conn, "SELECT 1 FROM folder WHERE user_id = :u", u=s.codec.uuid(user_id)).first()
     if owned is not None:
         return  # 1.10+ return the user's existing folder instead of creating one
     name = DEFAULT_FOLDER_NAME
@@ -285,13 +280,13 @@ def create_default_folder(s: Session, user_id: uuid.UUID) -> None:
 def _insert(s: Session, table: str, cols: dict[str, Any]) -> None:
     names = ", ".join(_q(s, k) for k in cols)
     params = ", ".join(f":{k}" for k in cols)
-    _exec(s, f"INSERT INTO {_q(s, table)} ({names}) VALUES ({params})", **cols)
+    execute(s.conn, f"INSERT INTO {_q(s, table)} ({names}) VALUES ({params})", **cols)
 
 
 def _update(s: Session, user: UserRecord, **values: Any) -> UserRecord:
     values["updated_at"] = s.codec.datetime(utcnow())
     sets = ", ".join(f"{_q(s, k)} = :{k}" for k in values)
-    _exec(s, f'UPDATE "user" SET {sets} WHERE id = :_id', _id=s.codec.uuid(user.id), **values)
+    execute(s.conn, f'UPDATE "user" SET {sets} WHERE id = :_id', _id=s.codec.uuid(user.id), **values)
     fresh = find_user_by_id(s, user.id)
     assert fresh is not None
     return fresh
@@ -399,6 +394,8 @@ def owned_counts(s: Session, user_id: uuid.UUID) -> dict[str, int]:
     counts = {}
     for label, table in (("api_keys", "apikey"), ("variables", "variable"), ("flows", "flow"), ("projects", "folder")):
         counts[label] = int(
-            _exec(s, f"SELECT COUNT(*) FROM {_q(s, table)} WHERE user_id = :u", u=s.codec.uuid(user_id)).scalar_one()
+            execute(
+                s.conn, f"SELECT COUNT(*) FROM {_q(s, table)} WHERE user_id = :u", u=s.codec.uuid(user_id)
+            ).scalar_one()
         )
     return counts

@@ -113,7 +113,7 @@ def _database_part(
     try:
         db = target.db
         masked = db.url.masked
-        with target.session(write=False) as s:
+        with target.session(write=False, authenticate=False) as s:
             schema = s.schema
             version = min(schema.hi, NEWEST_KNOWN) if not schema.newer_unknown else NEWEST_KNOWN
             ctx = EnvContext(env, version, schema.release_label, database_url_option=opts.database_url)
