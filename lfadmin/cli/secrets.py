@@ -12,7 +12,7 @@ import typer
 
 from lfadmin import output, redact
 from lfadmin.cli.options import Invocation, global_options, progress, read_stdin_secret, target
-from lfadmin.errors import InvalidInput, Undecryptable
+from lfadmin.errors import InvalidInput
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -47,18 +47,6 @@ WriteCfgOpt = Annotated[
         help="Write <config dir>/secret_key the way Langflow does (new: 0600; owner and mode kept).",
     ),
 ]
-
-_TYPES = {"credential": "Credential", "generic": "Generic"}
-
-
-def _type(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return _TYPES[value.lower()]
-    except KeyError:
-        raise InvalidInput(f"--type must be credential or generic, not {value!r}") from None
-
 
 _ENV = {True: "yes", False: "no", None: None}
 
@@ -105,8 +93,7 @@ def list_(
 
     if user and all_:
         raise InvalidInput("use either --user or --all")
-    with target(inv).session(write=False) as s:
-        rows = variables.list_variables(s, username=user, vtype=_type(type_))
+    rows = variables.list_variables(target(inv), username=user, vtype=type_)
     if inv.json:
         output.emit_json({"variables": [v.to_json() for v in rows]})
         return
@@ -149,8 +136,7 @@ def set_(
     if not value_stdin:
         raise InvalidInput("pipe the value to --value-stdin (values are never accepted as arguments)")
     value = read_stdin_secret(inv, "--value-stdin")
-    with target(inv).session(write=True) as s:
-        res = variables.set_variable(s, name, user, value, vtype=_type(type_), fields=field)
+    res = variables.set_variable(target(inv), name, user, value, vtype=type_, fields=field)
     if inv.json:
         output.emit_json({"created": res.created, "variable": res.info.to_json()})
         return
@@ -175,14 +161,12 @@ def show(
     from lfadmin.core.secrets import variables
 
     if reveal:
-        with target(inv).session(write=False) as s:
-            revealed = variables.reveal_variable(s, name, user)
+        revealed = variables.reveal_variable(target(inv), name, user)
         for w in revealed.warnings:
             output.warn(w)
         output.emit_secret(revealed.value)
         return
-    with target(inv).session(write=False) as s:
-        info, _ = variables.get_variable(s, name, user)
+    info = variables.show_variable(target(inv), name, user)
     if inv.json:
         output.emit_json(info.to_json())
         return
@@ -210,8 +194,7 @@ def delete(
     """
     from lfadmin.core.secrets import variables
 
-    with target(inv).session(write=True) as s:
-        info = variables.delete_variable(s, name, user)
+    info = variables.delete_variable(target(inv), name, user)
     if inv.json:
         output.emit_json({"deleted": info.to_json()})
     output.say(f"Deleted variable {name!r} of {user!r}.")
@@ -272,8 +255,8 @@ def check(inv: Invocation) -> None:
     """
     from lfadmin.core.secrets import inventory, sidecars
 
-    with progress(inv, "checking") as bar, target(inv).session(write=False) as s:
-        report = inventory.check(s, progress=bar)
+    with progress(inv, "checking") as bar:
+        report = inventory.check(target(inv), progress=bar)
     if inv.json:
         output.emit_json(report.to_json())
     else:
@@ -316,14 +299,9 @@ def check(inv: Invocation) -> None:
         output.warn(f"secret key: {w}")
     if report.pending_rotation:
         output.warn(f"an interrupted rotation left {report.pending_rotation}: rerun `lfadmin secrets rotate` to finish")
-    if report.failed:
-        raise Undecryptable(
-            f"{max(report.undecryptable, report.server_unreadable)} stored value(s) do not decrypt "
-            f"under the secret key in effect for Langflow {report.release}",
-            hint="find the key they were written with and run `lfadmin secrets rotate --old-key-stdin`",
-        )
-    if report.key.problems:
-        raise InvalidInput(f"the secret key is unusable: {report.key.problems[0]}")
+    error = report.error()
+    if error is not None:
+        raise error
 
 
 def _read_keys(inv: Invocation, new_stdin: bool, old_stdin: bool) -> tuple[str | None, str | None]:
@@ -485,28 +463,17 @@ def scan_flows(
 
     if dry_run and not strip:
         raise InvalidInput("--dry-run goes with --strip")
-    unscannable: list[str] = []
-    with target(inv).session(write=strip and not dry_run) as s:
-        if strip:
-            res = flow_scan.strip_flows(s, user, dry_run=dry_run, unscannable=unscannable)
-            findings = res.findings
-        else:
-            findings = flow_scan.scan_flows(s, user, unscannable)
+    res = flow_scan.scan(target(inv), user, strip=strip, dry_run=dry_run)
+    findings = res.findings
     if inv.json:
-        out: dict[str, Any] = {"findings": [f.to_json() for f in findings]}
-        if unscannable:
-            out["unscannable"] = unscannable
-        if strip:
-            out["stripped"] = not dry_run
-            out["rows_changed"] = res.rows_changed
-        output.emit_json(out)
+        output.emit_json(res.to_json())
     else:
         output.table(
             ["table", "flow", "owner", "node", "field", "where", "reason", "fingerprint"],
             [(f.table, f.flow_name or f.flow_id, f.owner, f.node, f.field, f.location,
               f.reason, f.fingerprint) for f in findings],
         )
-    for row in unscannable:
+    for row in res.unscannable:
         output.warn(f"not scanned: {row}")
     n = len(findings)
     output.say(f"{n} literal secret{'s' if n != 1 else ''} found")

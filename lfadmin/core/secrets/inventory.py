@@ -13,10 +13,11 @@ from lfadmin.core.secrets.key import JOURNAL_NAME, KeyReport, key_problems, key_
 from lfadmin.core.secrets.keyring import Keyring
 from lfadmin.core.secrets.status import Status, StoreReport, classify_token
 from lfadmin.core.secrets.stores import STORES, Cell, Row, Store, where
+from lfadmin.errors import InvalidInput, LfadminError, Undecryptable
 from lfadmin.langflow.crypto import fingerprint, is_sso_envelope, looks_encrypted, sso_decrypt
 
 if TYPE_CHECKING:
-    from lfadmin.core.target import Progress, Session
+    from lfadmin.core.target import Progress, Session, Target
 
 GENERIC_PLAINTEXT_SINCE = (1, 8, 0)  # Generic variables stored in plaintext from 1.8.0 (§7)
 
@@ -128,6 +129,19 @@ class SecretsCheck:
         """Something does not decrypt for the release (exit code 11)."""
         return self.undecryptable > 0 or self.server_unreadable > 0
 
+    def error(self) -> LfadminError | None:
+        """What makes ``secrets check`` fail, once the report is shown: exit code 11 when
+        something does not decrypt, else 4 when the key itself is unusable."""
+        if self.failed:
+            return Undecryptable(
+                f"{max(self.undecryptable, self.server_unreadable)} stored value(s) do not decrypt "
+                f"under the secret key in effect for Langflow {self.release}",
+                hint="find the key they were written with and run `lfadmin secrets rotate --old-key-stdin`",
+            )
+        if self.key.problems:
+            return InvalidInput(f"the secret key is unusable: {self.key.problems[0]}")
+        return None
+
     def to_json(self) -> dict[str, Any]:
         return {
             "release": self.release,
@@ -140,16 +154,21 @@ class SecretsCheck:
 
 
 def check(
-    s: Session,
+    target: Target,
     secret: str | None = None,
     *,
     progress: Progress | None = None,
 ) -> SecretsCheck:
     """``secrets check``: the key in effect (or ``secret``) against every encrypted store.
 
-    This is the entry point ``config doctor`` uses. Read-only; never raises for findings — the
-    caller decides (``SecretsCheck.failed`` means something does not decrypt).
+    Read-only; never raises for findings — the caller renders the report, then raises
+    ``SecretsCheck.error()`` (``config doctor`` runs ``inventory`` itself).
     """
+    with target.session(write=False) as s:
+        return _check(s, secret, progress)
+
+
+def _check(s: Session, secret: str | None, progress: Progress | None) -> SecretsCheck:
     rep, in_effect = key_report(s.settings, s.schema)
     if secret is not None:
         rep = KeyReport("given key", fingerprint(secret), len(secret),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,13 +25,14 @@ from lfadmin.core.secrets.key import key_problems
 from lfadmin.core.secrets.keyring import Keyring
 from lfadmin.core.secrets.status import Status
 from lfadmin.core.secrets.stores import STORES, Cell, Row
-from lfadmin.core.users import get_user
+from lfadmin.core.users import UserRecord, get_user
+from lfadmin.db import execute
 from lfadmin.errors import Conflict, InvalidInput, NotFound, Undecryptable
 from lfadmin.langflow.codec import iso, utcnow
 from lfadmin.langflow.crypto import encrypt, looks_encrypted
 
 if TYPE_CHECKING:
-    from lfadmin.core.target import Session
+    from lfadmin.core.target import Session, Target
 
 CREDENTIAL = "Credential"
 GENERIC = "Generic"
@@ -67,10 +69,17 @@ class VariableInfo:
         }
 
 
-def _exec(s: Session, sql: str, **params: Any) -> Any:
-    from sqlalchemy import text
+_TYPES = {"credential": CREDENTIAL, "generic": GENERIC}
 
-    return s.conn.execute(text(sql), params)
+
+def parse_type(value: str | None) -> str | None:
+    """``--type``'s spelling (any case) as Langflow stores it; None: not given."""
+    if value is None:
+        return None
+    try:
+        return _TYPES[value.lower()]
+    except KeyError:
+        raise InvalidInput(f"--type must be credential or generic, not {value!r}") from None
 
 
 def _keys(s: Session) -> Keyring:
@@ -122,9 +131,15 @@ def _judge_variable(s: Session, vtype: str | None, value: str, keys: Keyring) ->
 
 
 def list_variables(
-    s: Session, *, username: str | None = None, vtype: str | None = None
+    target: Target, *, username: str | None = None, vtype: str | None = None
 ) -> list[VariableInfo]:
-    """Global variables with their status and a fingerprint of the value, never the value."""
+    """``secrets list``: global variables (``username``'s only; of type ``vtype``, as
+    ``parse_type`` reads it) with their status and a fingerprint of the value, never the value."""
+    with target.session(write=False) as s:
+        return _list(s, username, parse_type(vtype))
+
+
+def _list(s: Session, username: str | None, vtype: str | None) -> list[VariableInfo]:
     where, params = [], {}
     if username is not None:
         user = get_user(s, username)
@@ -135,19 +150,25 @@ def list_variables(
         params["t"] = vtype
     sql = _var_select(s) + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY u.username, v.name"
     keys = _keys(s)
-    return [_var_info(s, r, keys) for r in _exec(s, sql, **params)]
+    return [_var_info(s, r, keys) for r in execute(s.conn, sql, **params)]
 
 
-def _find_variable(s: Session, name: str, username: str) -> tuple[Any, list[Any]]:
+def _find_variable(s: Session, name: str, username: str) -> tuple[UserRecord, Sequence[Any]]:
     user = get_user(s, username)
-    rows = _exec(
-        s, _var_select(s) + " WHERE v.user_id = :u AND v.name = :n ORDER BY v.created_at",
+    rows = execute(
+        s.conn, _var_select(s) + " WHERE v.user_id = :u AND v.name = :n ORDER BY v.created_at",
         u=s.codec.uuid(user.id), n=name,
     ).all()
     return user, rows
 
 
-def get_variable(s: Session, name: str, username: str) -> tuple[VariableInfo, str | None]:
+def show_variable(target: Target, name: str, username: str) -> VariableInfo:
+    """``secrets show``: a variable's metadata, never its value."""
+    with target.session(write=False) as s:
+        return _get(s, name, username)[0]
+
+
+def _get(s: Session, name: str, username: str) -> tuple[VariableInfo, str | None]:
     """Metadata and the decrypted value (None when it does not decrypt). The caller guards it.
 
     The value opens as ``secrets check`` judges it: with a long key, only by a derivation the
@@ -187,16 +208,17 @@ class Revealed:
     warnings: list[str]  # for stderr, before the value
 
 
-def reveal_variable(s: Session, name: str, username: str) -> Revealed:
+def reveal_variable(target: Target, name: str, username: str) -> Revealed:
     """The decrypted value for ``secrets show --reveal``, recorded in the audit trail first
     (inside the command's transaction: if the record cannot be written, nothing is revealed).
     The warnings say who revealed what and where it is recorded, and when the value is not
     what this release reads."""
-    info, value = get_variable(s, name, username)
-    if value is None:
-        raise Undecryptable(f"variable {name!r} of {username!r} does not decrypt under the secret key in effect")
-    loc = audit.secret_revealed(s, name, info.owner, str(info.id))
-    actor = s.actor.describe() if s.actor else "?"
+    with target.session(write=False) as s:
+        info, value = _get(s, name, username)
+        if value is None:
+            raise Undecryptable(f"variable {name!r} of {username!r} does not decrypt under the secret key in effect")
+        loc = audit.secret_revealed(s, name, info.owner, str(info.id))
+        actor = s.actor.describe() if s.actor else "?"
     warnings = []
     if info.status in _NOT_AS_LANGFLOW_READS:
         warnings.append(f"variable {name!r} is {info.status}: {_NOT_AS_LANGFLOW_READS[info.status]}")
@@ -211,6 +233,21 @@ class SetResult:
 
 
 def set_variable(
+    target: Target,
+    name: str,
+    username: str,
+    value: str,
+    *,
+    vtype: str | None = None,
+    fields: list[str] | None = None,
+) -> SetResult:
+    """``secrets set``: create or update ``username``'s variable ``name`` (``vtype`` as
+    ``parse_type`` reads it) in one write transaction (``_set``)."""
+    with target.session(write=True) as s:
+        return _set(s, name, username, value, vtype=parse_type(vtype), fields=fields)
+
+
+def _set(
     s: Session,
     name: str,
     username: str,
@@ -228,8 +265,6 @@ def set_variable(
     """
     if not name or name != name.strip():
         raise InvalidInput(f"variable name {name!r} is empty or has surrounding white space")
-    if vtype not in (None, CREDENTIAL, GENERIC):
-        raise InvalidInput(f"--type must be credential or generic, not {vtype!r}")
     user, rows = _find_variable(s, name, username)
     if len(rows) > 1:
         raise Conflict(f"user {username!r} has {len(rows)} variables named {name!r}; delete the extras first")
@@ -258,7 +293,7 @@ def set_variable(
             cols["is_environment_managed"] = c.boolean(False)
         names = ", ".join(cols)
         binds = ", ".join(f":{k}" for k in cols)
-        _exec(s, f"INSERT INTO variable ({names}) VALUES ({binds})", **cols)
+        execute(s.conn, f"INSERT INTO variable ({names}) VALUES ({binds})", **cols)
         created = True
     else:
         vid = c.read_uuid(existing[0])
@@ -268,9 +303,9 @@ def set_variable(
         if has_env:
             sets["is_environment_managed"] = c.boolean(False)
         assign = ", ".join(f"{k} = :{k}" for k in sets)
-        _exec(s, f"UPDATE variable SET {assign} WHERE id = :id", id=c.uuid(vid), **sets)
+        execute(s.conn, f"UPDATE variable SET {assign} WHERE id = :id", id=c.uuid(vid), **sets)
         created = False
-    row = _exec(s, _var_select(s) + " WHERE v.id = :i", i=c.uuid(vid)).one()
+    row = execute(s.conn, _var_select(s) + " WHERE v.id = :i", i=c.uuid(vid)).one()
     return SetResult(_var_info(s, row, _keys(s)), created)
 
 
@@ -302,7 +337,13 @@ def _encode_value(s: Session, vtype: str, value: str, name: str) -> str:
     return encrypt(key.value, value, s.schema.encrypt_derivation(key.value))
 
 
-def delete_variable(s: Session, name: str, username: str) -> VariableInfo:
+def delete_variable(target: Target, name: str, username: str) -> VariableInfo:
+    """``secrets delete``: the variable is gone; returns what it was."""
+    with target.session(write=True) as s:
+        return _delete(s, name, username)
+
+
+def _delete(s: Session, name: str, username: str) -> VariableInfo:
     _, rows = _find_variable(s, name, username)
     if not rows:
         raise NotFound(f"user {username!r} has no global variable {name!r}")
@@ -311,5 +352,5 @@ def delete_variable(s: Session, name: str, username: str) -> VariableInfo:
             f"user {username!r} has {len(rows)} variables named {name!r}; refusing to guess which",
         )
     info = _var_info(s, rows[0], _keys(s))
-    _exec(s, "DELETE FROM variable WHERE id = :i", i=s.codec.uuid(info.id))
+    execute(s.conn, "DELETE FROM variable WHERE id = :i", i=s.codec.uuid(info.id))
     return info
