@@ -379,15 +379,14 @@ def rotate(
         force=force,
         verify_all=verify_all,
     )
-    tgt = target(inv, with_creds=False)
-    journal = rotation.journal_path(tgt.settings)
+    tgt = target(inv)
     inv.after_commit = (
-        f"the rotation is committed; rerun the same command: it finds {journal} and finishes"
+        f"the rotation is committed; rerun the same command: it finds {rotation.journal_path(tgt.settings)} "
+        "and finishes"
     )
     with progress(inv, "rotating") as bar:
-        receipt, key = rotation.rotate(
-            tgt.settings, lambda write: target(inv).session(write=write), req, progress=bar
-        )
+        receipt = rotation.rotate(tgt, req, progress=bar)
+    key = receipt.new_key
     if receipt.journal is not None:
         inv.after_commit = (
             f"the rotation is committed and the new key is kept only in {receipt.journal}; rerun "

@@ -30,6 +30,25 @@ commit leaves the database under the new key and the journal naming it: the next
 rewrites the sidecars still under the old key (those that open with the new one are done; the
 old key is still the one in effect, because the key files come last) and finishes writing the
 key files. Files cannot join the database transaction; this order is what makes them safe.
+
+The keys' route, straight down and back once (``--old-key-stdin``, ``--new-key-stdin``)::
+
+    cli/secrets.py rotate      stdin read once (cli/options.read_stdin_secret: old key on line 1,
+                               new key on line 2) -> RotationRequest(new_key, old_keys, ...)
+                               + target(inv) (global options and the invoker's credentials)
+      core/secrets/rotation.py rotate(target, request)
+                               old keys: the request's, else the key in effect (target.settings);
+                               an interrupted rotation's key from its journal; key files checked;
+                               target.session(write=True) authenticates the invoker and opens the
+                               one transaction; key.validate_new_key; each key becomes a Keyring
+                               once (keyring.py), handed down as rings:
+        core/secrets/reencrypt.py   rewrite_store / verify_store over stores.STORES
+        core/secrets/sidecars.py    plan (before commit) / apply (after)
+        core/secrets/key.py         install: the new key into the env file, then secret_key
+    <- Receipt (its new_key is never in to_json); the CLI renders it, and prints the key only
+       when no file got it (Receipt.journal).
+
+Nothing calls back up: no session factory from the CLI, no key helper from the variables module.
 """
 
 from __future__ import annotations
@@ -37,8 +56,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,7 +81,7 @@ from lfadmin.files import TEXT_CAP, atomic_write, check_config_dir, check_replac
 from lfadmin.langflow.crypto import fingerprint
 
 if TYPE_CHECKING:
-    from lfadmin.core.target import Progress, Session
+    from lfadmin.core.target import Progress, Session, Target
     from lfadmin.langflow.settings import LangflowSettings
 
 
@@ -96,6 +114,7 @@ class Receipt:
     files: list[dict[str, str | None]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     journal: str | None = None  # still on disk: the key exists only there and in the caller's hands
+    new_key: str = field(default="", repr=False)  # never in to_json: the caller shows it on purpose
 
     @property
     def changed(self) -> int:
@@ -233,15 +252,12 @@ def _old_keys(settings: LangflowSettings, req: RotationRequest) -> list[str]:
     return [key.value]
 
 
-def rotate(
-    settings: LangflowSettings,
-    open_session: Callable[[bool], AbstractContextManager[Session]],
-    req: RotationRequest,
-    *,
-    progress: Progress | None = None,
-) -> tuple[Receipt, str]:
-    """Rotate; returns the receipt and the new key (the caller prints it when no file got it)."""
+def rotate(target: Target, req: RotationRequest, *, progress: Progress | None = None) -> Receipt:
+    """``secrets rotate``: the whole rotation (module docstring), in the invoker's authenticated
+    transaction (``target.session``). The receipt carries the new key (``Receipt.new_key``) for
+    the caller to show when no file got it (``Receipt.journal``)."""
     started = time.monotonic()
+    settings = target.settings
     old = _old_keys(settings, req)
     journal = journal_path(settings)
     pending = _read_journal(journal)
@@ -257,8 +273,7 @@ def rotate(
     if req.new_key is not None and req.generate:
         raise InvalidInput("use either --new-key-stdin or --generate, not both")
 
-    write_session = not req.dry_run
-    with open_session(write_session) as s:
+    with target.session(write=not req.dry_run) as s:
         schema = s.schema
         resumed = False
         new_key: str
@@ -282,7 +297,8 @@ def rotate(
         old_rings = [Keyring(k, schema.encrypt_derivation(k) if k else None) for k in old]
         if not new_keys.can_write:
             raise InvalidInput("no usable Fernet key derives from the new key")
-        receipt = Receipt([fingerprint(k) for k in old], fingerprint(new_key), req.dry_run, resumed=resumed)
+        receipt = Receipt([fingerprint(k) for k in old], fingerprint(new_key), req.dry_run, resumed=resumed,
+                          new_key=new_key)
 
         if not req.force and not req.dry_run:
             seen = langflow_activity(s)
@@ -364,7 +380,7 @@ def rotate(
     # Committed (the with block ended normally).
     if req.dry_run:
         receipt.duration_s = time.monotonic() - started
-        return receipt, new_key
+        return receipt
     kill_point("after-commit")
     # The sidecars before the key files: until those change, a rerun still has the old key.
     sidecars.apply(files, old_rings, new_keys, kb_rec, after_each=lambda: kill_point("mid-files"))
@@ -374,7 +390,7 @@ def rotate(
     else:
         receipt.journal = str(journal)
     receipt.duration_s = time.monotonic() - started
-    return receipt, new_key
+    return receipt
 
 
 def _install(
