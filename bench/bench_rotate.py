@@ -112,7 +112,7 @@ def admin_api_key(manifest: Path) -> str:
 
 def rotate(url: str, old: str, new: str, verify_all: bool, api_key: str) -> tuple[float, int]:
     """One ``secrets rotate`` through the same core call as the CLI: an authenticated Target."""
-    from lfadmin.core.auth import Credentials
+    from lfadmin.core.actor import Credentials
     from lfadmin.core.secrets import rotation
     from lfadmin.core.target import Target
 

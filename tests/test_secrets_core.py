@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lfadmin.core.auth import Credentials
+from lfadmin.core.actor import Credentials
 from lfadmin.core.secrets import flow_scan, inventory, key, rotation, variables
 from lfadmin.core.target import Target
 from lfadmin.errors import AuthFailed, InvalidInput, Refused

@@ -175,9 +175,7 @@ def info(inv: Invocation) -> None:
     """
     from lfadmin.core.info import gather
 
-    tgt = options.target(inv, with_creds=False)
-    with tgt.session(write=False, authenticate=False) as s:
-        data = {"database_url": tgt.db.url.masked, "database_source": tgt.db_source, **gather(s)}
+    data = gather(options.target(inv, with_creds=False))
     if inv.json:
         output.emit_json(data)
         return

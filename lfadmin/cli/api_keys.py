@@ -103,13 +103,15 @@ def create(
     from lfadmin.core import api_keys
 
     expiry = api_keys.resolve_expiry(expires_in, expires_at)
-    with target(inv).session(write=True) as s:
-        made = api_keys.create_key(s, owner=user, name=name, expires_at=expiry)
+
+    def show(made: Any) -> None:  # inside the transaction: a key not shown is not stored
         if inv.json:
             with redact.reveal(made.key):  # asked for: shown this once
                 output.emit_json({"key": made.key, "api_key": made.record.to_json()})
         else:
             output.emit_secret(made.key)
+
+    made = api_keys.create(target(inv), owner=user, name=name, expires_at=expiry, show=show)
     rec = made.record
     until = f", expires {_fmt_time(rec.expires_at)} UTC" if rec.expires_at else ""
     output.say(f"Created API key {rec.name!r} ({rec.id}) for {rec.owner!r}{until}; it is shown only this once")
@@ -136,9 +138,8 @@ def list_(
     """
     from lfadmin.core import api_keys
 
-    with target(inv).session(write=False) as s:
-        keys = api_keys.list_keys(s, owner=user, all_users=all_)
-        tracked, setting = api_keys.usage_tracking(s)
+    found = api_keys.listing(target(inv), owner=user, all_users=all_)
+    keys, tracked, setting = found.keys, found.usage_tracked, found.setting
     if not tracked:
         output.warn(
             f"{setting} is true: Langflow does not update total uses and last used, so these figures may be frozen"
@@ -178,8 +179,7 @@ def revoke(
     """
     from lfadmin.core import api_keys
 
-    with target(inv).session(write=True) as s:
-        rec = api_keys.revoke_key(s, key, owner=user)
+    rec = api_keys.revoke(target(inv), key, owner=user)
     if inv.json:
         output.emit_json({"api_key": rec.to_json(), "revoked": True})
         return
@@ -217,11 +217,8 @@ def prune(
     from lfadmin.core import api_keys
 
     period = api_keys.parse_duration(unused_for, "--unused-for")
-    with target(inv).session(write=True) as s, progress(inv, "revoking") as bar:
-        tracked, setting = api_keys.usage_tracking(s)
-        if not tracked:
-            output.warn(f"{setting} is true: last-used times are frozen, so 'unused' may be wrong")
-        keys = api_keys.prune_keys(s, period, dry_run=dry_run, force=force, progress=bar)
+    with progress(inv, "revoking") as bar:
+        keys = api_keys.prune(target(inv), period, dry_run=dry_run, force=force, progress=bar)
     if inv.json:
         output.emit_json(
             {"api_keys": [k.to_json() for k in keys], "revoked": 0 if dry_run else len(keys), "dry_run": dry_run}
@@ -249,8 +246,7 @@ def encrypt_legacy(inv: Invocation, dry_run: DryRunOpt = False) -> None:
     """
     from lfadmin.core import api_keys
 
-    with target(inv).session(write=True) as s:
-        result = api_keys.encrypt_legacy(s, dry_run=dry_run)
+    result = api_keys.encrypt_legacy(target(inv), dry_run=dry_run)
     for k, why in result.skipped:
         output.warn(f"API key {k.name!r} ({k.id}) of {k.owner!r} skipped: {why}")
     if inv.json:

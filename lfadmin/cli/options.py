@@ -25,8 +25,9 @@ from lfadmin import output, redact
 from lfadmin.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from lfadmin.core.auth import Credentials
-    from lfadmin.core.target import Progress, Target
+    from lfadmin.core.actor import Credentials
+    from lfadmin.core.session import Progress
+    from lfadmin.core.target import Target
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -222,29 +223,38 @@ def no_color_for_typer() -> Iterator[None]:
 def progress(inv: Invocation, label: str) -> Iterator["Progress | None"]:
     """Progress bars on stderr for long work: on a terminal only, never under --quiet or --json.
 
-    Yields None otherwise, and the core then skips even counting its total.
+    Yields None otherwise, and the core then skips even counting its total. The bar appears
+    with the first report, so a prompt before the work (``user delete``) is not drawn over.
     """
     if output.quiet or inv.json or not sys.stderr.isatty():
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=output.err_console(),
-        transient=True,
-    ) as bar:
-        tasks: dict[str, Any] = {}
+    bars: list[Progress] = []
+    tasks: dict[str, Any] = {}
 
-        def update(what: str, done: int, total: int) -> None:
-            if what not in tasks:
-                tasks[what] = bar.add_task(f"{label} {what}".strip(), total=total or None)
-            bar.update(tasks[what], completed=done)
+    def update(what: str, done: int, total: int) -> None:
+        if not bars:
+            bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=output.err_console(),
+                transient=True,
+            )
+            bar.start()
+            bars.append(bar)
+        if what not in tasks:
+            tasks[what] = bars[0].add_task(f"{label} {what}".strip(), total=total or None)
+        bars[0].update(tasks[what], completed=done)
 
+    try:
         yield update
+    finally:
+        for bar in bars:
+            bar.stop()
 
 
 # -- secrets from stdin and prompts -----------------------------------------------------------
@@ -308,11 +318,52 @@ def prompter() -> Callable[[str], str] | None:
     return prompt_secret if interactive() else None
 
 
+# -- new passwords (user create/set-password, superuser) ----------------------------------------
+
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the new password from stdin.")
+]
+PasswordEnv = Annotated[
+    str | None,
+    typer.Option(
+        "--password-env",
+        metavar="VAR",
+        help="Read the new password from environment variable VAR.",
+        show_default=False,
+    ),
+]
+
+
+def new_password(inv: Invocation, stdin: bool, env_var: str | None) -> str:
+    """A new user's password: --password-stdin, --password-env VAR, or a confirmed prompt."""
+    from lfadmin.langflow.crypto import check_password_acceptable, password_truncated
+
+    if stdin and env_var:
+        raise InvalidInput("use either --password-stdin or --password-env, not both")
+    if stdin:
+        password = read_stdin_secret(inv, "--password-stdin")
+    elif env_var:
+        value = os.environ.get(env_var)
+        if not value:
+            raise InvalidInput(f"--password-env: environment variable {env_var} is not set")
+        redact.register(value)
+        password = value
+    elif interactive():
+        password = prompt_secret("New password", confirm=True)
+    else:
+        raise InvalidInput(
+            "no password given: pipe it to --password-stdin or name a variable with --password-env "
+            "(passwords are never accepted as arguments)"
+        )
+    check_password_acceptable(password)
+    if password_truncated(password):
+        output.warn(
+            "the password is longer than 72 bytes; like Langflow, only its first 72 bytes count"
+        )
+    return password
+
+
 # -- opening the database ---------------------------------------------------------------------
-
-
-def _note(message: str) -> None:
-    output.say(f"note: {message}")
 
 
 def target(inv: Invocation, *, with_creds: bool = True) -> "Target":
@@ -327,13 +378,13 @@ def target(inv: Invocation, *, with_creds: bool = True) -> "Target":
         force_unknown_schema=inv.force_unknown_schema,
         creds=credentials(inv) if with_creds else None,
         warn=output.warn,
-        note=_note,
+        note=output.say,
         on_commit=inv.mark_committed,
     )
 
 
 def credentials(inv: Invocation) -> "Credentials":
-    from lfadmin.core.auth import Credentials
+    from lfadmin.core.actor import Credentials
 
     creds = Credentials(username=inv.as_user, prompt=prompter())
     if inv.api_key_stdin:

@@ -1,4 +1,8 @@
-"""``lfadmin superuser``: Typer only - gate, read the password, call ``lfadmin.core.superuser``."""
+"""``lfadmin superuser``: Typer only - parse, call ``lfadmin.core.superuser.create``, render.
+
+The rules (the gate, break-glass, which name and password) are core's; the CLI hands it ways to
+read stdin, files and the terminal, which core calls only when its rules get that far.
+"""
 
 from pathlib import Path
 from typing import Annotated, Any
@@ -8,52 +12,17 @@ import typer
 from lfadmin import output, redact
 from lfadmin.cli.options import (
     Invocation,
+    PasswordEnv,
+    PasswordStdin,
     credentials,
     global_options,
     interactive,
+    new_password,
     prompt_secret,
     read_stdin_secret,
     target,
 )
-from lfadmin.cli.users import PasswordEnv, PasswordStdin, _new_password
 from lfadmin.errors import InvalidInput
-
-
-def _username(given: str | None, settings: Any) -> str:
-    if given is not None:
-        return given
-    configured = settings.env.setting("SUPERUSER")
-    if configured is not None and configured.raw:
-        output.say(f"Username {configured.raw!r} from {configured.describe()}")
-        return str(configured.raw)
-    if interactive():
-        value: str = typer.prompt("Username", err=True)
-        return value
-    raise InvalidInput("no username given: pass --username NAME (or set LANGFLOW_SUPERUSER)")
-
-
-def _password(inv: Invocation, stdin: bool, env_var: str | None, username: str, settings: Any) -> str:
-    from lfadmin.langflow.crypto import check_password_acceptable
-
-    if stdin or env_var:
-        return _new_password(inv, stdin, env_var)
-    configured = settings.superuser_name()
-    env_pw = settings.superuser_password()
-    # LANGFLOW_SUPERUSER_PASSWORD is the password of LANGFLOW_SUPERUSER, nobody else's: giving
-    # it to another name would silently hand the bootstrap account's password to a second user.
-    if env_pw is not None and username == configured.raw:
-        check_password_acceptable(env_pw.raw)
-        output.say(f"Password for {username!r} from {env_pw.describe()}")
-        return str(env_pw.raw)
-    if interactive():
-        return prompt_secret(f"Password for new superuser {username!r}", confirm=True)
-    hint = ""
-    if env_pw is not None:
-        hint = f" (LANGFLOW_SUPERUSER_PASSWORD is the password of {configured.raw!r} only)"
-    raise InvalidInput(
-        "no password given: pipe it to --password-stdin, name a variable with --password-env, "
-        "or set LANGFLOW_SUPERUSER_PASSWORD with LANGFLOW_SUPERUSER=" + username + hint
-    )
 
 
 def _secret_key(inv: Invocation, path: Path) -> tuple[str, str]:
@@ -127,37 +96,22 @@ def superuser(
     # Unlike every other write, a failure after this commit has never been reported as one
     # (byte-identical behaviour kept; see the report of issue 12).
     tgt.on_commit = lambda: None
-    settings = tgt.settings
-    # The gate comes first: nothing is read, prompted or opened when the server forbids this.
-    if break_glass:
-        core.check_break_glass_allowed(settings)
-    else:
-        core.check_cli_enabled(settings)
-    bg = None
-    if break_glass:
-        if inv.as_user or inv.auth_password_stdin or inv.api_key_stdin:
-            raise InvalidInput(core.BREAK_GLASS_WITH_CREDENTIALS)
-        if reason is None or not reason.strip():
-            raise InvalidInput("--break-glass needs --reason TEXT (it goes to the audit trail)")
-        if secret_key_file is None:
-            raise InvalidInput(
-                "--break-glass needs proof of access to the server: --secret-key-file PATH "
-                "(the server's $LANGFLOW_CONFIG_DIR/secret_key, or - to read it from stdin)"
-            )
-        secret, source = _secret_key(inv, secret_key_file)
-        bg = core.BreakGlass(secret, source, reason.strip())
-    elif reason is not None or secret_key_file is not None:
-        raise InvalidInput("--reason and --secret-key-file only go with --break-glass")
-
-    name = _username(username, settings)
-    password = _password(inv, password_stdin, password_env, name, settings)
-    creds = None if break_glass else credentials(inv)
-    with tgt.session(write=True, authenticate=False) as s:
-        from lfadmin.core.auth import Credentials
-
-        made = core.create_superuser(
-            s, name, password, creds or Credentials(), database=tgt.db.url.masked, break_glass=bg
-        )
+    made = core.create(
+        tgt,
+        core.Request(
+            username=username,
+            password=(lambda: new_password(inv, password_stdin, password_env))
+            if password_stdin or password_env
+            else None,
+            break_glass=break_glass,
+            reason=reason,
+            secret_key=(lambda: _secret_key(inv, secret_key_file)) if secret_key_file is not None else None,
+            credentials_given=bool(inv.as_user or inv.auth_password_stdin or inv.api_key_stdin),
+            credentials=lambda: credentials(inv),
+            ask_username=(lambda: str(typer.prompt("Username", err=True))) if interactive() else None,
+            ask_password=(lambda label: prompt_secret(label, confirm=True)) if interactive() else None,
+        ),
+    )
     _audit_line(made)
     if inv.json:
         output.emit_json(made.to_json())

@@ -1,22 +1,22 @@
 """``lfadmin user``: Typer only - parse, prompt, call ``lfadmin.core.users``, render."""
 
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from lfadmin import output, redact
+from lfadmin import output
 from lfadmin.cli.options import (
     Invocation,
+    PasswordEnv,
+    PasswordStdin,
     global_options,
     interactive,
+    new_password,
     progress,
-    prompt_secret,
-    read_stdin_secret,
     target,
 )
-from lfadmin.errors import ExitCode, InvalidInput, Refused
+from lfadmin.errors import ExitCode, Refused
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -31,48 +31,6 @@ def users_group() -> None:
     """
 
 Username = Annotated[str, typer.Argument(help="The username (exact, case-sensitive).", show_default=False)]
-PasswordStdin = Annotated[
-    bool, typer.Option("--password-stdin", help="Read the new password from stdin.")
-]
-PasswordEnv = Annotated[
-    str | None,
-    typer.Option(
-        "--password-env",
-        metavar="VAR",
-        help="Read the new password from environment variable VAR.",
-        show_default=False,
-    ),
-]
-
-
-def _new_password(inv: Invocation, stdin: bool, env_var: str | None) -> str:
-    from lfadmin.langflow.crypto import check_password_acceptable, password_truncated
-
-    if stdin and env_var:
-        raise InvalidInput("use either --password-stdin or --password-env, not both")
-    if stdin:
-        password = read_stdin_secret(inv, "--password-stdin")
-    elif env_var:
-        value = os.environ.get(env_var)
-        if not value:
-            raise InvalidInput(f"--password-env: environment variable {env_var} is not set")
-        redact.register(value)
-        password = value
-    elif interactive():
-        password = prompt_secret("New password", confirm=True)
-    else:
-        raise InvalidInput(
-            "no password given: pipe it to --password-stdin or name a variable with --password-env "
-            "(passwords are never accepted as arguments)"
-        )
-    check_password_acceptable(password)
-    if password_truncated(password):
-        output.warn(
-            "the password is longer than 72 bytes; like Langflow, only its first 72 bytes count"
-        )
-    return password
-
-
 def _show_user(user: Any, extra: dict[str, Any] | None = None) -> None:
     rows: list[tuple[str, Any]] = [
         ("username", user.username),
@@ -108,8 +66,7 @@ def list_(
     """
     from lfadmin.core import users
 
-    with target(inv).session(write=False) as s:
-        rows = users.list_users(s, active=active, superuser=True if superusers else None)
+    rows = users.list_users(target(inv), active=active, superuser=True if superusers else None)
     if inv.json:
         output.emit_json({"users": [u.to_json() for u in rows]})
         return
@@ -140,9 +97,7 @@ def show(inv: Invocation, username: Username) -> None:
     """
     from lfadmin.core import users
 
-    with target(inv).session(write=False) as s:
-        user = users.get_user(s, username)
-        owned = users.owned_counts(s, user.id)
+    user, owned = users.show(target(inv), username)
     if inv.json:
         output.emit_json({"user": {**user.to_json(), "owns": owned}})
         return
@@ -176,11 +131,10 @@ def create(
     """
     from lfadmin.core import users
 
-    password = _new_password(inv, password_stdin, password_env)
-    with target(inv).session(write=True) as s:
-        user = users.create_user(s, username, password, superuser=superuser, active=active)
-        if superuser:
-            _say_audited(s, "superuser.create", user)
+    password = new_password(inv, password_stdin, password_env)
+    made = users.create(target(inv), username, password, superuser=superuser, active=active)
+    user = made.user
+    _say_granted(made)
     if inv.json:
         output.emit_json({"user": user.to_json(), "created": True})
         return
@@ -189,26 +143,24 @@ def create(
     output.say(f"Created {kind} {user.username!r}, {state}")
 
 
-def _say_audited(s: Any, event: str, user: Any) -> None:
+def _say_granted(change: Any) -> None:
     """Superuser rights granted: core.users wrote the audit record; say where."""
-    from lfadmin.core import audit
+    g = change.granted
+    if g is None:
+        return
+    who = g.actor.describe() if g.actor else "unknown"
+    output.err_console().print(f"AUDIT {g.event} {change.user.username!r} by {who} -> {g.audit.path}", markup=False)
 
-    who = s.actor.describe() if s.actor else "unknown"
-    path = audit.location(s.settings).path
-    output.err_console().print(f"AUDIT {event} {user.username!r} by {who} -> {path}", markup=False)
 
-
-def _toggle(inv: Invocation, username: str, func_name: str, value: bool, done: str) -> None:
+def _toggle(inv: Invocation, username: str, verb: str, done: str) -> None:
     from lfadmin.core import users
 
-    with target(inv).session(write=True) as s:
-        user, changed = getattr(users, func_name)(s, username, value)
-        if func_name == "set_superuser" and value and changed:
-            _say_audited(s, "superuser.promote", user)
+    change = getattr(users, verb)(target(inv), username)
+    _say_granted(change)
     if inv.json:
-        output.emit_json({"user": user.to_json(), "changed": changed})
+        output.emit_json({"user": change.user.to_json(), "changed": change.changed})
         return
-    output.say(f"{user.username!r} {'is now' if changed else 'was already'} {done}")
+    output.say(f"{change.user.username!r} {'is now' if change.changed else 'was already'} {done}")
 
 
 @app.command()
@@ -219,7 +171,7 @@ def activate(inv: Invocation, username: Username) -> None:
     \b
         lfadmin user activate alice
     """
-    _toggle(inv, username, "set_active", True, "active")
+    _toggle(inv, username, "activate", "active")
 
 
 @app.command()
@@ -230,7 +182,7 @@ def deactivate(inv: Invocation, username: Username) -> None:
     \b
         lfadmin user deactivate alice
     """
-    _toggle(inv, username, "set_active", False, "inactive")
+    _toggle(inv, username, "deactivate", "inactive")
 
 
 @app.command()
@@ -241,7 +193,7 @@ def promote(inv: Invocation, username: Username) -> None:
     \b
         lfadmin user promote alice
     """
-    _toggle(inv, username, "set_superuser", True, "a superuser")
+    _toggle(inv, username, "promote", "a superuser")
 
 
 @app.command()
@@ -252,7 +204,7 @@ def demote(inv: Invocation, username: Username) -> None:
     \b
         lfadmin user demote alice
     """
-    _toggle(inv, username, "set_superuser", False, "a regular user")
+    _toggle(inv, username, "demote", "a regular user")
 
 
 @app.command("set-password")
@@ -270,9 +222,8 @@ def set_password(
     """
     from lfadmin.core import users
 
-    password = _new_password(inv, password_stdin, password_env)
-    with target(inv).session(write=True) as s:
-        user = users.set_password(s, username, password)
+    password = new_password(inv, password_stdin, password_env)
+    user = users.change_password(target(inv), username, password)
     if inv.json:
         output.emit_json({"user": user.to_json(), "changed": True})
         return
@@ -295,17 +246,18 @@ def delete(
     """
     from lfadmin.core import users
 
-    with target(inv).session(write=True) as s:
-        if not dry_run and not yes:
-            # Show the exact plan, then ask - all inside the same transaction.
-            user, steps = users.delete_user(s, username, dry_run=True)
-            _render_steps(inv, user, steps, planned=True)
-            if not interactive():
-                raise Refused("not deleting without confirmation", hint="pass --yes")
-            if not typer.confirm(f"Delete {user.username!r} and all of the above?", err=True):
-                raise Refused("nothing deleted")
-        with progress(inv, "deleting" if not dry_run else "counting") as bar:
-            user, steps = users.delete_user(s, username, dry_run=dry_run, progress=bar)
+    def confirm(user: Any, steps: Any) -> None:
+        # Show the exact plan, then ask - all inside the same transaction.
+        _render_steps(inv, user, steps, planned=True)
+        if not interactive():
+            raise Refused("not deleting without confirmation", hint="pass --yes")
+        if not typer.confirm(f"Delete {user.username!r} and all of the above?", err=True):
+            raise Refused("nothing deleted")
+
+    with progress(inv, "deleting" if not dry_run else "counting") as bar:
+        user, steps = users.delete(
+            target(inv), username, dry_run=dry_run, confirm=None if yes else confirm, progress=bar
+        )
     if inv.json:
         output.emit_json(
             {
@@ -353,8 +305,7 @@ def export(inv: Invocation) -> None:
     """
     from lfadmin.core import manifest
 
-    with target(inv).session(write=False) as s:
-        doc = manifest.export(s)
+    doc = manifest.export(target(inv))
     output.emit_json(doc, versioned=False)
 
 
@@ -385,8 +336,7 @@ def diff(inv: Invocation, file: ManifestFile) -> None:
     from lfadmin.core import manifest
 
     desired = manifest.load(file)
-    with target(inv).session(write=False) as s:
-        ops = manifest.diff(s, desired, need_passwords=False)
+    ops = manifest.diff(target(inv), desired)
     _render_ops(inv, ops)
     if ops:
         raise typer.Exit(code=int(ExitCode.DIFFERENCES))
@@ -410,10 +360,7 @@ def apply(
     from lfadmin.core import manifest
 
     desired = manifest.load(file)
-    with target(inv).session(write=not dry_run) as s:
-        ops = manifest.diff(s, desired)
-        if not dry_run:
-            manifest.apply(s, ops)
+    ops = manifest.apply(target(inv), desired, dry_run=dry_run)
     _render_ops(inv, ops, dry_run)
     if not inv.json and ops:
         output.say("Dry run: nothing was changed" if dry_run else f"Applied {len(ops)} change(s)")

@@ -9,16 +9,17 @@ Langflow refuses a hash that matches more than one active key.
 
 from __future__ import annotations
 
-import hmac
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from lfadmin.core import ids
-from lfadmin.core.target import Progress, Session
-from lfadmin.core.users import find_user_by_id, get_user
+from lfadmin.core.session import Progress, Session
+from lfadmin.core.target import Target
+from lfadmin.core.user_rows import find_user_by_id, get_user
 from lfadmin.db import execute
 from lfadmin.errors import Conflict, InvalidInput, NotFound, Refused
 from lfadmin.langflow.codec import iso, utcnow
@@ -32,80 +33,7 @@ from lfadmin.langflow.crypto import (
 )
 
 if TYPE_CHECKING:
-    from lfadmin.langflow.env import Value
     from lfadmin.langflow.settings import SecretKey
-
-
-@dataclass(frozen=True)
-class KeyMatch:
-    key_id: uuid.UUID
-    user_id: uuid.UUID
-
-
-def static_env_key(s: Session, presented: str) -> Value | None:
-    """``LANGFLOW_API_KEY`` when ``presented`` is it and ``API_KEY_SOURCE=env`` makes it the
-    server's key (``Schema.api_key_source_env``; Langflow maps it to the configured superuser).
-
-    lfadmin reads that variable from the environment of whoever runs it, so a match proves
-    nothing: ``authenticate_key`` never accepts it, and the caller says why."""
-    if not s.schema.api_key_source_env or s.settings.env.text("API_KEY_SOURCE", "db") != "env":
-        return None
-    static = s.settings.env.exact("LANGFLOW_API_KEY")
-    if static is not None and hmac.compare_digest(static.raw.encode(), presented.encode()):
-        return static
-    return None
-
-
-def authenticate_key(s: Session, presented: str) -> KeyMatch | None:
-    """Which user ``presented`` authenticates as among the keys stored in the database, by the
-    detected release's rules (CONTRACT §4.1).
-
-    Read-only: unlike Langflow we neither count the use nor backfill a missing hash.
-    The owner's ``is_active`` is the caller's to check (every release refuses inactive owners).
-    ``API_KEY_SOURCE=env``'s static key is not looked at (``static_env_key``).
-    """
-    schema, c = s.schema, s.codec
-    enforce_active = schema.api_key_expiry  # is_active/expires_at enforced from 1.10.0
-    active = " AND is_active = :t" if enforce_active else ""
-    expiry = ", expires_at" if schema.api_key_expiry else ""
-    if schema.api_keys_hashed:
-        rows = execute(
-            s.conn,
-            f"SELECT id, user_id{expiry} FROM apikey WHERE api_key_hash = :h{active}",
-            h=api_key_hash(presented),
-            t=c.boolean(True),
-        ).all()
-        if len(rows) > 1:
-            return None  # Langflow refuses an ambiguous hash
-        if rows:
-            return _unexpired(s, rows[0])
-        candidates = execute(
-            s.conn,
-            f"SELECT id, user_id{expiry}, api_key FROM apikey WHERE api_key_hash IS NULL{active}",
-            t=c.boolean(True),
-        ).all()
-    else:
-        candidates = execute(s.conn, "SELECT id, user_id, api_key FROM apikey").all()
-
-    # Up to 1.7 the check is plaintext equality only; 1.8+ also decrypt each stored token.
-    secret = s.settings.secret_key() if schema.api_keys_decrypted_on_check else None
-    for row in candidates:
-        stored = row[-1] or ""
-        if hmac.compare_digest(stored.encode(), presented.encode()):
-            return _unexpired(s, row)
-        if secret is not None and looks_encrypted(stored):
-            opened = decrypt(secret.value, stored, s.schema.read_derivations(secret.value))
-            if opened is not None and hmac.compare_digest(opened.plaintext, presented):
-                return _unexpired(s, row)
-    return None
-
-
-def _unexpired(s: Session, row: Any) -> KeyMatch | None:
-    if s.schema.api_key_expiry:
-        expires = s.codec.read_datetime(row[2])
-        if expires is not None and expires <= utcnow():
-            return None
-    return KeyMatch(s.codec.read_uuid(row[0]), s.codec.read_uuid(row[1]))
 
 
 # -- durations and expiry ---------------------------------------------------------------------
@@ -542,7 +470,7 @@ class LegacyResult:
     skipped: list[tuple[ApiKeyRecord, str]]
 
 
-def encrypt_legacy(s: Session, *, dry_run: bool = False) -> LegacyResult:
+def encrypt_legacy_keys(s: Session, *, dry_run: bool = False) -> LegacyResult:
     """Turn plaintext keys left by ≤ 1.7 into a Fernet token (+ SHA-256 on 1.9+, CONTRACT §4.2).
 
     No Langflow release does this: 1.9+ only backfill the hash and keep the plaintext. 1.8 has no
@@ -593,3 +521,63 @@ def encrypt_legacy(s: Session, *, dry_run: bool = False) -> LegacyResult:
         fresh = {k.id: k for k in _records(s)}
         done = [fresh.get(k.id, k) for k in done]
     return LegacyResult(done, skipped)
+
+
+# -- the commands: each opens (and authenticates) its own transaction on the target -----------
+
+
+def create(
+    target: Target,
+    *,
+    owner: str | None = None,
+    name: str | None = None,
+    expires_at: datetime | None = None,
+    show: Callable[[CreatedKey], None],
+) -> CreatedKey:
+    """``create_key`` in a transaction of its own. The key exists nowhere but in this result:
+    ``show`` hands it over before the transaction commits, so a key that could not be shown
+    (its output failed) is rolled back instead of stored unseen."""
+    with target.session(write=True) as s:
+        made = create_key(s, owner=owner, name=name, expires_at=expires_at)
+        show(made)
+        return made
+
+
+@dataclass(frozen=True)
+class Listing:
+    keys: list[ApiKeyRecord]
+    usage_tracked: bool  # False: the server does not update total_uses/last_used_at
+    setting: str | None  # the setting that says so
+
+
+def listing(target: Target, *, owner: str | None = None, all_users: bool = False) -> Listing:
+    """``list_keys``, and whether their usage figures are kept up to date."""
+    with target.session(write=False) as s:
+        keys = list_keys(s, owner=owner, all_users=all_users)
+        return Listing(keys, *usage_tracking(s))
+
+
+def revoke(target: Target, ref: str, *, owner: str | None = None) -> ApiKeyRecord:
+    with target.session(write=True) as s:
+        return revoke_key(s, ref, owner=owner)
+
+
+def prune(
+    target: Target,
+    unused_for: timedelta,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> list[ApiKeyRecord]:
+    """``prune_keys`` in a transaction of its own; warns when usage is not tracked."""
+    with target.session(write=True) as s:
+        tracked, setting = usage_tracking(s)
+        if not tracked:
+            s.warn(f"{setting} is true: last-used times are frozen, so 'unused' may be wrong")
+        return prune_keys(s, unused_for, dry_run=dry_run, force=force, progress=progress)
+
+
+def encrypt_legacy(target: Target, *, dry_run: bool = False) -> LegacyResult:
+    with target.session(write=True) as s:
+        return encrypt_legacy_keys(s, dry_run=dry_run)

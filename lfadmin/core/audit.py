@@ -24,17 +24,15 @@ import socket
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lfadmin import __version__, redact
+from lfadmin.core.actor import Actor
+from lfadmin.core.session import Session
+from lfadmin.core.user_rows import UserRecord
 from lfadmin.errors import ExitCode, InvalidInput, LfadminError
 from lfadmin.langflow.codec import utcnow
 from lfadmin.langflow.settings import LangflowSettings
-
-if TYPE_CHECKING:
-    from lfadmin.core.auth import Actor
-    from lfadmin.core.target import Session
-    from lfadmin.core.users import UserRecord
 
 FILE_NAME = "lfadmin-audit.jsonl"
 ENV_VAR = "LFADMIN_AUDIT_LOG"

@@ -26,39 +26,20 @@ We never fall back to the insecure default ``langflow``/``langflow``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hmac
+import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-from uuid import UUID
+from typing import Any
 
+from lfadmin.core import user_rows
+from lfadmin.core.actor import Actor, Credentials
+from lfadmin.core.session import Session
+from lfadmin.db import execute
 from lfadmin.errors import AuthFailed
-from lfadmin.langflow.crypto import verify_password
+from lfadmin.langflow.codec import utcnow
+from lfadmin.langflow.crypto import api_key_hash, decrypt, looks_encrypted, verify_password
+from lfadmin.langflow.env import Value
 from lfadmin.langflow.settings import DEFAULT_SUPERUSER, LEGACY_DEFAULT_PASSWORD
-
-if TYPE_CHECKING:
-    from lfadmin.core.target import Session
-
-
-@dataclass(frozen=True)
-class Actor:
-    username: str
-    user_id: UUID | None
-    method: str  # "auto-login" | "password" | "api-key" | "first-setup" | "break-glass"
-    rule: str  # one sentence: which rule made this the actor
-    evidence: str = ""  # what was checked against the database (audited), not what was assumed
-
-    def describe(self) -> str:
-        return f"{self.username} ({self.method})"
-
-
-@dataclass
-class Credentials:
-    """What the invoker supplied; ``prompt`` asks on a terminal (None when there is none)."""
-
-    username: str | None = None  # --as
-    password: str | None = None  # --auth-password-stdin
-    api_key: str | None = None  # --api-key-stdin
-    prompt: Callable[[str], str] | None = None
 
 
 def effective_auto_login(s: Session) -> tuple[bool, str]:
@@ -104,9 +85,7 @@ def authenticate(s: Session, creds: Credentials) -> Actor:
     if password is None and creds.prompt is not None:
         password, source = creds.prompt(f"Password for superuser {username!r}"), "prompt"
     if password is None:
-        from lfadmin.core import users
-
-        if users.count_active_superusers(s) == 0:
+        if user_rows.count_active_superusers(s) == 0:
             raise AuthFailed(
                 f"{rule}: no active superuser exists yet",
                 hint="create the first one with: lfadmin superuser --username NAME",
@@ -122,11 +101,9 @@ def authenticate(s: Session, creds: Credentials) -> Actor:
 
 def _by_auto_login(s: Session, why: str) -> Actor:
     """The server's auto-login account, which must be there: an active superuser."""
-    from lfadmin.core import users
-
     name = auto_login_superuser(s)
     rule = f"LANGFLOW_AUTO_LOGIN=True ({why})"
-    row = users.find_user(s, name)
+    row = user_rows.find_user(s, name)
     if row is None:
         raise AuthFailed(
             f"{rule}: the auto-login superuser {name!r} does not exist in this database "
@@ -160,8 +137,6 @@ _DUMMY_HASH = "$2b$12$V4DFcJDXhILIAi3JQJF3Uuq32Xpw6Sr5eOGrrv0IIz791eHlJ41PS"
 
 
 def _by_password(s: Session, username: str, password: str, rule: str, source: str) -> Actor:
-    from lfadmin.core import users
-
     if (
         s.schema.refuses_legacy_password
         and password == LEGACY_DEFAULT_PASSWORD
@@ -173,8 +148,8 @@ def _by_password(s: Session, username: str, password: str, rule: str, source: st
             f"{rule}: Langflow {s.schema.proven_label if proven else s.schema.release_label} refuses "
             f"the legacy default password for {username!r}"
         )
-    row = users.find_user(s, username)
-    stored = users.password_hash(s, row.id) if row is not None else None
+    row = user_rows.find_user(s, username)
+    stored = user_rows.password_hash(s, row.id) if row is not None else None
     real = bool(stored) and str(stored).startswith("$2")
     verified = verify_password(password, stored if real else _DUMMY_HASH) and real
     if row is None or not verified or not row.is_active or not row.is_superuser:
@@ -194,12 +169,10 @@ def _by_password(s: Session, username: str, password: str, rule: str, source: st
 
 
 def _by_api_key(s: Session, key: str, rule: str, source: str) -> Actor:
-    from lfadmin.core import api_keys, users
-
     key = key.strip()
-    match = api_keys.authenticate_key(s, key)
+    match = authenticate_key(s, key)
     if match is None:
-        static = api_keys.static_env_key(s, key)
+        static = static_env_key(s, key)
         if static is not None:
             raise AuthFailed(
                 f"{rule}: with LANGFLOW_API_KEY_SOURCE=env the server's API key is "
@@ -207,7 +180,7 @@ def _by_api_key(s: Session, key: str, rule: str, source: str) -> Actor:
                 "presenting it proves nothing",
                 hint="authenticate with a superuser's password, or a superuser's API key stored in the database",
             )
-    row = users.find_user_by_id(s, match.user_id) if match is not None else None
+    row = user_rows.find_user_by_id(s, match.user_id) if match is not None else None
     if match is None or row is None or not row.is_active or not row.is_superuser:
         # One message whatever failed: a different one would confirm that the key is valid.
         raise AuthFailed(
@@ -223,3 +196,78 @@ def _by_api_key(s: Session, key: str, rule: str, source: str) -> Actor:
         f"the API key from {source} matches apikey row {match.key_id} in the database, owned by "
         f"{row.username!r}, an active superuser",
     )
+
+
+# -- API keys: which user a presented key authenticates as ----------------------------------
+
+
+@dataclass(frozen=True)
+class KeyMatch:
+    key_id: uuid.UUID
+    user_id: uuid.UUID
+
+
+def static_env_key(s: Session, presented: str) -> Value | None:
+    """``LANGFLOW_API_KEY`` when ``presented`` is it and ``API_KEY_SOURCE=env`` makes it the
+    server's key (``Schema.api_key_source_env``; Langflow maps it to the configured superuser).
+
+    lfadmin reads that variable from the environment of whoever runs it, so a match proves
+    nothing: ``authenticate_key`` never accepts it, and the caller says why."""
+    if not s.schema.api_key_source_env or s.settings.env.text("API_KEY_SOURCE", "db") != "env":
+        return None
+    static = s.settings.env.exact("LANGFLOW_API_KEY")
+    if static is not None and hmac.compare_digest(static.raw.encode(), presented.encode()):
+        return static
+    return None
+
+
+def authenticate_key(s: Session, presented: str) -> KeyMatch | None:
+    """Which user ``presented`` authenticates as among the keys stored in the database, by the
+    detected release's rules (CONTRACT §4.1).
+
+    Read-only: unlike Langflow we neither count the use nor backfill a missing hash.
+    The owner's ``is_active`` is the caller's to check (every release refuses inactive owners).
+    ``API_KEY_SOURCE=env``'s static key is not looked at (``static_env_key``).
+    """
+    schema, c = s.schema, s.codec
+    enforce_active = schema.api_key_expiry  # is_active/expires_at enforced from 1.10.0
+    active = " AND is_active = :t" if enforce_active else ""
+    expiry = ", expires_at" if schema.api_key_expiry else ""
+    if schema.api_keys_hashed:
+        rows = execute(
+            s.conn,
+            f"SELECT id, user_id{expiry} FROM apikey WHERE api_key_hash = :h{active}",
+            h=api_key_hash(presented),
+            t=c.boolean(True),
+        ).all()
+        if len(rows) > 1:
+            return None  # Langflow refuses an ambiguous hash
+        if rows:
+            return _unexpired(s, rows[0])
+        candidates = execute(
+            s.conn,
+            f"SELECT id, user_id{expiry}, api_key FROM apikey WHERE api_key_hash IS NULL{active}",
+            t=c.boolean(True),
+        ).all()
+    else:
+        candidates = execute(s.conn, "SELECT id, user_id, api_key FROM apikey").all()
+
+    # Up to 1.7 the check is plaintext equality only; 1.8+ also decrypt each stored token.
+    secret = s.settings.secret_key() if schema.api_keys_decrypted_on_check else None
+    for row in candidates:
+        stored = row[-1] or ""
+        if hmac.compare_digest(stored.encode(), presented.encode()):
+            return _unexpired(s, row)
+        if secret is not None and looks_encrypted(stored):
+            opened = decrypt(secret.value, stored, s.schema.read_derivations(secret.value))
+            if opened is not None and hmac.compare_digest(opened.plaintext, presented):
+                return _unexpired(s, row)
+    return None
+
+
+def _unexpired(s: Session, row: Any) -> KeyMatch | None:
+    if s.schema.api_key_expiry:
+        expires = s.codec.read_datetime(row[2])
+        if expires is not None and expires <= utcnow():
+            return None
+    return KeyMatch(s.codec.read_uuid(row[0]), s.codec.read_uuid(row[1]))

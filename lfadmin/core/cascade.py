@@ -12,13 +12,13 @@ columns Langflow keeps without a foreign key (CONTRACT §1.8).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from lfadmin.core.session import Progress, Session
+from lfadmin.db import execute
 
 if TYPE_CHECKING:
     import uuid
-
-    from lfadmin.core.target import Progress, Session
-    from lfadmin.core.users import DeleteStep
 
 # Tables whose rows are the record of an erasure: 1.13 keeps data_subject_request naming the
 # erased user (CONTRACT §8.4, "only data_subject_request.subject_user_id still names the user").
@@ -27,6 +27,16 @@ _KEEP_TABLES = frozenset({"data_subject_request", "alembic_version"})
 _AUDIT_TABLES = frozenset({"audit_events", "authz_audit_log"})
 # FK-less columns holding a user id that mean "who did it", not "who owns it": NULLed.
 _ACTOR_SUFFIXES = ("_by", "actor_id", "last_modified_by", "administrative_actor")
+
+
+@dataclass(frozen=True)
+class DeleteStep:
+    """What erasing a user did (or would do) to one column of one table."""
+
+    table: str
+    column: str
+    action: str  # "delete" | "set NULL"
+    rows: int
 
 
 @dataclass(frozen=True)
@@ -142,14 +152,10 @@ def run_cascade(
     s: Session, user_id: uuid.UUID, progress: Progress | None = None
 ) -> list[DeleteStep]:
     """Every statement that erases the user, children first; ``progress`` hears of each one."""
-    from sqlalchemy import text
-
-    from lfadmin.core.users import DeleteStep
-
     steps = Graph(s).plan("user", "id = :uid", "id")
     counts: dict[tuple[str, str, str], int] = {}
     for done, step in enumerate(steps, 1):
-        result: Any = s.conn.execute(text(step.sql), {"uid": s.codec.uuid(user_id)})
+        result = execute(s.conn, step.sql, uid=s.codec.uuid(user_id))
         key = (step.table, step.column, step.action)
         counts[key] = counts.get(key, 0) + int(result.rowcount or 0)
         if progress:

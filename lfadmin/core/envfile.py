@@ -35,6 +35,7 @@ from lfadmin.files import (
     check_replaceable,
     read_text,
 )
+from lfadmin.langflow.env import read_env_text
 
 SECRET_KEY_VAR = "LANGFLOW_SECRET_KEY"  # noqa: S105 - a variable name, not a secret
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9_\-.=+/]*$")
@@ -54,8 +55,6 @@ class Written:
 
 
 def _read(path: Path) -> str:
-    from lfadmin.langflow.env import read_env_text
-
     return read_env_text(path)
 
 

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from lfadmin.core.target import Session
+from lfadmin.core.auth import auto_login_superuser, effective_auto_login
+from lfadmin.core.session import Session
+from lfadmin.core.target import Target
+from lfadmin.db import execute
 
 
 def _count(s: Session, sql: str, **params: Any) -> int:
-    from sqlalchemy import text
-
-    return int(s.conn.execute(text(sql), params).scalar_one())
+    return int(execute(s.conn, sql, **params).scalar_one())
 
 
-def gather(s: Session) -> dict[str, Any]:
-    from lfadmin.core.auth import auto_login_superuser, effective_auto_login
+def gather(target: Target) -> dict[str, Any]:
+    """Everything ``lfadmin info`` shows. No superuser needed: it changes nothing and reveals no
+    secret (the secret key's source, never its value)."""
+    with target.session(write=False, authenticate=False) as s:
+        return {"database_url": target.db.url.masked, "database_source": target.db_source, **_facts(s)}
 
+
+def _facts(s: Session) -> dict[str, Any]:
     schema, t = s.schema, s.codec.boolean(True)
     auto, auto_source = effective_auto_login(s)
     key = s.settings.secret_key()

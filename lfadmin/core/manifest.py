@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lfadmin.core import users
-from lfadmin.core.target import Session
+from lfadmin.core import user_rows, users
+from lfadmin.core.session import Session
+from lfadmin.core.target import Target
 from lfadmin.errors import InvalidInput
+from lfadmin.files import MANIFEST_CAP, read_text
 
 API_VERSION = "langflow.ai/v1"
 KIND = "AdminState"
@@ -48,7 +50,8 @@ class Operation:
         return {"action": self.action, "kind": "user", "name": self.username, "changes": list(self.changes)}
 
 
-def export(s: Session) -> dict[str, Any]:
+def document(s: Session) -> dict[str, Any]:
+    """Every user as a manifest."""
     return {
         "apiVersion": API_VERSION,
         "kind": KIND,
@@ -59,15 +62,13 @@ def export(s: Session) -> dict[str, Any]:
                 "state": "active" if u.is_active else "disabled",
                 "superuser": u.is_superuser,
             }
-            for u in sorted(users.list_users(s), key=lambda u: u.username)
+            for u in sorted(user_rows.list_users(s), key=lambda u: u.username)
         ],
     }
 
 
 def load(path: Path) -> list[DesiredUser]:
     """Parse and validate a manifest; errors never quote values (they may be secrets)."""
-    from lfadmin.files import MANIFEST_CAP, read_text
-
     # A regular file of bounded size, strict UTF-8, or one line naming it (lfadmin.files).
     text = read_text(path, "manifest", cap=MANIFEST_CAP, follow=True) or ""
     try:
@@ -119,19 +120,19 @@ def load(path: Path) -> list[DesiredUser]:
     return out
 
 
-def diff(
+def plan(
     s: Session,
     desired: list[DesiredUser],
     environ: Mapping[str, str] | None = None,
     *,
     need_passwords: bool = True,
 ) -> list[Operation]:
-    """What ``apply`` would do. ``need_passwords=False`` (``user diff``): a new user's
+    """What ``carry_out`` would do. ``need_passwords=False`` (``user diff``): a new user's
     ``password_env`` must be named but need not be set, so a check can run without secrets."""
     environ = os.environ if environ is None else environ
     ops: list[Operation] = []
     for want in sorted(desired, key=lambda d: d.username):
-        current = users.find_user_by_id(s, want.id) if want.id else users.find_user(s, want.username)
+        current = user_rows.find_user_by_id(s, want.id) if want.id else user_rows.find_user(s, want.username)
         if current is None:
             if not want.password_env:
                 raise InvalidInput(f"new user {want.username!r} requires a creation-only password_env reference")
@@ -153,8 +154,8 @@ def diff(
     return ops
 
 
-def apply(s: Session, ops: list[Operation], environ: Mapping[str, str] | None = None) -> None:
-    """Carry out ``ops`` (from ``diff``) in the caller's transaction."""
+def carry_out(s: Session, ops: list[Operation], environ: Mapping[str, str] | None = None) -> None:
+    """Carry out ``ops`` (from ``plan``) in the caller's transaction."""
     environ = os.environ if environ is None else environ
     for op in ops:
         want = op.desired
@@ -169,7 +170,7 @@ def apply(s: Session, ops: list[Operation], environ: Mapping[str, str] | None = 
                 active=want.state == "active",
             )
             continue
-        current = users.find_user_by_id(s, want.id) if want.id else users.find_user(s, want.username)
+        current = user_rows.find_user_by_id(s, want.id) if want.id else user_rows.find_user(s, want.username)
         assert current is not None
         if "username" in op.changes:
             users.rename(s, current.username, want.username)
@@ -177,3 +178,27 @@ def apply(s: Session, ops: list[Operation], environ: Mapping[str, str] | None = 
             users.set_active(s, want.username, want.state == "active")
         if "superuser" in op.changes:
             users.set_superuser(s, want.username, bool(want.superuser))  # audits a promotion
+
+
+# -- the commands: each opens (and authenticates) its own transaction on the target -----------
+
+
+def export(target: Target) -> dict[str, Any]:
+    """``lfadmin user export``: every user as a manifest (no passwords)."""
+    with target.session(write=False) as s:
+        return document(s)
+
+
+def diff(target: Target, desired: list[DesiredUser]) -> list[Operation]:
+    """``lfadmin user diff``: how the database differs from ``desired`` (no password needed)."""
+    with target.session(write=False) as s:
+        return plan(s, desired, need_passwords=False)
+
+
+def apply(target: Target, desired: list[DesiredUser], *, dry_run: bool = False) -> list[Operation]:
+    """``lfadmin user apply``: make the database match ``desired`` in one transaction."""
+    with target.session(write=not dry_run) as s:
+        ops = plan(s, desired)
+        if not dry_run:
+            carry_out(s, ops)
+        return ops

@@ -29,26 +29,22 @@ presented key are audited too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from lfadmin.core import audit, users
-from lfadmin.core.auth import (
-    Actor,
-    Credentials,
-    authenticate,
-    auto_login_superuser,
-    effective_auto_login,
-)
+from lfadmin.core import audit, user_rows, users
+from lfadmin.core.actor import Actor, Credentials
+from lfadmin.core.auth import authenticate, auto_login_superuser, effective_auto_login
+from lfadmin.core.session import Session
+from lfadmin.core.target import Target
+from lfadmin.core.user_rows import UserRecord
+from lfadmin.db import execute
 from lfadmin.errors import AuthFailed, Conflict, InvalidInput, Refused
-from lfadmin.langflow.crypto import decrypt
+from lfadmin.langflow.crypto import check_password_acceptable, decrypt
 from lfadmin.langflow.settings import DEFAULT_SUPERUSER, LEGACY_DEFAULT_PASSWORD, LangflowSettings
 
-if TYPE_CHECKING:
-    from lfadmin.core.target import Session
-    from lfadmin.core.users import UserRecord
-
-SETTING = "ENABLE_SUPERUSER_CLI"
+SETTING = users.SUPERUSER_CLI
 # PostgreSQL: serialise superuser creation so the "is this first-time setup?" count and the
 # insert happen as one step across concurrent lfadmin processes. SQLite needs nothing: write
 # transactions start with BEGIN IMMEDIATE (lfadmin.db), which already serialises them.
@@ -70,23 +66,6 @@ def check_cli_enabled(settings: LangflowSettings) -> None:
         )
 
 
-def check_grant_enabled(settings: LangflowSettings) -> None:
-    """``LANGFLOW_ENABLE_SUPERUSER_CLI=false`` also refuses ``user create --superuser``,
-    ``user promote`` and ``user apply`` granting superuser rights.
-
-    Langflow's variable gates its ``superuser`` command, its CLI's only way to a superuser; the
-    seed documents it as controlling superuser creation from the CLI, "to prevent unrestricted
-    superuser creation". lfadmin has more ways to the same result, so it gates them all."""
-    val = settings.env.setting(SETTING)
-    if val is not None and not settings.env.boolean(SETTING, True):
-        raise Refused(
-            f"granting superuser rights from the CLI is disabled: {val.name}={val.raw} (set in "
-            f"{val.origin.where()}); lfadmin applies it to `user promote` and `user create "
-            "--superuser` as to `superuser`",
-            hint=f"set LANGFLOW_{SETTING}=true to enable it",
-        )
-
-
 def check_break_glass_allowed(settings: LangflowSettings) -> None:
     """Break-glass needs the setting *explicitly* true: its default does not count."""
     check_cli_enabled(settings)
@@ -95,6 +74,91 @@ def check_break_glass_allowed(settings: LangflowSettings) -> None:
             f"--break-glass requires LANGFLOW_{SETTING}=true to be set explicitly (Langflow's default does not count)",
             hint=f"run it as: LANGFLOW_{SETTING}=true lfadmin superuser --break-glass ...",
         )
+
+
+@dataclass(frozen=True)
+class Request:
+    """What ``lfadmin superuser`` was given. The callables read (stdin, a file, a terminal) only
+    when the rules reach them, so each input is read - or refused - in the command's order:
+    the gate, break-glass, the name, the password, then the invoker's credentials."""
+
+    username: str | None = None
+    password: Callable[[], str] | None = None  # given explicitly (--password-stdin/--password-env)
+    break_glass: bool = False
+    reason: str | None = None
+    secret_key: Callable[[], tuple[str, str]] | None = None  # --secret-key-file: (key, where from)
+    credentials_given: bool = False  # --as, --auth-password-stdin or --api-key-stdin
+    credentials: Callable[[], Credentials] | None = None
+    ask_username: Callable[[], str] | None = None  # None: no terminal to ask on
+    ask_password: Callable[[str], str] | None = None  # (label) -> a confirmed password
+
+
+def create(target: Target, req: Request) -> Created:
+    """``lfadmin superuser``: the gate first (nothing is read, prompted or opened when the server
+    forbids it), then who to create with which password, then ``create_superuser``."""
+    settings = target.settings
+    if req.break_glass:
+        check_break_glass_allowed(settings)
+    else:
+        check_cli_enabled(settings)
+    bg = None
+    if req.break_glass:
+        if req.credentials_given:
+            raise InvalidInput(BREAK_GLASS_WITH_CREDENTIALS)
+        if req.reason is None or not req.reason.strip():
+            raise InvalidInput("--break-glass needs --reason TEXT (it goes to the audit trail)")
+        if req.secret_key is None:
+            raise InvalidInput(
+                "--break-glass needs proof of access to the server: --secret-key-file PATH "
+                "(the server's $LANGFLOW_CONFIG_DIR/secret_key, or - to read it from stdin)"
+            )
+        secret, source = req.secret_key()
+        bg = BreakGlass(secret, source, req.reason.strip())
+    elif req.reason is not None or req.secret_key is not None:
+        raise InvalidInput("--reason and --secret-key-file only go with --break-glass")
+
+    name = _username(target, req)
+    password = _password(target, req, name)
+    creds = None if req.break_glass or req.credentials is None else req.credentials()
+    with target.session(write=True, authenticate=False) as s:
+        return create_superuser(
+            s, name, password, creds or Credentials(), database=target.db.url.masked, break_glass=bg
+        )
+
+
+def _username(target: Target, req: Request) -> str:
+    if req.username is not None:
+        return req.username
+    configured = target.settings.env.setting("SUPERUSER")
+    if configured is not None and configured.raw:
+        target.note(f"Username {configured.raw!r} from {configured.describe()}")
+        return str(configured.raw)
+    if req.ask_username is not None:
+        return req.ask_username()
+    raise InvalidInput("no username given: pass --username NAME (or set LANGFLOW_SUPERUSER)")
+
+
+def _password(target: Target, req: Request, username: str) -> str:
+    if req.password is not None:
+        return req.password()
+    settings = target.settings
+    configured = settings.superuser_name()
+    env_pw = settings.superuser_password()
+    # LANGFLOW_SUPERUSER_PASSWORD is the password of LANGFLOW_SUPERUSER, nobody else's: giving
+    # it to another name would silently hand the bootstrap account's password to a second user.
+    if env_pw is not None and username == configured.raw:
+        check_password_acceptable(env_pw.raw)
+        target.note(f"Password for {username!r} from {env_pw.describe()}")
+        return str(env_pw.raw)
+    if req.ask_password is not None:
+        return req.ask_password(f"Password for new superuser {username!r}")
+    hint = ""
+    if env_pw is not None:
+        hint = f" (LANGFLOW_SUPERUSER_PASSWORD is the password of {configured.raw!r} only)"
+    raise InvalidInput(
+        "no password given: pipe it to --password-stdin, name a variable with --password-env, "
+        "or set LANGFLOW_SUPERUSER_PASSWORD with LANGFLOW_SUPERUSER=" + username + hint
+    )
 
 
 @dataclass(frozen=True)
@@ -141,7 +205,7 @@ def create_superuser(
     _check_new(s, username)
 
     auto, why = effective_auto_login(s)
-    active = users.count_active_superusers(s)
+    active = user_rows.count_active_superusers(s)
     proof = None
     if break_glass is not None:
         if creds.username or creds.password is not None or creds.api_key is not None:
@@ -167,7 +231,7 @@ def create_superuser(
         )
     elif active == 0:
         # First-time setup, whatever AUTO_LOGIN says: there is no superuser to authenticate.
-        total = _count_superusers(s)
+        total = user_rows.count_superusers(s)
         inactive = f" ({total} inactive)" if total else ""
         actor = Actor(
             "",
@@ -227,13 +291,11 @@ def _check_password(s: Session, username: str, password: str) -> None:
 
 def _serialise(s: Session) -> None:
     if s.backend == "postgresql":
-        from sqlalchemy import text
-
-        s.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_ID})
+        execute(s.conn, "SELECT pg_advisory_xact_lock(:k)", k=_PG_LOCK_ID)
 
 
 def _check_new(s: Session, username: str) -> None:
-    existing = users.find_user(s, username)
+    existing = user_rows.find_user(s, username)
     if existing is None:
         return
     if existing.is_superuser:
@@ -258,26 +320,13 @@ def _insert(s: Session, username: str, password: str) -> UserRecord:
         raise Conflict(f"user {username!r} already exists; nothing was changed") from None
 
 
-def _count_superusers(s: Session) -> int:
-    from sqlalchemy import text
-
-    return int(
-        s.conn.execute(
-            text('SELECT COUNT(*) FROM "user" WHERE is_superuser = :t'),
-            {"t": s.codec.boolean(True)},
-        ).scalar_one()
-    )
-
-
 def _encrypted_samples(s: Session) -> list[tuple[str, str, str]]:
     """(table, id, token) for values the server encrypted with its secret key."""
-    from sqlalchemy import text
-
     sources = [("apikey", "api_key"), ("variable", "value"), ("user", "store_api_key")]
     found: list[tuple[str, str, str]] = []
     for table, column in sources:
-        q = s.conn.dialect.identifier_preparer.quote(table)
-        rows = s.conn.execute(text(f"SELECT id, {column} FROM {q} WHERE {column} LIKE 'gAAAAA%' LIMIT {_PROOF_SAMPLE}"))
+        q = user_rows.quote(s, table)
+        rows = execute(s.conn, f"SELECT id, {column} FROM {q} WHERE {column} LIKE 'gAAAAA%' LIMIT {_PROOF_SAMPLE}")
         found.extend((table, str(s.codec.read_uuid(r[0])), r[1]) for r in rows)
     return found
 

@@ -8,28 +8,21 @@ Core functions take what they need as arguments; the callbacks (``warn``, ``note
 
 from __future__ import annotations
 
-import functools
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from lfadmin.core import auth
+from lfadmin.core.actor import Credentials
+from lfadmin.core.session import Session
+from lfadmin.db import Database, parse_url
 from lfadmin.errors import ExitCode, InvalidInput, OutputFailed, UnsupportedDatabase
 from lfadmin.langflow.codec import Codec
 from lfadmin.langflow.env import Environment
+from lfadmin.langflow.schema import detect, fmt, parse_version
 from lfadmin.langflow.settings import LangflowSettings
-
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
-
-    from lfadmin.core.auth import Actor, Credentials
-    from lfadmin.db import Database
-    from lfadmin.langflow.schema import Schema
-
-
-Progress = Callable[[str, int, int], None]
-"""``progress(what, done, total)``: how core functions report long work (total 0: unknown)."""
 
 
 def _ignore(_: str) -> None:
@@ -41,46 +34,12 @@ def _nothing() -> None:
 
 
 @dataclass
-class Session:
-    """What a core function works with: one connection inside one transaction."""
-
-    conn: Connection
-    schema: Schema
-    settings: LangflowSettings
-    codec: Codec
-    warn: Callable[[str], None] = _ignore
-    actor: Actor | None = None
-
-    @property
-    def backend(self) -> str:
-        return self.schema.backend
-
-    @functools.cached_property
-    def _fingerprint_key(self) -> bytes:
-        from lfadmin.errors import LfadminError
-        from lfadmin.langflow.crypto import fingerprint_key
-
-        try:
-            key = self.settings.secret_key()
-        except LfadminError:  # an unusable key file: commands that need the key say so
-            key = None
-        return fingerprint_key(key.value if key else None)
-
-    def fingerprint(self, value: str) -> str:
-        """The fingerprint shown for a stored value (a variable, a secret in a flow): keyed by
-        the secret key in effect (``crypto.value_fingerprint``), never a plain hash of it."""
-        from lfadmin.langflow.crypto import value_fingerprint
-
-        return value_fingerprint(self._fingerprint_key, value)
-
-
-@dataclass
 class Target:
     """Where a command acts: the settings it reads, the database they point at, and who acts.
 
     ``creds``: what the invoker supplied, authenticated by ``session()`` (None: nothing given,
-    which still authenticates under AUTO_LOGIN). ``warn``/``note``: warnings and remarks for the
-    operator; ``on_commit``: called after each write transaction commits."""
+    which still authenticates under AUTO_LOGIN). ``warn``: warnings for the operator; ``note``:
+    remarks (the CLI silences them under --quiet); ``on_commit``: called after each write transaction commits."""
 
     env_file: Path | None = None
     database_url: str | None = None
@@ -103,8 +62,6 @@ class Target:
     @property
     def db(self) -> Database:
         if self._db is None:
-            from lfadmin.db import Database, parse_url
-
             raw, self.db_source = self.settings.database_url()
             url = parse_url(raw)
             for w in url.warnings:
@@ -119,15 +76,12 @@ class Target:
 
         Output that fails inside a write transaction (a key shown once) rolls it back: the
         ``OutputFailed`` says so."""
-        from lfadmin.core.auth import Credentials
-        from lfadmin.core.auth import authenticate as auth
-
         try:
             with self._transaction(write=write) as s:
                 if authenticate:
-                    s.actor = auth(s, self.creds or Credentials())
+                    s.actor = auth.authenticate(s, self.creds or Credentials())
                     if s.actor.method == "auto-login":
-                        self.note(s.actor.rule)
+                        self.note(f"note: {s.actor.rule}")
                 yield s
         except OutputFailed as exc:
             if write:  # printed inside the transaction (a key shown once): it was rolled back
@@ -141,8 +95,6 @@ class Target:
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Session]:
         """Detect the schema and run the block in one transaction (rolled back on error)."""
-        from lfadmin.langflow.schema import detect, fmt, parse_version
-
         pinned = parse_version(self.langflow_version) if self.langflow_version else None
         db = self.db
         if write:
@@ -174,8 +126,6 @@ def _refuse_read_only_sqlite(db: Database) -> None:
     Root could write it anyway (SQLite opens it read-write when the process may), and a user
     would get SQLite's "attempt to write a readonly database" half-way; either way say so first,
     as for a read-only env file (``lfadmin.files.check_replaceable``)."""
-    import stat
-
     path = db.url.sqlite_path
     if db.backend != "sqlite" or path is None:
         return

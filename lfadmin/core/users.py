@@ -1,133 +1,47 @@
-"""User management on Langflow's ``user`` table, row-for-row as Langflow writes it."""
+"""User management: what may be done to a Langflow user, and doing it row-for-row as Langflow
+writes it (the rows themselves: ``lfadmin.core.user_rows``).
+
+Two levels: the rules take a ``Session`` and run inside the caller's transaction (``create_user``,
+``set_active``, ... - ``lfadmin.core.manifest`` combines several in one); the commands at the end
+take a ``Target`` and open their own (``list_users``, ``create``, ``promote``, ``delete``, ...).
+"""
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from lfadmin.core.target import Progress, Session
+from lfadmin.core import audit, user_rows
+from lfadmin.core.actor import Actor
+from lfadmin.core.auth import effective_auto_login
+from lfadmin.core.cascade import DeleteStep, run_cascade
+from lfadmin.core.session import Progress, Session
+from lfadmin.core.target import Target
+from lfadmin.core.user_rows import (
+    UserRecord,
+    case_twins,
+    count_active_superusers,
+    find_user,
+    find_user_by_id,
+    get_user,
+    insert_row,
+    look_alikes,
+    owned_counts,
+    update_user,
+)
 from lfadmin.db import execute
-from lfadmin.errors import Conflict, InvalidInput, NotFound, Refused
-from lfadmin.langflow.codec import iso, utcnow
+from lfadmin.errors import Conflict, InvalidInput, Refused
+from lfadmin.langflow.codec import utcnow
 from lfadmin.langflow.crypto import hash_password
-from lfadmin.langflow.settings import DEFAULT_SUPERUSER
+from lfadmin.langflow.settings import DEFAULT_SUPERUSER, LangflowSettings
 
 # ``User.optins`` default, key order as Langflow serialises it (CONTRACT §1.3).
 DEFAULT_OPTINS = {"github_starred": False, "dialog_dismissed": False, "discord_clicked": False}
 # The default folder (CONTRACT §8.1; initial_setup/setup.py get_or_create_default_folder).
 DEFAULT_FOLDER_NAME = "Starter Project"
 DEFAULT_FOLDER_DESCRIPTION = "Manage your own flows. Download and upload projects."
-
-
-@dataclass(frozen=True)
-class UserRecord:
-    id: uuid.UUID
-    username: str
-    is_active: bool
-    is_superuser: bool
-    created_at: datetime | None
-    updated_at: datetime | None
-    last_login_at: datetime | None
-    retired_at: datetime | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": str(self.id),
-            "username": self.username,
-            "is_active": self.is_active,
-            "is_superuser": self.is_superuser,
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.updated_at),
-            "last_login_at": iso(self.last_login_at),
-            "retired_at": iso(self.retired_at),
-        }
-
-
-def _q(s: Session, name: str) -> str:
-    return str(s.conn.dialect.identifier_preparer.quote(name))
-
-
-def _select(s: Session) -> str:
-    retired = ", retired_at" if s.schema.user_retired_at else ""
-    return (
-        "SELECT id, username, is_active, is_superuser, create_at, updated_at, last_login_at"
-        f"{retired} FROM \"user\""
-    )
-
-
-def _record(s: Session, row: Any) -> UserRecord:
-    c = s.codec
-    return UserRecord(
-        id=c.read_uuid(row[0]),
-        username=row[1],
-        is_active=c.read_bool(row[2]),
-        is_superuser=c.read_bool(row[3]),
-        created_at=c.read_datetime(row[4]),
-        updated_at=c.read_datetime(row[5]),
-        last_login_at=c.read_datetime(row[6]),
-        retired_at=c.read_datetime(row[7]) if len(row) > 7 else None,
-    )
-
-
-def find_user(s: Session, username: str) -> UserRecord | None:
-    """Exact, case-sensitive lookup: Langflow's login lookup in every release."""
-    row = execute(s.conn, _select(s) + " WHERE username = :u", u=username).first()
-    return _record(s, row) if row else None
-
-
-def find_user_by_id(s: Session, user_id: uuid.UUID) -> UserRecord | None:
-    row = execute(s.conn, _select(s) + " WHERE id = :i", i=s.codec.uuid(user_id)).first()
-    return _record(s, row) if row else None
-
-
-def case_twins(s: Session, username: str) -> list[str]:
-    """Other usernames equal to this one ignoring case, by the database's own ``lower()``
-    (the one 1.13's ``ix_user_username_lower`` uses: ASCII-only on SQLite, locale-aware on PG)."""
-    rows = execute(
-        s.conn, 'SELECT username FROM "user" WHERE lower(username) = lower(:u) AND username <> :u',
-        u=username,
-    )
-    return [r[0] for r in rows]
-
-
-def get_user(s: Session, username: str) -> UserRecord:
-    row = find_user(s, username)
-    if row is None:
-        twins = case_twins(s, username)
-        hint = f"did you mean {twins[0]!r}? usernames are case-sensitive" if twins else None
-        raise NotFound(f"no user {username!r}", hint=hint)
-    return row
-
-
-def password_hash(s: Session, user_id: uuid.UUID) -> str | None:
-    row = execute(s.conn, 'SELECT password FROM "user" WHERE id = :i', i=s.codec.uuid(user_id)).first()
-    return row[0] if row else None
-
-
-def list_users(
-    s: Session, *, active: bool | None = None, superuser: bool | None = None
-) -> list[UserRecord]:
-    where, params = [], {}
-    if active is not None:
-        where.append("is_active = :a")
-        params["a"] = s.codec.boolean(active)
-    if superuser is not None:
-        where.append("is_superuser = :s")
-        params["s"] = s.codec.boolean(superuser)
-    sql = _select(s) + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY create_at, username"
-    return [_record(s, r) for r in execute(s.conn, sql, **params)]
-
-
-def count_active_superusers(s: Session) -> int:
-    return int(
-        execute(
-            s.conn, 'SELECT COUNT(*) FROM "user" WHERE is_active = :t AND is_superuser = :t',
-            t=s.codec.boolean(True),
-        ).scalar_one()
-    )
 
 
 def validate_username(username: str) -> None:
@@ -168,22 +82,9 @@ def _check_unique(s: Session, username: str) -> None:
         )
 
 
-def _skeleton(username: str) -> str:
-    return unicodedata.normalize("NFKC", username).casefold()
-
-
-def look_alikes(s: Session, username: str) -> list[str]:
-    """Other usernames that read the same after NFKC and case folding (``ａlice``/``alice``),
-    which neither Langflow nor the database's ``lower()`` equates. Reads every username."""
-    key = _skeleton(username)
-    return [r[0] for r in execute(s.conn, 'SELECT username FROM "user"') if r[0] != username and _skeleton(r[0]) == key]
-
-
 def guard_default_superuser(s: Session, username: str, *, superuser: bool, logged_in: bool) -> None:
     """Langflow deletes (1.13: deletes or retires) a never-logged-in superuser named
     ``langflow`` at every start with AUTO_LOGIN off (CONTRACT §8.2); refuse to create one."""
-    from lfadmin.core.auth import effective_auto_login
-
     if username != DEFAULT_SUPERUSER or not superuser or logged_in:
         return
     auto, why = effective_auto_login(s)
@@ -196,10 +97,28 @@ def guard_default_superuser(s: Session, username: str, *, superuser: bool, logge
         )
 
 
+SUPERUSER_CLI = "ENABLE_SUPERUSER_CLI"
+
+
+def check_grant_enabled(settings: LangflowSettings) -> None:
+    """``LANGFLOW_ENABLE_SUPERUSER_CLI=false`` also refuses ``user create --superuser``,
+    ``user promote`` and ``user apply`` granting superuser rights.
+
+    Langflow's variable gates its ``superuser`` command, its CLI's only way to a superuser; the
+    seed documents it as controlling superuser creation from the CLI, "to prevent unrestricted
+    superuser creation". lfadmin has more ways to the same result, so it gates them all."""
+    val = settings.env.setting(SUPERUSER_CLI)
+    if val is not None and not settings.env.boolean(SUPERUSER_CLI, True):
+        raise Refused(
+            f"granting superuser rights from the CLI is disabled: {val.name}={val.raw} (set in "
+            f"{val.origin.where()}); lfadmin applies it to `user promote` and `user create "
+            "--superuser` as to `superuser`",
+            hint=f"set LANGFLOW_{SUPERUSER_CLI}=true to enable it",
+        )
+
+
 def _guard_grant(s: Session) -> None:
     """Every grant of superuser rights passes here (``LANGFLOW_ENABLE_SUPERUSER_CLI``)."""
-    from lfadmin.core.superuser import check_grant_enabled
-
     check_grant_enabled(s.settings)
 
 
@@ -240,13 +159,11 @@ def create_user(
     }
     if s.schema.user_retired_at:
         cols["retired_at"] = None
-    _insert(s, "user", cols)
+    insert_row(s, "user", cols)
     create_default_folder(s, uid)
     record = find_user_by_id(s, uid)
     assert record is not None
     if superuser and audited:
-        from lfadmin.core import audit
-
         audit.superuser_granted(s, "superuser.create", record)
     return record
 
@@ -274,22 +191,7 @@ def create_default_folder(s: Session, user_id: uuid.UUID) -> None:
         cols["workspace_id"] = None
     if s.schema.has("folder", "is_personal"):
         cols["is_personal"] = c.boolean(True)
-    _insert(s, "folder", cols)
-
-
-def _insert(s: Session, table: str, cols: dict[str, Any]) -> None:
-    names = ", ".join(_q(s, k) for k in cols)
-    params = ", ".join(f":{k}" for k in cols)
-    execute(s.conn, f"INSERT INTO {_q(s, table)} ({names}) VALUES ({params})", **cols)
-
-
-def _update(s: Session, user: UserRecord, **values: Any) -> UserRecord:
-    values["updated_at"] = s.codec.datetime(utcnow())
-    sets = ", ".join(f"{_q(s, k)} = :{k}" for k in values)
-    execute(s.conn, f'UPDATE "user" SET {sets} WHERE id = :_id', _id=s.codec.uuid(user.id), **values)
-    fresh = find_user_by_id(s, user.id)
-    assert fresh is not None
-    return fresh
+    insert_row(s, "folder", cols)
 
 
 def _not_self(s: Session, user: UserRecord, what: str) -> None:
@@ -317,7 +219,7 @@ def set_active(s: Session, username: str, active: bool) -> tuple[UserRecord, boo
             s, user.username, superuser=user.is_superuser, logged_in=user.last_login_at is not None
         )
     values: dict[str, Any] = {"is_active": s.codec.boolean(active)}
-    return _update(s, user, **values), True
+    return update_user(s, user, **values), True
 
 
 def set_superuser(s: Session, username: str, superuser: bool) -> tuple[UserRecord, bool]:
@@ -332,10 +234,8 @@ def set_superuser(s: Session, username: str, superuser: bool) -> tuple[UserRecor
         guard_default_superuser(
             s, user.username, superuser=True, logged_in=user.last_login_at is not None
         )
-    updated = _update(s, user, is_superuser=s.codec.boolean(superuser))
+    updated = update_user(s, user, is_superuser=s.codec.boolean(superuser))
     if superuser:
-        from lfadmin.core import audit
-
         audit.superuser_granted(s, "superuser.promote", updated)  # like every grant
     return updated, True
 
@@ -344,23 +244,15 @@ def rename(s: Session, username: str, new_name: str) -> UserRecord:
     user = get_user(s, username)
     validate_username(new_name)
     _check_unique(s, new_name)
-    return _update(s, user, username=new_name)
+    return update_user(s, user, username=new_name)
 
 
 def set_password(s: Session, username: str, password: str) -> UserRecord:
     user = get_user(s, username)
-    return _update(s, user, password=hash_password(password))
+    return update_user(s, user, password=hash_password(password))
 
 
 # -- deletion ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeleteStep:
-    table: str
-    column: str
-    action: str  # "delete" | "set NULL"
-    rows: int
 
 
 def delete_user(
@@ -373,8 +265,6 @@ def delete_user(
     one) so no row is left pointing at the user. With ``dry_run`` the same statements run inside
     a savepoint that is rolled back, so the counts are exact.
     """
-    from lfadmin.core.cascade import run_cascade
-
     user = get_user(s, username)
     _not_self(s, user, "delete")
     _not_last_superuser(s, user, "delete")
@@ -389,13 +279,92 @@ def delete_user(
     return user, steps
 
 
-def owned_counts(s: Session, user_id: uuid.UUID) -> dict[str, int]:
-    """How many API keys, variables, flows and projects the user owns."""
-    counts = {}
-    for label, table in (("api_keys", "apikey"), ("variables", "variable"), ("flows", "flow"), ("projects", "folder")):
-        counts[label] = int(
-            execute(
-                s.conn, f"SELECT COUNT(*) FROM {_q(s, table)} WHERE user_id = :u", u=s.codec.uuid(user_id)
-            ).scalar_one()
-        )
-    return counts
+# -- the commands: each opens (and authenticates) its own transaction on the target -----------
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Superuser rights given: the audit record is written; who gave them and where it went."""
+
+    event: str  # "superuser.create" | "superuser.promote"
+    actor: Actor | None
+    audit: audit.Location
+
+
+@dataclass(frozen=True)
+class Change:
+    user: UserRecord  # as it is now
+    changed: bool  # False: it already was so
+    granted: Grant | None = None
+
+
+def list_users(target: Target, *, active: bool | None = None, superuser: bool | None = None) -> list[UserRecord]:
+    """Users by creation time; ``active``/``superuser``: only those (None: all)."""
+    with target.session(write=False) as s:
+        return user_rows.list_users(s, active=active, superuser=superuser)
+
+
+def show(target: Target, username: str) -> tuple[UserRecord, dict[str, int]]:
+    """One user, and how many API keys, variables, flows and projects it owns."""
+    with target.session(write=False) as s:
+        user = get_user(s, username)
+        return user, owned_counts(s, user.id)
+
+
+def _granted(s: Session, event: str) -> Grant:
+    return Grant(event, s.actor, audit.location(s.settings))
+
+
+def create(
+    target: Target, username: str, password: str, *, superuser: bool = False, active: bool | None = None
+) -> Change:
+    """``create_user`` in a transaction of its own (``active`` None: LANGFLOW_NEW_USER_IS_ACTIVE)."""
+    with target.session(write=True) as s:
+        user = create_user(s, username, password, superuser=superuser, active=active)
+        return Change(user, True, _granted(s, "superuser.create") if superuser else None)
+
+
+def activate(target: Target, username: str) -> Change:
+    return _toggle(target, username, set_active, True)
+
+
+def deactivate(target: Target, username: str) -> Change:
+    return _toggle(target, username, set_active, False)
+
+
+def promote(target: Target, username: str) -> Change:
+    return _toggle(target, username, set_superuser, True)
+
+
+def demote(target: Target, username: str) -> Change:
+    return _toggle(target, username, set_superuser, False)
+
+
+def _toggle(
+    target: Target, username: str, rule: Callable[[Session, str, bool], tuple[UserRecord, bool]], value: bool
+) -> Change:
+    with target.session(write=True) as s:
+        user, changed = rule(s, username, value)
+        granted = rule is set_superuser and value and changed
+        return Change(user, changed, _granted(s, "superuser.promote") if granted else None)
+
+
+def change_password(target: Target, username: str, password: str) -> UserRecord:
+    with target.session(write=True) as s:
+        return set_password(s, username, password)
+
+
+def delete(
+    target: Target,
+    username: str,
+    *,
+    dry_run: bool = False,
+    confirm: Callable[[UserRecord, list[DeleteStep]], None] | None = None,
+    progress: Progress | None = None,
+) -> tuple[UserRecord, list[DeleteStep]]:
+    """``delete_user`` in a transaction of its own. ``confirm`` (not with ``dry_run``) is shown
+    the exact plan first, inside the same transaction, and raises to call the deletion off."""
+    with target.session(write=True) as s:
+        if confirm is not None and not dry_run:
+            confirm(*delete_user(s, username, dry_run=True))
+        return delete_user(s, username, dry_run=dry_run, progress=progress)

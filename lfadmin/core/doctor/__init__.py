@@ -25,7 +25,7 @@ from lfadmin.errors import LfadminError
 from lfadmin.langflow.env import Environment
 
 if TYPE_CHECKING:
-    from lfadmin.core.target import Progress
+    from lfadmin.core.session import Progress
 
 __all__ = ["REGISTRY", "Check", "Finding", "Options", "Report", "Severity", "checks", "run"]
 

@@ -22,7 +22,7 @@ from lfadmin.langflow.settings import DEFAULT_SUPERUSER, LEGACY_DEFAULT_PASSWORD
 if TYPE_CHECKING:
     from concurrent.futures import Executor, Future
 
-    from lfadmin.core.target import Progress, Session
+    from lfadmin.core.session import Progress, Session
 
 C, H, M, L, INFO = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
 MAX_BCRYPT = 8

@@ -30,10 +30,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from lfadmin.core.users import get_user
+from lfadmin.core.user_rows import get_user
 
 if TYPE_CHECKING:
-    from lfadmin.core.target import Session, Target
+    from lfadmin.core.session import Session
+    from lfadmin.core.target import Target
 
 Path_ = tuple[str | int, ...]
 

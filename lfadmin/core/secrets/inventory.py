@@ -17,7 +17,8 @@ from lfadmin.errors import InvalidInput, LfadminError, Undecryptable
 from lfadmin.langflow.crypto import fingerprint, is_sso_envelope, looks_encrypted, sso_decrypt
 
 if TYPE_CHECKING:
-    from lfadmin.core.target import Progress, Session, Target
+    from lfadmin.core.session import Progress, Session
+    from lfadmin.core.target import Target
 
 GENERIC_PLAINTEXT_SINCE = (1, 8, 0)  # Generic variables stored in plaintext from 1.8.0 (§7)
 

@@ -25,7 +25,7 @@ from lfadmin.langflow.crypto import (
 )
 
 if TYPE_CHECKING:
-    from lfadmin.core.target import Progress, Session
+    from lfadmin.core.session import Progress, Session
 
 SAMPLE_PER_STORE = 500
 

@@ -81,7 +81,8 @@ from lfadmin.files import TEXT_CAP, atomic_write, check_config_dir, check_replac
 from lfadmin.langflow.crypto import fingerprint
 
 if TYPE_CHECKING:
-    from lfadmin.core.target import Progress, Session, Target
+    from lfadmin.core.session import Progress, Session
+    from lfadmin.core.target import Target
     from lfadmin.langflow.settings import LangflowSettings
 
 

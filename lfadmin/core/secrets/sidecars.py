@@ -53,7 +53,7 @@ from lfadmin.langflow.crypto import looks_encrypted
 
 if TYPE_CHECKING:
     from lfadmin.core.secrets.reencrypt import StoreReceipt
-    from lfadmin.core.target import Session
+    from lfadmin.core.session import Session
     from lfadmin.langflow.schema import Schema
     from lfadmin.langflow.settings import LangflowSettings
 

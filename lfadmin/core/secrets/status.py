@@ -17,7 +17,7 @@ from lfadmin.langflow.crypto import MINIMUM_KEY_LENGTH
 
 if TYPE_CHECKING:
     from lfadmin.core.secrets.keyring import Keyring
-    from lfadmin.core.target import Session
+    from lfadmin.core.session import Session
 
 
 class Status(str, Enum):

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
 
-    from lfadmin.core.target import Session
+    from lfadmin.core.session import Session
 
 BATCH = 1000
 MCP_AUTH_FIELDS = ("api_key", "oauth_client_secret")  # mcp_encryption.SENSITIVE_FIELDS

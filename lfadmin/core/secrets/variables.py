@@ -25,14 +25,15 @@ from lfadmin.core.secrets.key import key_problems
 from lfadmin.core.secrets.keyring import Keyring
 from lfadmin.core.secrets.status import Status
 from lfadmin.core.secrets.stores import STORES, Cell, Row
-from lfadmin.core.users import UserRecord, get_user
+from lfadmin.core.user_rows import UserRecord, get_user
 from lfadmin.db import execute
 from lfadmin.errors import Conflict, InvalidInput, NotFound, Undecryptable
 from lfadmin.langflow.codec import iso, utcnow
 from lfadmin.langflow.crypto import encrypt, looks_encrypted
 
 if TYPE_CHECKING:
-    from lfadmin.core.target import Session, Target
+    from lfadmin.core.session import Session
+    from lfadmin.core.target import Target
 
 CREDENTIAL = "Credential"
 GENERIC = "Generic"
