@@ -147,7 +147,7 @@ class KeyReport:
 def key_report(settings: LangflowSettings, schema: Schema | None) -> tuple[KeyReport, str | None]:
     """The key in effect, judged; and the key itself (for the caller's decryption only)."""
     key = settings.secret_key()
-    cfg = settings.config_dir / "secret_key"
+    cfg = config_key_file(settings)
     file_problem = None
     try:
         file_value = key.value if key is not None and key.path is not None else settings.config_file_key() or None

@@ -67,6 +67,7 @@ from lfadmin.core.secrets.faults import kill_point
 from lfadmin.core.secrets.inventory import generic_plaintext
 from lfadmin.core.secrets.key import (
     JOURNAL_NAME,
+    KeyFile,
     config_key_file,
     current_file_key,
     generate_key,
@@ -112,7 +113,7 @@ class Receipt:
     duration_s: float = 0.0
     resumed: bool = False
     undecryptable_rows: list[str] = field(default_factory=list)
-    files: list[dict[str, str | None]] = field(default_factory=list)
+    files: list[KeyFile] = field(default_factory=list)  # key.install's
     warnings: list[str] = field(default_factory=list)
     journal: str | None = None  # still on disk: the key exists only there and in the caller's hands
     new_key: str = field(default="", repr=False)  # never in to_json: the caller shows it on purpose
