@@ -31,6 +31,8 @@ def users_group() -> None:
     """
 
 Username = Annotated[str, typer.Argument(help="The username (exact, case-sensitive).", show_default=False)]
+
+
 def _show_user(user: Any, extra: dict[str, Any] | None = None) -> None:
     rows: list[tuple[str, Any]] = [
         ("username", user.username),

@@ -39,7 +39,8 @@ class Target:
 
     ``creds``: what the invoker supplied, authenticated by ``session()`` (None: nothing given,
     which still authenticates under AUTO_LOGIN). ``warn``: warnings for the operator; ``note``:
-    remarks (the CLI silences them under --quiet); ``on_commit``: called after each write transaction commits."""
+    remarks, whole lines (the CLI silences them under --quiet); ``on_commit``: called after each
+    write transaction commits (the CLI then knows a later failure must say so)."""
 
     env_file: Path | None = None
     database_url: str | None = None
