@@ -15,7 +15,7 @@ from lfadmin.core.secrets import flow_scan, inventory, key, rotation, variables
 from lfadmin.core.target import Target
 from lfadmin.errors import AuthFailed, InvalidInput, Refused
 from lfadmin.langflow.crypto import fingerprint
-from tests.conftest import LangflowDB
+from tests.support.databases import LangflowDB
 
 NEW = "Zb3n7Yx0Q2m9cVh8rT1uW4sK6pL5dN0aE3fG7hJ2kM8="
 

@@ -98,7 +98,7 @@ def inventory(
                     rep.count(status, readable, partial(where, row, cell))
             if progress:
                 progress(store.name, rep.rows, total)
-    # Not a table: the knowledge-base sidecars on disk (CONTRACT §6, last row).
+    # Not a table: the knowledge-base sidecars on disk (docs/langflow/knowledge-bases.md).
     reports.append(sidecars.inventory(s, keys))
     return reports
 

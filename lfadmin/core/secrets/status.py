@@ -46,7 +46,7 @@ def classify_token(
     if encrypted_generic:
         return Status.ENCRYPTED_GENERIC, readable
     if keys.write is not None and opened[1] is not keys.write:
-        # A short key: opens only with the other release family's derivation (CONTRACT §5.1).
+        # A short key: opens only with the other release family's derivation (docs/langflow/crypto.md §2).
         return Status.LEGACY, readable
     return Status.OK, readable
 
