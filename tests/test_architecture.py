@@ -29,21 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent / "lfadmin"
 # Cycles: frozenset of the modules in one strongly connected component.
 CYCLE_ALLOWLIST: set[frozenset[str]] = set()
 # Function-local lfadmin imports in core/ and langflow/: (module, imported module).
-LOCAL_IMPORT_ALLOWLIST: set[tuple[str, str]] = {
-    # H3: doctor and langflow/
-    ("lfadmin.core.doctor", "lfadmin.langflow.schema"),
-    ("lfadmin.core.doctor", "lfadmin.core.target"),
-    ("lfadmin.core.doctor.context", "lfadmin.langflow.settings"),
-    ("lfadmin.core.doctor.db_checks", "lfadmin.langflow.codec"),
-    ("lfadmin.core.doctor.db_checks", "lfadmin.core.doctor.key_checks"),
-    ("lfadmin.core.doctor.db_checks", "lfadmin.core.secrets.inventory"),
-    ("lfadmin.core.doctor.db_checks", "lfadmin.core.secrets.flow_scan"),
-    ("lfadmin.core.doctor.env_checks.secret_key", "lfadmin.errors"),
-    ("lfadmin.core.doctor.env_checks.secret_key", "lfadmin.files"),
-    ("lfadmin.core.doctor.suppress", "lfadmin.files"),
-    ("lfadmin.langflow.env", "lfadmin.files"),
-    ("lfadmin.langflow.settings", "lfadmin.files"),
-}
+LOCAL_IMPORT_ALLOWLIST: set[tuple[str, str]] = set()
 
 # Layers, lowest first (docs/architecture.md): a module imports only from its own layer or below.
 LAYERS: list[tuple[str, ...]] = [
