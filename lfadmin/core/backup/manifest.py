@@ -99,16 +99,15 @@ class Manifest:
 
     def check_release(self) -> None:
         """A backup of a Langflow newer than lfadmin knows: lfadmin cannot tell what restoring it
-        means (and the release that made it should restore it): exit 6."""
-        rev = self.alembic_revision
-        if rev is not None and rev in KNOWN_HEADS:
+        means (the release that made it should restore it): exit 6. An unknown revision on the
+        columns of a known release (a development build) is that release's."""
+        if self.alembic_revision in KNOWN_HEADS or not self.langflow_release.startswith("newer"):
             return
-        if self.langflow_release.startswith("newer") or rev is not None:
-            raise UnsupportedDatabase(
-                f"this backup was made by a Langflow newer than any lfadmin knows (alembic "
-                f"revision {rev}, newest known: Langflow {fmt(NEWEST_KNOWN)}); refusing to restore it",
-                hint="upgrade lfadmin, or restore with the database's own tools",
-            )
+        raise UnsupportedDatabase(
+            f"this backup was made by a Langflow newer than any lfadmin knows (alembic revision "
+            f"{self.alembic_revision}, newest known: Langflow {fmt(NEWEST_KNOWN)}); refusing to restore it",
+            hint="upgrade lfadmin, or restore with the database's own tools",
+        )
 
     def verify(self, path: Path) -> None:
         """The data file is the one the manifest describes: size, then SHA-256 (exit 4 if not)."""
