@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from lfadmin import __version__
 from lfadmin.core.backup import postgresql, sqlite
-from lfadmin.core.backup.manifest import MANIFEST_WHAT, WHAT, Manifest, counts, manifest_path, sha256_fd
+from lfadmin.core.backup.manifest import MANIFEST_WHAT, WHAT, Manifest, counts, manifest_path, sha256_and_sync
 from lfadmin.core.secrets.rotation import langflow_activity
 from lfadmin.core.target import Target
 from lfadmin.db import DatabaseURL, execute
@@ -105,7 +105,7 @@ def create(target: Target, path: Path | None = None) -> Created:
             with _pg_snapshot(target) as (snapshot, conn):  # counts and dump: one snapshot
                 schema, rows = detect(conn, "postgresql"), counts(conn)
                 method = postgresql.dump(url, data.fd, snapshot)
-        digest, size = sha256_fd(data.fd)
+        digest, size = sha256_and_sync(data.fd)
         manifest = Manifest(
             created_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
             lfadmin_version=__version__,
