@@ -275,6 +275,26 @@ def test_a_backup_without_its_manifest_is_refused(db113: LangflowDB, tmp_path: P
     )
 
 
+def test_a_linked_backup_is_not_read(db113: LangflowDB, tmp_path: Path) -> None:
+    real = tmp_path / "real.db"
+    created(db113, real)
+    link = tmp_path / "real.db.lnk"
+    link.symlink_to(real)
+    os.symlink(f"{real}.manifest.json", f"{link}.manifest.json")
+    res = db113.run("backup", "restore", str(link), "--yes")
+    assert (res.exit_code, res.stderr) == (
+        10, f"Error: backup manifest {link}.manifest.json is a symbolic link; lfadmin does not read or write files "
+        "through links (replace the link with the file itself, or name the file it points to)\n",
+    )
+    Path(f"{link}.manifest.json").unlink()
+    doc = json.loads(Path(f"{real}.manifest.json").read_text())
+    Path(f"{link}.manifest.json").write_text(json.dumps({**doc, "file": link.name}))
+    res = db113.run("backup", "restore", str(link), "--yes")
+    assert (res.exit_code, res.stderr) == (
+        10, f"Error: backup {link} is a symbolic link; lfadmin does not read backups through links (name the file itself)\n"
+    )
+
+
 def test_a_manifest_of_another_backup_is_refused(sqlite_db: LangflowDB, tmp_path: Path) -> None:
     a, b = tmp_path / "a.db", tmp_path / "b.db"
     created(sqlite_db, a)

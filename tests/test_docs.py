@@ -327,7 +327,7 @@ def _doc_commands(path: Path) -> list[list[str]]:
 
 
 START_MARK, END_MARK = "<!-- commands:start -->", "<!-- commands:end -->"
-DOCS = ["README.md", "docs/ci.md", "docs/json.md", "docs/text-output.md"]
+DOCS = ["README.md", "docs/ci.md", "docs/json.md", "docs/text-output.md", "docs/backup.md"]
 
 
 def doc_problems(path: Path, helps: dict[str, str]) -> list[str]:

@@ -26,11 +26,11 @@ def backup_group() -> None:
 
 
 def _size(n: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1000  # type: ignore[assignment]
-    return str(n)
+    """1323008 -> "1.3 MB" (decimal units, as `ls -h --si` and disk vendors count)."""
+    if n < 1000:
+        return f"{n} bytes"
+    exp = min(3, (len(str(n)) - 1) // 3)
+    return f"{n / 1000 ** exp:.1f} {('KB', 'MB', 'GB')[exp - 1]}"
 
 
 _NOUNS = {"users": "user", "flows": "flow", "variables": "variable", "api_keys": "API key", "folders": "folder"}

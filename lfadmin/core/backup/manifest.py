@@ -11,16 +11,18 @@ newer than lfadmin knows, or whose backend is not the target's (docs/backup.md).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lfadmin.db import execute
-from lfadmin.errors import InvalidInput, UnsupportedDatabase
+from lfadmin.errors import InvalidInput, Refused, UnsupportedDatabase
 from lfadmin.files import TEXT_CAP, read_text
 from lfadmin.langflow.schema import KNOWN_HEADS, NEWEST_KNOWN, fmt
 
@@ -113,9 +115,12 @@ class Manifest:
     def verify(self, path: Path) -> None:
         """The data file is the one the manifest describes: size, then SHA-256 (exit 4 if not)."""
         try:
-            size = os.lstat(path).st_size
+            st = os.lstat(path)
         except FileNotFoundError:
             raise InvalidInput(f"{WHAT} {path} does not exist") from None
+        if stat.S_ISLNK(st.st_mode):
+            raise _linked(path)
+        size = st.st_size
         if size != self.size:
             raise InvalidInput(
                 f"{WHAT} {path} is damaged: {size} bytes, its manifest says {self.size} "
@@ -125,6 +130,11 @@ class Manifest:
             raise InvalidInput(
                 f"{WHAT} {path} is damaged: its SHA-256 does not match its manifest; nothing was changed"
             )
+
+
+def _linked(path: Path) -> Refused:
+    return Refused(f"{WHAT} {path} is a symbolic link; lfadmin does not read backups through links",
+                   hint="name the file itself")
 
 
 def sha256_fd(fd: int) -> tuple[str, int]:
@@ -166,6 +176,8 @@ def sha256_file(path: Path) -> str:
     try:
         fd = os.open(path, flags)
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _linked(path) from None
         raise InvalidInput(f"{WHAT} {path} cannot be read: {exc.strerror}") from None
     try:
         return sha256_fd(fd)[0]
