@@ -147,6 +147,7 @@ def test_json_documents(db113: LangflowDB, tmp_path: Path) -> None:
         "database_url": doc["manifest"]["database"],
         "path": str(path),
         "replaced": doc["manifest"]["counts"],
+        "left_in_place": [],
         "manifest": doc["manifest"],
     }
 
@@ -489,11 +490,25 @@ def test_the_password_stays_out_of_argv_and_output(pgdb: LangflowDB, tmp_path: P
     res = pgdb.run("backup", "restore", str(path), "--yes", "--force")
     assert res.exit_code == 0, res
     tools = [(argv, env) for argv, env in seen if Path(argv[0]).name in ("pg_dump", "pg_restore") and "--version" not in argv]
-    assert [Path(a[0]).name for a, _ in tools] == ["pg_dump", "pg_restore"]
+    assert [(Path(a[0]).name, "--list" in a) for a, _ in tools] == [("pg_dump", False), ("pg_restore", True), ("pg_restore", False)]
     for argv, env in tools:
         assert not any("postgres:postgres" in a or a == "postgres" for a in argv), argv
         assert env["PGPASSWORD"] == "postgres" and "--no-password" in argv
         assert not any(k.startswith("LANGFLOW_") for k in env)
+
+
+@pytest.mark.postgres
+def test_tables_the_backup_does_not_hold_are_named(pgdb: LangflowDB, tmp_path: Path) -> None:
+    path = tmp_path / "b.pgdump"
+    created(pgdb, path)
+    pgdb.execute("CREATE TABLE zz_newer (id integer PRIMARY KEY)")  # as a newer release's migration would
+    res = pgdb.run("backup", "restore", str(path), "--yes", "--json")
+    assert res.exit_code == 0, res
+    assert res.json["left_in_place"] == ["zz_newer"]
+    assert res.stderr == (
+        "Warning: tables the backup does not hold were left in place: zz_newer (made after the backup, by a "
+        "newer release's migrations?); drop them before upgrading again\n"
+    )
 
 
 @pytest.mark.postgres

@@ -115,6 +115,7 @@ def restore(
             "database_url": done.database,
             "path": str(done.path),
             "replaced": done.replaced,
+            "left_in_place": done.left_in_place,
             "manifest": m.to_json(),
         })
         return

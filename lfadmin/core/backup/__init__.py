@@ -57,6 +57,7 @@ class Restored:
     manifest: Manifest
     replaced: dict[str, int] | None  # the target's row counts before (None: it was empty)
     dry_run: bool
+    left_in_place: list[str]  # PostgreSQL: tables the backup does not hold, left as they were
 
 
 def identity(url: DatabaseURL) -> str:
@@ -203,32 +204,50 @@ def restore(
                 hint="pass --yes to replace it",
             )
     if dry_run:
-        return Restored(path, url.masked, manifest, replaced, True)
-    _put_back(target, path, empty)
+        return Restored(path, url.masked, manifest, replaced, True, [])
+    left = _put_back(target, path, empty)
     target.on_commit()
     _check_restored(target, manifest)
-    return Restored(path, url.masked, manifest, replaced, False)
+    if left:
+        target.warn(
+            f"tables the backup does not hold were left in place: {', '.join(left)} (made after the "
+            "backup, by a newer release's migrations?); drop them before upgrading again"
+        )
+    return Restored(path, url.masked, manifest, replaced, False, left)
 
 
 def _n(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def _put_back(target: Target, path: Path, empty: bool) -> None:
+def _put_back(target: Target, path: Path, empty: bool) -> list[str]:
+    """Restore; returns the tables left in place (PostgreSQL's ``--clean`` drops only what the
+    archive holds; SQLite's backup API replaces the whole file)."""
     url = target.db.url
     if url.sqlite_path is None:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
         try:
+            held = postgresql.tables(url, fd)
+            os.lseek(fd, 0, os.SEEK_SET)
             postgresql.restore(url, fd)
         finally:
             os.close(fd)
-        return
+        with target.db.transaction(write=False) as conn:
+            now = execute(
+                conn,
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+            ).scalars()
+            left = sorted(set(now) - held)
+        target.db.dispose()
+        return left
     db = url.sqlite_path
     if db.exists():
         sqlite.copy_in(path, str(db), db)
-        return
+        return []
     with new_file(db, "SQLite database") as fresh:  # a new database: 0600, never through a link
         sqlite.copy_in(path, fresh.tool_path, db)
+    return []
 
 
 def _check_restored(target: Target, manifest: Manifest) -> None:

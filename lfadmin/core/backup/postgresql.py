@@ -99,11 +99,11 @@ def _conninfo_db(name: str) -> str:
     return "dbname='" + name.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _run(argv: list[str], url: DatabaseURL, *, stdin: int | None = None, stdout: int | None = None) -> None:
+def _run(argv: list[str], url: DatabaseURL, *, stdin: int | None = None, stdout: int | None = None) -> bytes:
     proc = subprocess.run(  # noqa: S603 - argv is the tool found on PATH and fixed options, no secret
         argv,
         stdin=stdin if stdin is not None else subprocess.DEVNULL,
-        stdout=stdout if stdout is not None else subprocess.DEVNULL,
+        stdout=stdout if stdout is not None else subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=environment(url),
         check=False,
@@ -113,6 +113,7 @@ def _run(argv: list[str], url: DatabaseURL, *, stdin: int | None = None, stdout:
         lines = [ln.strip() for ln in redact.scrub(proc.stderr.decode(errors="replace")).splitlines() if ln.strip()]
         errors = [ln for ln in lines if "error:" in ln] or lines or ["(no message)"]
         raise DatabaseUnavailable(f"{name} failed (exit {proc.returncode}): {errors[0][:300]}; nothing was changed")
+    return proc.stdout or b""
 
 
 def dump(url: DatabaseURL, out_fd: int, snapshot: str) -> str:
@@ -121,6 +122,13 @@ def dump(url: DatabaseURL, out_fd: int, snapshot: str) -> str:
     exe = tool("pg_dump")
     _run([exe, "--format=custom", "--no-password", f"--snapshot={snapshot}"], url, stdout=out_fd)
     return f"pg_dump -Fc ({version(exe)})"
+
+
+def tables(url: DatabaseURL, in_fd: int) -> set[str]:
+    """The tables the archive on ``in_fd`` holds (``pg_restore --list``: its table of contents,
+    lines like ``215; 1259 16390 TABLE public apikey postgres``)."""
+    toc = _run([tool("pg_restore"), "--list", "--no-password"], url, stdin=in_fd).decode(errors="replace")
+    return {p[5] for p in (line.split() for line in toc.splitlines()) if len(p) > 5 and p[3] == "TABLE"}
 
 
 def restore(url: DatabaseURL, in_fd: int) -> None:
