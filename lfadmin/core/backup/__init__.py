@@ -205,7 +205,7 @@ def restore(
             )
     if dry_run:
         return Restored(path, url.masked, manifest, replaced, True, [])
-    left = _put_back(target, path, empty)
+    left = _put_back(target, path)
     target.on_commit()
     _check_restored(target, manifest)
     if left:
@@ -220,7 +220,7 @@ def _n(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def _put_back(target: Target, path: Path, empty: bool) -> list[str]:
+def _put_back(target: Target, path: Path) -> list[str]:
     """Restore; returns the tables left in place (PostgreSQL's ``--clean`` drops only what the
     archive holds; SQLite's backup API replaces the whole file)."""
     url = target.db.url
