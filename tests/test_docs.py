@@ -189,6 +189,7 @@ class JsonCase:
     env: dict[str, str] = field(default_factory=dict)
     codes: tuple[int, ...] = (0,)
     manifest: bool = False  # write {tmp}/users.json: the export, with alice disabled
+    backup: bool = False  # back up the database to {tmp}/b.db first
 
 
 JSON_CASES = {
@@ -229,6 +230,8 @@ JSON_CASES = {
     "lfadmin config doctor --json": JsonCase(["config", "doctor", "--json"], codes=(0, 12)),
     "lfadmin config doctor --list-checks --json": JsonCase(["config", "doctor", "--list-checks", "--json"]),
     "lfadmin upgrade check --json": JsonCase(["upgrade", "check", "--to", "1.13.0", "--json"], codes=(0, 12)),
+    "lfadmin backup create PATH --json": JsonCase(["backup", "create", "{tmp}/b.db", "--json"]),
+    "lfadmin backup restore PATH --json": JsonCase(["backup", "restore", "{tmp}/b.db", "--yes", "--json"], backup=True),
 }
 
 
@@ -243,6 +246,8 @@ def run_json_case(case: JsonCase, tmp_path: Path) -> Any:
             users = doc["users"] if isinstance(doc, dict) and "users" in doc else doc
             next(u for u in users if u["username"] == "alice")["state"] = "disabled"
             (tmp_path / "users.json").write_text(json.dumps(doc))
+        if case.backup:
+            assert db.run("backup", "create", str(tmp_path / "b.db")).exit_code == 0
         args = [a.replace("{tmp}", str(tmp_path)) for a in case.args]
         result = db.run(*args, input=case.stdin, **case.env)
         assert result.exit_code in case.codes, result
@@ -285,7 +290,7 @@ def test_json_doc_covers_every_command() -> None:
     documented = documented_json()
     assert sorted(documented) == sorted(JSON_CASES)
     for path in PATHS:
-        if not path or (path[0] in {"user", "api-key", "secrets", "config", "upgrade"} and len(path) == 1):
+        if not path or (path[0] in {"user", "api-key", "secrets", "config", "upgrade", "backup"} and len(path) == 1):
             continue  # the root and the groups print no JSON
         assert any(
             t.split()[1 : len(path)] == path[:-1] and path[-1] in t.split()[len(path)].split("|") for t in JSON_CASES
@@ -323,7 +328,7 @@ def _doc_commands(path: Path) -> list[list[str]]:
 
 
 START_MARK, END_MARK = "<!-- commands:start -->", "<!-- commands:end -->"
-DOCS = ["README.md", "docs/ci.md", "docs/json.md", "docs/text-output.md"]
+DOCS = ["README.md", "docs/ci.md", "docs/json.md", "docs/text-output.md", "docs/backup.md"]
 
 
 def doc_problems(path: Path, helps: dict[str, str]) -> list[str]:

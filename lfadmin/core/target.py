@@ -41,8 +41,9 @@ class Target:
     which still authenticates under AUTO_LOGIN); or a function that reads them (stdin, a prompt),
     called once, when the first session opens - so a command's own checks of its input come first,
     as they did when the CLI read credentials only on opening the transaction.
-    ``warn``: warnings for the operator; ``note``: remarks, whole lines (the CLI silences them under --quiet); ``on_commit``: called after each
-    write transaction commits (the CLI then knows a later failure must say so)."""
+    ``warn``: warnings for the operator; ``note``: remarks, whole lines (the CLI silences them
+    under --quiet); ``on_commit``: called after each write transaction commits (the CLI then
+    knows a later failure must say so)."""
 
     env_file: Path | None = None
     database_url: str | None = None
