@@ -24,7 +24,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LangflowDB, langflow_check, make_db
+from tests.support.databases import LangflowDB, make_db
+from tests.support.langflow import langflow_check
 
 RELEASE = {"1.6.9": "1.6.0 – 1.6.9", "1.13.0": "1.13.0"}  # what the schema proves (`lfadmin info`)
 TAG = {"1.6.9": "1.6.0-1.6.9", "1.13.0": "1.13.0"}  # the same in a default file name
@@ -513,7 +514,7 @@ def test_tables_the_backup_does_not_hold_are_named(pgdb: LangflowDB, tmp_path: P
 
 @pytest.mark.postgres
 def test_a_failing_pg_dump_is_one_scrubbed_line(pgdb: LangflowDB, tmp_path: Path) -> None:
-    from tests.conftest import _pg_execute
+    from tests.support.databases import pg_execute as _pg_execute
 
     role, password = f"lfadmin_bk_{os.getpid()}", "Bk-pass-2026-long"
     _pg_execute(f"CREATE ROLE {role} LOGIN SUPERUSER PASSWORD '{password}'")
