@@ -422,3 +422,68 @@ def _check_new(path: Path, what: str) -> None:
     if stat.S_ISLNK(st.st_mode):
         raise _symlink(what, path)
     raise Conflict(f"{what} {path} already exists; lfadmin does not overwrite it", hint="choose another path")
+
+
+# -- moving a directory (``user rename``: a knowledge-base folder named after its owner) -------
+
+
+def check_dir_move(src: Path, dst: Path, what: str) -> bool:
+    """Refuse, before anything changes, a move ``move_dir`` would refuse or could not do;
+    True when ``src`` exists (there is something to move).
+
+    Conflict (9): ``dst`` exists (unless it is ``src`` itself: a change of case on a
+    case-insensitive filesystem) - even with no ``src``, since whatever is there would become
+    the new owner's. Refused (10): ``src`` is a symbolic link, or its directory is not writable
+    by this user. Invalid input (4): ``src`` is not a directory. Both live in one directory."""
+    src_st, dst_st = _lstat(src, what), _lstat(dst, what)
+    if dst_st is not None and not (src_st is not None and os.path.samestat(src_st, dst_st)):
+        raise Conflict(
+            f"{what} {dst} already exists; nothing changed",
+            hint="move or remove it first (it would become this user's)",
+        )
+    if src_st is None:
+        return False
+    if stat.S_ISLNK(src_st.st_mode):
+        raise _symlink(what, src)
+    if not stat.S_ISDIR(src_st.st_mode):
+        raise InvalidInput(f"{what} {src} is {_kind(src_st.st_mode)}, not a directory")
+    if not os.access(src.parent, os.W_OK | os.X_OK):
+        raise Refused(
+            f"cannot move {what} {src}: {src.parent} is not writable by this user; nothing changed",
+            hint="run lfadmin as the user Langflow runs as",
+        )
+    return True
+
+
+def _lstat(path: Path, what: str) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise InvalidInput(f"{what} {path} cannot be examined: {exc.strerror}") from None
+
+
+def move_dir(src: Path, dst: Path, what: str) -> None:
+    """Rename directory ``src`` to ``dst`` in the same parent: the entry itself, never a link
+    (checked again through a descriptor of the parent), never over an existing entry (checked
+    just before; ``rename`` would silently replace an empty directory). Raises
+    ``InvalidInput`` naming both paths when the move cannot be done."""
+    try:
+        fd = os.open(src.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError as exc:
+        raise InvalidInput(f"cannot move {what} {src} to {dst}: {exc.strerror}") from None
+    try:
+        st = os.lstat(src.name, dir_fd=fd)
+        if stat.S_ISLNK(st.st_mode):
+            raise _symlink(what, src)
+        with suppress(FileNotFoundError):
+            if not os.path.samestat(st, os.lstat(dst.name, dir_fd=fd)):
+                raise Conflict(f"{what} {dst} already exists")
+        os.rename(src.name, dst.name, src_dir_fd=fd, dst_dir_fd=fd)
+        with suppress(OSError):  # durable if the filesystem can say so
+            os.fsync(fd)
+    except OSError as exc:
+        raise InvalidInput(f"cannot move {what} {src} to {dst}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
