@@ -203,6 +203,7 @@ JSON_CASES = {
     "lfadmin user set-password NAME --json": JsonCase(
         ["user", "set-password", "alice", "--password-env", "PW", "--json"], env={"PW": "Alice-pw-2026-long"}
     ),
+    "lfadmin user rename OLD NEW --json": JsonCase(["user", "rename", "carol", "caroline", "--json"]),
     "lfadmin user delete NAME --json": JsonCase(["user", "delete", "carol", "--yes", "--json"]),
     "lfadmin user export": JsonCase(["user", "export"]),
     "lfadmin user diff FILE --json": JsonCase(["user", "diff", "{tmp}/users.json", "--json"], codes=(3,), manifest=True),
@@ -328,7 +329,7 @@ def _doc_commands(path: Path) -> list[list[str]]:
 
 
 START_MARK, END_MARK = "<!-- commands:start -->", "<!-- commands:end -->"
-DOCS = ["README.md", "docs/ci.md", "docs/json.md", "docs/text-output.md", "docs/backup.md"]
+DOCS = ["README.md", "docs/ci.md", "docs/json.md", "docs/text-output.md", "docs/backup.md", "docs/users.md"]
 
 
 def doc_problems(path: Path, helps: dict[str, str]) -> list[str]:

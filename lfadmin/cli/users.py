@@ -23,7 +23,7 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.callback()
 def users_group() -> None:
-    """List, create, activate, promote, re-password and delete Langflow users.
+    """List, create, activate, promote, re-password, rename and delete Langflow users.
 
     \b
         lfadmin user list
@@ -240,7 +240,7 @@ def rename(
     new: Annotated[str, typer.Argument(help="The new username.", show_default=False)],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and show the rename; change nothing.")] = False,
 ) -> None:
-    """Rename a user as Langflow's admin API does; its knowledge-base folder follows (1.6-1.12).
+    """Rename a user as Langflow's API does (and its knowledge-base folder).
 
     Refuses a name another user has in any case (alice/Alice are one user to Langflow 1.13):
     the fix for the case twins `upgrade check` reports.
