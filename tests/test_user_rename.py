@@ -208,17 +208,37 @@ def test_kb_move_failing_after_commit_says_what_was_done(
 # -- real Langflow ----------------------------------------------------------------------------
 
 
+def user_by_id(db: LangflowDB, user_id: object) -> dict[str, object]:
+    with db.connection() as conn:
+        from sqlalchemy import text
+
+        return dict(conn.execute(text('SELECT * FROM "user" WHERE id = :i'), {"i": user_id}).mappings().one())
+
+
+def changed(before: dict[str, object], after: dict[str, object]) -> set[str]:
+    return {k for k in before if before[k] != after[k]}
+
+
 @pytest.mark.interop
-def test_langflow_logs_the_renamed_user_in(lfdb: LangflowDB) -> None:
+def test_langflow_logs_the_renamed_user_in_and_renames_the_same_columns(lfdb: LangflowDB) -> None:
+    alice, bob = user_row(lfdb, "alice")["id"], user_row(lfdb, "bob")["id"]
+    before = {"alice": user_by_id(lfdb, alice), "bob": user_by_id(lfdb, bob)}
     res = lfdb.run("user", "rename", "alice", "Alicia")
     assert res.exit_code == 0, res
     password = lfdb.password("alice")
     r = langflow_check(lfdb, [
         {"op": "login", "username": "Alicia", "password": password},
         {"op": "login", "username": "alice", "password": password},
+        {"op": "twin_update_user", "username": "bob", "new_username": "Bobby"},  # Langflow's own rename
         {"op": "schema_check"},
     ])
     assert all(x["ok"] for x in r), r
     assert r[0]["result"] == "ok" and r[0]["user_id"] == str(lfdb.user("alice")["id"]), r[0]
     assert r[1]["result"] == "no_user", r[1]
-    assert r[2]["result"] == "ok", r[2]
+    assert r[3]["result"] == "ok", r[3]
+    ours, theirs = user_by_id(lfdb, alice), user_by_id(lfdb, bob)
+    assert changed(before["alice"], ours) == changed(before["bob"], theirs) == {"username", "updated_at"}
+    assert (ours["username"], theirs["username"]) == ("Alicia", "Bobby")
+    # The same column type and format (SQLite stores text): one clock, written the same way.
+    assert type(ours["updated_at"]) is type(theirs["updated_at"])
+    assert len(str(ours["updated_at"])) == len(str(theirs["updated_at"])), (ours["updated_at"], theirs["updated_at"])

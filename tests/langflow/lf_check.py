@@ -612,7 +612,8 @@ class Checker:
 
     async def op_twin_update_user(self, check: dict) -> dict:
         """``PATCH /api/v1/users/{id}`` (``user.crud.update_user``); a password is hashed first,
-        as the route does."""
+        as the route does. ``new_username``: a rename, with the stored hash written back as the
+        route does when no password is given."""
         from langflow.services.database.models.user.model import UserUpdate
 
         fields = {k: check[k] for k in ("is_active", "is_superuser", "password") if k in check}
@@ -620,6 +621,9 @@ class Checker:
             fields["password"] = self.password_hash(fields["password"])
         async with self.committing_session() as session:
             row = await self.get_user(session, check["username"])
+            if "new_username" in check:
+                fields["username"] = check["new_username"]
+                fields.setdefault("password", row.password)
             await self.user_crud.update_user(row, UserUpdate(**fields), session)
             return {"user_id": to_json(row.id)}
 
