@@ -242,3 +242,19 @@ def test_langflow_logs_the_renamed_user_in_and_renames_the_same_columns(lfdb: La
     # The same column type and format (SQLite stores text): one clock, written the same way.
     assert type(ours["updated_at"]) is type(theirs["updated_at"])
     assert len(str(ours["updated_at"])) == len(str(theirs["updated_at"])), (ours["updated_at"], theirs["updated_at"])
+
+
+@pytest.mark.interop
+def test_langflow_169_lists_the_moved_knowledge_bases(sqlite_db: LangflowDB, tmp_path: Path) -> None:
+    """After the rename, Langflow's own knowledge-base listing shows the user its bases."""
+    if sqlite_db.version != "1.6.9":
+        pytest.skip("1.13 keys knowledge bases by owner id")
+    root = kb_root(tmp_path, "alice", "bob")
+    res = sqlite_db.run("user", "rename", "alice", "alicia", **kb_env(root))
+    assert res.exit_code == 0, res
+    r = langflow_check(sqlite_db, [
+        {"op": "kb_list", "username": "alicia", "root": str(root)},
+        {"op": "kb_list", "username": "bob", "root": str(root)},
+    ])
+    assert all(x["ok"] for x in r), r
+    assert (r[0]["ids"], r[1]["ids"]) == (["docs"], ["docs"]), r

@@ -627,6 +627,19 @@ class Checker:
             await self.user_crud.update_user(row, UserUpdate(**fields), session)
             return {"user_id": to_json(row.id)}
 
+    async def op_kb_list(self, check: dict) -> dict:
+        """``GET /api/v1/knowledge_bases`` of 1.6-1.12 as ``username``, under the directory ``root``
+        (the route reads ``<root>/<username>``; the module caches the setting, so set it there)."""
+        from pathlib import Path
+
+        from langflow.api.v1 import knowledge_bases as kb_api
+
+        kb_api._KNOWLEDGE_BASES_DIR = Path(check["root"])
+        async with self.session() as session:
+            user = await self.get_user(session, check["username"])
+        found = await kb_api.list_knowledge_bases(current_user=user)
+        return {"ids": sorted(kb.id for kb in found)}
+
     async def op_twin_create_api_key(self, check: dict) -> dict:
         """``POST /api/v1/api_key/`` (``api_key.crud.create_api_key``)."""
         from langflow.services.database.models.api_key.model import ApiKeyCreate
