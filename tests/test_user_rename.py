@@ -153,6 +153,17 @@ def test_kb_folder_text(db184: LangflowDB, tmp_path: Path) -> None:
     ), res
 
 
+def test_kb_folder_kept_on_113(db113: LangflowDB, tmp_path: Path) -> None:
+    root = kb_root(tmp_path, "alice", "alicia")  # even a folder under the new name: 1.13 ignores names
+    res = db113.run("user", "rename", "alice", "alicia", **kb_env(root))
+    assert (res.exit_code, res.stdout) == (0, ""), res
+    assert res.stderr == (
+        f"Knowledge-base folder {root / 'alice'} kept: Langflow 1.13 does not key it by username\n"
+        "Renamed 'alice' to 'alicia'\n"
+    )
+    assert sorted(os.listdir(root)) == ["alice", "alicia"]
+
+
 @pytest.mark.parametrize("case", ["destination", "stale destination", "symlink", "not writable"])
 def test_kb_folder_refusals_before_commit(sqlite_db: LangflowDB, tmp_path: Path, case: str) -> None:
     if sqlite_db.version == "1.13.0":
