@@ -269,3 +269,17 @@ def test_langflow_169_lists_the_moved_knowledge_bases(sqlite_db: LangflowDB, tmp
     ])
     assert all(x["ok"] for x in r), r
     assert (r[0]["ids"], r[1]["ids"]) == (["docs"], ["docs"]), r
+
+
+def test_a_writer_getting_there_first_is_a_conflict(lfdb: LangflowDB, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another writer takes the name between lfadmin's check and its update: the database's unique
+    index refuses it (exit 9), nothing changed."""
+    from lfadmin.core import users
+
+    monkeypatch.setattr(users, "find_user", lambda s, name: None)
+    monkeypatch.setattr(users, "case_twins", lambda s, name: [])
+    snap = lfdb.snapshot()
+    res = lfdb.run("user", "rename", "alice", "bob")
+    assert res.exit_code == 9 and res.stderr.startswith("Error: the database refused the change: "), res
+    assert res.stderr.endswith("; nothing was changed\n"), res
+    assert lfdb.snapshot() == snap
