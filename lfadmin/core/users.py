@@ -380,7 +380,7 @@ def delete(
 # -- rename -----------------------------------------------------------------------------------
 
 # 1.6-1.12 keep a user's knowledge bases in ``<knowledge_bases_dir>/<username>/<kb>`` and find
-# them by the current username (1.6.9 ``langflow/api/v1/knowledge_bases.py:21-31``, ``ingestion.py
+# them by the current username (1.6.9 ``langflow/api/v1/knowledge_bases.py:302-310``, ``ingestion.py
 # :532-537``); 1.13 keys its own stores by owner id (``<dir>/sqlite/<owner id>``) and ties the
 # legacy folders to their owner by its upgrade ledger and sidecars, fingerprinting every byte
 # (``langflow/services/knowledge_base_storage/legacy_sources.py:1-13``, ``maintenance.py:55-86``):
