@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LangflowDB, langflow_check
+from tests.support.databases import LangflowDB
+from tests.support.langflow import langflow_check
 from tests.test_users import user_row, usernames
 
 
