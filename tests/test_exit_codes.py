@@ -235,6 +235,24 @@ def test_disk_full_after_rotation_says_the_database_changed(db113: LangflowDB) -
     assert db113.run("secrets", "check", LANGFLOW_SECRET_KEY=key).exit_code == 0
 
 
+def test_disk_full_after_superuser_says_the_database_changed(db113: LangflowDB) -> None:
+    """The superuser is committed before its JSON is printed: a failure then says the database
+    changed, as every other write does (it did not, before issue 12's redesign)."""
+    env = {**os.environ, **db113.auth_env(), "NEW_SU_PW": "Rescue-pass-123456"}
+    with open("/dev/full", "w") as out:
+        proc = subprocess.run(
+            [sys.executable, "-m", "lfadmin", "superuser", "--username", "ops", "--password-env", "NEW_SU_PW",
+             "--json"],
+            stdout=out, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env, timeout=120,
+        )
+    assert proc.returncode == 14
+    assert one_error_line(proc.stderr.decode()) == (
+        "Error: cannot write to stdout (No space left on device); the database WAS changed: superuser "
+        "'ops' was created; check it with `lfadmin user show`"
+    )
+    assert db113.run("user", "show", "ops", "--json").exit_code == 0
+
+
 def test_disk_full_on_a_read(sqlite_db: LangflowDB) -> None:
     code, err = run_to("/dev/full", sqlite_db, "user", "list", "--json")
     assert (code, err) == (14, "Error: cannot write to stdout (No space left on device)\n")

@@ -93,9 +93,7 @@ def superuser(
     from lfadmin.core import superuser as core
 
     tgt = target(inv, with_creds=False)
-    # Unlike every other write, a failure after this commit has never been reported as one
-    # (byte-identical behaviour kept; see the report of issue 12).
-    tgt.on_commit = lambda: None
+    inv.after_commit = f"superuser {username or 'the new superuser'!r} was created; check it with `lfadmin user show`"
     made = core.create(
         tgt,
         core.Request(
