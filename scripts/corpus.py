@@ -669,7 +669,7 @@ def _run_all(cases: list[Case], root: Path, python: Path | None, out: Path, jobs
                 print(f"harness error in {case.id}: {exc}", file=sys.stderr)
             target = out / (case_id + ".txt")
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
+            target.write_bytes(text.encode("utf-8", "backslashreplace"))  # a file may hold non-UTF-8 bytes
             took.append((secs, case_id))
     steps = sum(len(c.steps) for c in cases)
     print(
