@@ -22,7 +22,8 @@ nothing checked out); ``--root DIR`` the one in another checkout (``PYTHONPATH=D
 harness are the ones of the checkout you run the script from, so only lfadmin differs.
 ``--only SUBSTRING`` runs the cases whose id contains it; ``--list`` lists them. When you change
 the corpus, run it twice on one commit: the two outputs must be identical, or a normalisation
-rule is missing. It takes about 3 minutes of CPU on 2 cores (much longer on a loaded machine).
+rule is missing. A run is ~700 invocations, about 5.5 CPU-minutes: 3 minutes on 2 idle cores,
+10 to 25 on a machine shared with a test suite or two.
 
 What every case is: a fresh copy of one fixture database (SQLite: a file copy; PostgreSQL:
 ``CREATE DATABASE lfadmin_corpus_<random> TEMPLATE lfadmin_corpus_tpl_<release>_<digest>``,
