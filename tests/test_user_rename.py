@@ -11,7 +11,8 @@ import pytest
 
 from tests.support.databases import LangflowDB
 from tests.support.langflow import langflow_check
-from tests.test_users import user_row, usernames
+from tests.support.rows import user_row, usernames
+from tests.support.secrets_seed import kb_env
 
 
 def kb_root(tmp_path: Path, *owners: str) -> Path:
@@ -21,10 +22,6 @@ def kb_root(tmp_path: Path, *owners: str) -> Path:
         (root / owner / "docs" / "embedding_metadata.json").write_text('{"api_key": null}')
     root.mkdir(exist_ok=True)
     return root
-
-
-def kb_env(root: Path) -> dict[str, str]:
-    return {"LANGFLOW_KNOWLEDGE_BASES_DIR": str(root)}
 
 
 def test_rename_changes_username_and_updated_at_only(lfdb: LangflowDB) -> None:

@@ -10,23 +10,9 @@ import bcrypt
 import pytest
 
 from tests.support.databases import LangflowDB
+from tests.support.rows import user_row, usernames
 
 UNCHANGED = "database unchanged"
-
-
-def usernames(db: LangflowDB) -> list[str]:
-    return sorted(r[0] for r in db.query('SELECT username FROM "user"'))
-
-
-def user_row(db: LangflowDB, username: str) -> dict[str, object]:
-    rows = db.query(
-        'SELECT id, password, is_active, is_superuser, create_at, updated_at, last_login_at, optins '
-        'FROM "user" WHERE username = :u',
-        u=username,
-    )
-    assert len(rows) == 1, rows
-    keys = ["id", "password", "is_active", "is_superuser", "create_at", "updated_at", "last_login_at", "optins"]
-    return dict(zip(keys, rows[0], strict=True))
 
 
 # -- list / show ---------------------------------------------------------------------------------

@@ -28,3 +28,18 @@ def audit_records(db: LangflowDB) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def usernames(db: LangflowDB) -> list[str]:
+    return sorted(r[0] for r in db.query('SELECT username FROM "user"'))
+
+
+def user_row(db: LangflowDB, username: str) -> dict[str, object]:
+    rows = db.query(
+        'SELECT id, password, is_active, is_superuser, create_at, updated_at, last_login_at, optins '
+        'FROM "user" WHERE username = :u',
+        u=username,
+    )
+    assert len(rows) == 1, rows
+    keys = ["id", "password", "is_active", "is_superuser", "create_at", "updated_at", "last_login_at", "optins"]
+    return dict(zip(keys, rows[0], strict=True))
