@@ -2,7 +2,7 @@
 
 Dialect notes (why each knob is set):
 - Langflow accepts ``sqlite``, ``sqlite+aiosqlite``, ``postgresql``, ``postgresql+psycopg``,
-  ``postgresql+asyncpg`` (SETTINGS.md §2.2). lfadmin is synchronous: async drivers map to
+  ``postgresql+asyncpg`` (docs/langflow/settings.md §8). lfadmin is synchronous: async drivers map to
   pysqlite / psycopg 3. ``postgres://`` is refused by every Langflow release (SQLAlchemy has no
   ``postgres`` dialect); we accept it with a warning so an operator can still inspect the data.
 - SQLite: Langflow keeps its database in WAL mode with ``busy_timeout=30000`` (1.10+). We wait

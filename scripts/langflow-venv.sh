@@ -9,7 +9,7 @@
 # When the venv is already complete (marker file present, python runs), the
 # script returns immediately without importing Langflow (keeps it < 1 s).
 #
-# Pins and per-release extras come from /work/shared/langflow/RUNNING.md:
+# Pins and per-release extras come from docs/langflow/running.md:
 #   * Langflow 1.X.Y below 1.12 is published as langflow-base 0.X.Y;
 #   * 1.6.9 / 1.10.3 import openai unconditionally but do not depend on it;
 #   * 1.10.3 needs sqlmodel < 0.0.45 (newer maps datetimes to timestamptz and its
@@ -32,7 +32,7 @@ else
     BASE_VERSION="$VERSION"
 fi
 
-# Per-release extras needed for Langflow to start (RUNNING.md "Install").
+# Per-release extras needed for Langflow to start (docs/langflow/running.md §1).
 EXTRAS=()
 case "$VERSION" in
     1.13.*) ;;

@@ -1,4 +1,4 @@
-"""Put a value in every encrypted store of a Langflow-made database (CONTRACT §6), for the
+"""Put a value in every encrypted store of a Langflow-made database (docs/langflow/crypto.md §7), for the
 secrets tests. Rows are shaped like the 1.13 models write them; every NOT NULL column supplied.
 ``encrypt``/``sso_encrypt`` come from the caller: lfadmin's crypto in unit tests, real
 Langflow's (tests/langflow/lf_secrets.py) in interop tests."""

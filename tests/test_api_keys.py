@@ -320,7 +320,7 @@ def test_list_statuses_expired_undecryptable_legacy(sqlite_db: LangflowDB) -> No
 
 
 def insert_legacy_key(db: LangflowDB, plaintext: str, name: str, owner: str = "alice") -> str:
-    """A key as Langflow 1.6.9 wrote it, left in a database now run by 1.13 (CONTRACT §4.2)."""
+    """A key as Langflow 1.6.9 wrote it, left in a database now run by 1.13 (docs/langflow/crypto.md §5)."""
     key_id = uuid.uuid4()
     now = datetime.now(timezone.utc) - timedelta(days=400)
     db.execute(

@@ -1,4 +1,4 @@
-"""Langflow's crypto, checked against values Langflow itself produced (CONTRACT §3-§5)."""
+"""Langflow's crypto, checked against values Langflow itself produced (docs/langflow/crypto.md §1-§4)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from lfadmin.errors import InvalidInput
 from lfadmin.langflow import crypto
 from lfadmin.langflow.crypto import Derivation
 
-# bcrypt hashes of "correct horse battery staple" written by each release (CONTRACT §3).
+# bcrypt hashes of "correct horse battery staple" written by each release (docs/langflow/crypto.md §1).
 LANGFLOW_HASHES = {
     "1.6.9": "$2b$12$DfbIdQBBQRFW7iDselsMaOz7aUn8ItEuzcbznKGiu0vnFHjrHPf9a",
     "1.10.3": "$2b$12$Pf2hgzlwZNMwlVsv.wY1Ku9BCVdEaEw2vxxD79jBydeyodBOH8ut6",
@@ -64,7 +64,7 @@ def test_api_key_shape_and_hash() -> None:
     assert crypto.mask_api_key("sk-AHPLJabcdef") == "sk-AHPLJ******"
 
 
-# Fernet keys Langflow derived for the short secret "short-secret" (CONTRACT §5.1).
+# Fernet keys Langflow derived for the short secret "short-secret" (docs/langflow/crypto.md §2).
 def test_short_secret_derivations_match_langflow() -> None:
     assert crypto.derive_key("short-secret", Derivation.LEGACY_RANDOM) == b"yLFy5lEvfnypCxYQl1Q27si0_XNkYFVXl4QIUcvNqNA="
     assert crypto.derive_key("short-secret", Derivation.SHA256) == b"TM4CZRrf5oZxouzp85UlsCTmFRQ0QSLOk7E_HMWZgsw="

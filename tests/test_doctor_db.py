@@ -92,7 +92,7 @@ def test_fixture_as_langflow_left_it(lfdb: LangflowDB) -> None:
 
 
 def test_release_defaults_come_from_the_database(lfdb: LangflowDB) -> None:
-    """No AUTO_LOGIN anywhere: 1.6.9's default is on, 1.13.0's is off (SETTINGS.md §3)."""
+    """No AUTO_LOGIN anywhere: 1.6.9's default is on, 1.13.0's is off (docs/langflow/settings.md §10)."""
     res = lfdb.run("config", "doctor", "--format", "json", user=None)
     auto = found(res, "LF-AUTH-001")
     if lfdb.version == "1.6.9":

@@ -208,7 +208,7 @@ def test_secrets_are_masked(tmp_path: Path) -> None:
 
 
 def test_unprefixed_names_are_what_the_server_sees(tmp_path: Path) -> None:
-    """SETTINGS.md §1.4: `AUTO_LOGIN=true` alone turns auto-login on for `langflow run` (E2)."""
+    """docs/langflow/settings.md §4: `AUTO_LOGIN=true` alone turns auto-login on for `langflow run` (E2)."""
     res = doctor(tmp_path, BASE + "AUTO_LOGIN=true\n")
     (env,) = found(res, "LF-ENV-001")
     assert "shadows LANGFLOW_AUTO_LOGIN with a different value" in env["message"]

@@ -1,4 +1,4 @@
-"""Settings are read the way Langflow reads them (SETTINGS.md §1-§2, CONTRACT §5.3)."""
+"""Settings are read the way Langflow reads them (docs/langflow/settings.md §1-§9, docs/langflow/settings.md §9)."""
 
 from __future__ import annotations
 

@@ -85,7 +85,7 @@ def _rotate_and_check(db: LangflowDB, *extra: str) -> None:
         assert res["ok"] and res["fernet_decrypts"] is not False, (v["name"], res)
         if v["value"] == "":
             # 1.13's agentic variables hold an encrypted "": its get_variable raises on "" by design
-            # (CONTRACT §5.2); Langflow's own Fernet opening it (above) is the check.
+            # (docs/langflow/crypto.md §3); Langflow's own Fernet opening it (above) is the check.
             continue
         assert res["result"] == "ok", (v["name"], res)
         if v["type"] == "Credential" or db.version.startswith("1.6.9"):

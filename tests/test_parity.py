@@ -6,7 +6,7 @@ its own code path (API endpoint function, CLI helper, variable service: ``tests/
 compared by null-ness, Python type, constant value, JSON shape and the *format* of ids,
 timestamps, password hashes, API keys and Fernet tokens. One Langflow call per release and
 backend keeps this lean; the releases are the interop tier's plus 1.8.x, whose API keys are
-encrypted without a hash column (docs/langflow-releases.md).
+encrypted without a hash column (docs/langflow/releases.md).
 """
 
 from __future__ import annotations

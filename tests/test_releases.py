@@ -3,7 +3,7 @@
 1.8.x is the release between plaintext API keys (≤ 1.7) and hashed ones (1.9+): it stores a
 Fernet token with no hash column and finds a key by decrypting every row. 1.7 started describing
 the default project and naming it from ``DEFAULT_FOLDER_NAME``; 1.8 stopped setting
-``variable.updated_at`` on create. (docs/langflow-releases.md has the Langflow source locations;
+``variable.updated_at`` on create. (docs/langflow/releases.md has the Langflow source locations;
 tests/test_parity.py compares whole rows with the ones real Langflow writes.)
 """
 

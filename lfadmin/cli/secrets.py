@@ -289,7 +289,7 @@ def generate(
 def check(inv: Invocation) -> None:
     """Check the secret key in effect against every encrypted value in the database.
 
-    Counts per store (CONTRACT §6): ok, legacy (short-key derivation), undecryptable,
+    Counts per store: ok, legacy (short-key derivation), undecryptable,
     plaintext where Langflow would encrypt, encrypted Generic variables. Also the embedding
     keys in knowledge-base sidecars under LANGFLOW_KNOWLEDGE_BASES_DIR (default
     ~/.langflow/knowledge_bases). Exit code 11 when anything does not decrypt.

@@ -1,6 +1,6 @@
 """Who is running lfadmin: the invoking superuser, by Langflow's auto-login rules.
 
-SETTINGS.md §6 and the seed page:
+docs/langflow/auth.md §1-§3 and the seed page:
 - AUTO_LOGIN=True: "all users are effectively superusers"; Langflow's CLI acts as the configured
   superuser (``LANGFLOW_SUPERUSER``, forced to ``langflow`` by 1.6.x) without credentials.
 - AUTO_LOGIN=False: a superuser must prove who they are - an API key (it "adopts the privileges
@@ -48,7 +48,7 @@ def effective_auto_login(s: Session) -> tuple[bool, str]:
 
 def auto_login_superuser(s: Session) -> str:
     if s.schema.superuser_forced_under_auto_login:
-        return DEFAULT_SUPERUSER  # 1.6.x validator forces it (SETTINGS.md §3)
+        return DEFAULT_SUPERUSER  # 1.6.x validator forces it (docs/langflow/settings.md §10)
     return s.settings.superuser_name().raw
 
 
@@ -214,7 +214,7 @@ def static_env_key(s: Session, presented: str) -> Value | None:
 
 def authenticate_key(s: Session, presented: str) -> KeyMatch | None:
     """Which user ``presented`` authenticates as among the keys stored in the database, by the
-    detected release's rules (CONTRACT §4.1).
+    detected release's rules (docs/langflow/crypto.md §4).
 
     Read-only: unlike Langflow we neither count the use nor backfill a missing hash.
     The owner's ``is_active`` is the caller's to check (every release refuses inactive owners).

@@ -1,12 +1,12 @@
 """Erasing a user and everything that points at it, on any Langflow schema.
 
-Langflow 1.13 erases a user in a fixed order (CONTRACT §8.4): the user's flows with their
+Langflow 1.13 erases a user in a fixed order (docs/langflow/auth.md §8): the user's flows with their
 messages, transactions, builds, traces and jobs; then the rows the user owns elsewhere; then
 NULLs the user out of "who did it" columns (created_by, assigned_by, last_modified_by, audit);
 then folders; finally the user row. Older releases only ran the ORM cascade, which left orphans
 (and SQLite enforces nothing). We reproduce the 1.13 outcome on every release by walking the
 foreign-key graph that the database itself declares, children before parents, plus the id
-columns Langflow keeps without a foreign key (CONTRACT §1.8).
+columns Langflow keeps without a foreign key (docs/langflow/schema.md §9).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import uuid
 
 # Tables whose rows are the record of an erasure: 1.13 keeps data_subject_request naming the
-# erased user (CONTRACT §8.4, "only data_subject_request.subject_user_id still names the user").
+# erased user (docs/langflow/auth.md §8, "only data_subject_request.subject_user_id still names the user").
 _KEEP_TABLES = frozenset({"data_subject_request", "alembic_version"})
 # Audit tables: the user's id is NULLed, the event stays.
 _AUDIT_TABLES = frozenset({"audit_events", "authz_audit_log"})
@@ -88,7 +88,7 @@ class Graph:
                 ondelete = ((fk.get("options") or {}).get("ondelete") or "").upper()
                 action = self._action(table, col, fk_set_null=ondelete == "SET NULL")
                 self._add(Edge(table, col, fk["referred_table"], fk["referred_columns"][0], action))
-        # Id columns without a foreign key (CONTRACT §1.8).
+        # Id columns without a foreign key (docs/langflow/schema.md §9).
         for table, nullable_by_col in self.columns.items():
             if table in _KEEP_TABLES:
                 continue

@@ -146,7 +146,7 @@ def _backup(path: Path, content: str, like: os.stat_result, what: str) -> Path:
 
 
 def write_secret_file(path: Path, value: str, *, backup: bool = True) -> Written:
-    """Langflow's ``<config dir>/secret_key``: the key alone, no newline (CONTRACT §5.3); 0600
+    """Langflow's ``<config dir>/secret_key``: the key alone, no newline (docs/langflow/settings.md §9); 0600
     when new, else the old file's owner, group and mode."""
     check_config_dir(path.parent)
     old = check_replaceable(path, SECRET_FILE, makes_parent=True)

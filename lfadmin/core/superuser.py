@@ -1,4 +1,4 @@
-"""``lfadmin superuser``: what ``langflow superuser`` should have been (SETTINGS.md §4).
+"""``lfadmin superuser``: what ``langflow superuser`` should have been (docs/langflow/auth.md §5).
 
 Rules, and where they differ from Langflow's command on purpose:
 - ``LANGFLOW_ENABLE_SUPERUSER_CLI`` false (any spelling pydantic accepts) refuses before the

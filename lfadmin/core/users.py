@@ -37,9 +37,9 @@ from lfadmin.langflow.codec import utcnow
 from lfadmin.langflow.crypto import hash_password
 from lfadmin.langflow.settings import DEFAULT_SUPERUSER, LangflowSettings
 
-# ``User.optins`` default, key order as Langflow serialises it (CONTRACT §1.3).
+# ``User.optins`` default, key order as Langflow serialises it (docs/langflow/schema.md §5).
 DEFAULT_OPTINS = {"github_starred": False, "dialog_dismissed": False, "discord_clicked": False}
-# The default folder (CONTRACT §8.1; initial_setup/setup.py get_or_create_default_folder).
+# The default folder (docs/langflow/auth.md §7; initial_setup/setup.py get_or_create_default_folder).
 DEFAULT_FOLDER_NAME = "Starter Project"
 DEFAULT_FOLDER_DESCRIPTION = "Manage your own flows. Download and upload projects."
 
@@ -84,7 +84,9 @@ def _check_unique(s: Session, username: str) -> None:
 
 def guard_default_superuser(s: Session, username: str, *, superuser: bool, logged_in: bool) -> None:
     """Langflow deletes (1.13: deletes or retires) a never-logged-in superuser named
-    ``langflow`` at every start with AUTO_LOGIN off (CONTRACT §8.2); refuse to create one."""
+    ``langflow`` at every start with AUTO_LOGIN off (docs/langflow/auth.md §3); refuse to create one."""
+    from lfadmin.core.auth import effective_auto_login
+
     if username != DEFAULT_SUPERUSER or not superuser or logged_in:
         return
     auto, why = effective_auto_login(s)
@@ -258,7 +260,7 @@ def set_password(s: Session, username: str, password: str) -> UserRecord:
 def delete_user(
     s: Session, username: str, *, dry_run: bool = False, progress: Progress | None = None
 ) -> tuple[UserRecord, list[DeleteStep]]:
-    """Delete the user and everything it owns, children before parents (CONTRACT §8.4).
+    """Delete the user and everything it owns, children before parents (docs/langflow/auth.md §8).
 
     SQLite enforces no foreign keys in Langflow, PostgreSQL does; either way we walk every
     foreign key that reaches ``user.id`` (plus the user/flow id columns Langflow keeps without

@@ -1,6 +1,6 @@
 """Langflow's cryptography, reimplemented with ``bcrypt`` and ``cryptography`` only.
 
-Every rule cites where it comes from (CONTRACT §3-§5; O=1.6.9, M=1.10.3, N=1.13.0).
+Every rule cites where it comes from (docs/langflow/crypto.md; O=1.6.9, M=1.10.3, N=1.13.0).
 Heavy modules (bcrypt, cryptography) are imported inside the functions that need them.
 """
 
@@ -30,7 +30,7 @@ MAX_PASSWORD_CHARS = 4096  # passlib PasswordSizeError (O, M); ValueError in N's
 
 
 def check_password_acceptable(password: str) -> None:
-    """Refuse what every Langflow release refuses to hash (CONTRACT §3)."""
+    """Refuse what every Langflow release refuses to hash (docs/langflow/crypto.md §1)."""
     redact.register(password)  # every new password passes here: never printed from now on
     if "\x00" in password:
         raise InvalidInput("passwords cannot contain NUL bytes (Langflow refuses them)")
@@ -79,7 +79,7 @@ def verify_password(password: str, hashed: str | None) -> bool:
 
 
 def generate_api_key() -> str:
-    """``"sk-" + secrets.token_urlsafe(32)`` in every release (CONTRACT §4.1)."""
+    """``"sk-" + secrets.token_urlsafe(32)`` in every release (docs/langflow/crypto.md §4)."""
     return "sk-" + secrets.token_urlsafe(32)
 
 
@@ -94,7 +94,7 @@ def mask_api_key(value: str) -> str:
     return value[:8] + "*" * max(len(value) - 8, 0)
 
 
-# -- Fernet key derivation (CONTRACT §5.1) --------------------------------------------------
+# -- Fernet key derivation (docs/langflow/crypto.md §2) --------------------------------------------------
 
 MINIMUM_KEY_LENGTH = 32
 
@@ -156,7 +156,7 @@ def key_usable(secret: str, derivation: Derivation) -> bool:
 
 
 def looks_encrypted(value: str | None) -> bool:
-    """Langflow's own test for a Fernet token (``startswith("gAAAAA")``, CONTRACT §6)."""
+    """Langflow's own test for a Fernet token (``startswith("gAAAAA")``, docs/langflow/crypto.md §7)."""
     return bool(value) and str(value).startswith("gAAAAA")
 
 
@@ -219,7 +219,7 @@ def value_fingerprint(key: bytes, value: str) -> str:
     return hmac.new(key, value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:12]
 
 
-# -- the SSO client-secret envelope (1.13; CONTRACT §6) ---------------------------------------
+# -- the SSO client-secret envelope (1.13; docs/langflow/crypto.md §7) ---------------------------------------
 # N:langflow/services/database/models/auth/sso_secret.py: AES-256-GCM under
 # HKDF-SHA256(ikm = the raw secret string's UTF-8 bytes, salt/info below); AAD = the header.
 # No Fernet derivation is involved: the key is the secret itself, whatever its length.

@@ -1,12 +1,12 @@
 """The environment Langflow would see, with where each value came from.
 
 Langflow reads settings through pydantic-settings with ``env_prefix="LANGFLOW_"`` and
-``case_sensitive=False`` (SETTINGS.md §1.1): ``langflow_auto_login`` counts like
+``case_sensitive=False`` (docs/langflow/settings.md §1): ``langflow_auto_login`` counts like
 ``LANGFLOW_AUTO_LOGIN``. A few variables are read with ``os.getenv`` instead and are therefore
 exact-case, ``LANGFLOW_DATABASE_URL`` among them.
 
 ``langflow run --env-file FILE`` applies ``load_dotenv(FILE, override=True)`` (all releases,
-SETTINGS.md §1.2): the file's values win over the process environment, ``${VAR}`` interpolation
+docs/langflow/settings.md §2): the file's values win over the process environment, ``${VAR}`` interpolation
 sees the file's own earlier values first, and a ``KEY`` line without ``=`` sets nothing. We parse
 with python-dotenv's own parser, but refuse a line it cannot parse instead of skipping it, because
 an operator who typed it meant something.
@@ -27,7 +27,7 @@ from lfadmin.files import TEXT_CAP, read_text
 
 PREFIX = "LANGFLOW_"
 
-# pydantic v2's lax str -> bool rules, case-insensitive, nothing stripped (SETTINGS.md §1.7).
+# pydantic v2's lax str -> bool rules, case-insensitive, nothing stripped (docs/langflow/settings.md §6).
 _TRUE = frozenset({"1", "true", "t", "yes", "y", "on"})
 _FALSE = frozenset({"0", "false", "f", "no", "n", "off"})
 

@@ -1,7 +1,7 @@
 """Which Langflow made this database, and therefore how lfadmin must behave.
 
 Capabilities are read from columns, tables and indexes, never from alembic ancestry alone:
-1.10.3's head (d49cbced8696) is not in 1.13's history (CONTRACT §2). The alembic revision, when
+1.10.3's head (d49cbced8696) is not in 1.13's history (docs/langflow/schema.md §2). The alembic revision, when
 known, narrows the release range further (e.g. which short-key Fernet derivation to write).
 """
 
@@ -178,9 +178,8 @@ class Schema:
 
     @property
     def refuses_legacy_password(self) -> bool:
-        """Login refuses password ``langflow`` for the bootstrap accounts (1.10.2+, CONTRACT §3);
-        as for AUTO_LOGIN's default (``LangflowSettings.effective_auto_login``), the stricter of
-        the pinned and the proven release.
+        """Login refuses password ``langflow`` for the bootstrap accounts (1.10.2+, docs/langflow/crypto.md §1);
+        as for ``auto_login_default``, the stricter of the pinned and the proven release.
 
         Evidence: ``services/auth/service.py`` ``authenticate_user`` compares with
         ``LEGACY_DEFAULT_SUPERUSER_PASSWORD`` from 1.10.2; 1.10.0 and 1.10.1 do not.
@@ -211,7 +210,7 @@ class Schema:
         return self.lo < (1, 8, 0)
 
     def encrypt_derivation(self, secret: str) -> Derivation:
-        """The derivation the Langflow that made this database uses to encrypt (CONTRACT §5.1).
+        """The derivation the Langflow that made this database uses to encrypt (docs/langflow/crypto.md §2).
 
         Evidence (``services/auth/utils.py`` ``ensure_valid_key``/``ensure_fernet_key``, and
         ``AuthService._ensure_valid_key`` in 1.8): up to 1.8.x a long key always gets ``=`` padding
@@ -241,7 +240,7 @@ class Schema:
         return len(secret) < MINIMUM_KEY_LENGTH and self.lo <= (1, 10, 0) < self.hi
 
 
-# Column sets that tell release tiers apart (CONTRACT §2, "Suggested schema-capability probes").
+# Column sets that tell release tiers apart (docs/langflow/schema.md §4).
 def _tier(cols: dict[str, frozenset[str]], user_indexes: frozenset[str]) -> tuple[Version, Version]:
     apikey = cols.get("apikey", frozenset())
     user = cols.get("user", frozenset())

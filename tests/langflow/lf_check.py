@@ -54,7 +54,7 @@ import uuid
 from datetime import date, datetime
 from pathlib import Path
 
-# Columns that hold a user id without a foreign key to user.id (CONTRACT §1.8). Columns with an FK
+# Columns that hold a user id without a foreign key to user.id (docs/langflow/schema.md §9). Columns with an FK
 # to user.id and columns named *user_id are found by reflection on top of these.
 FK_LESS_USER_COLUMNS = {
     ("message", "user_id"),
@@ -440,7 +440,7 @@ class Checker:
         """Count, in every table, the rows whose user-id columns still hold this id.
 
         Columns scanned: foreign keys to user.id, every column named *user_id, the FK-less
-        user-id columns of CONTRACT §1.8, and user.id itself. Values are compared as text
+        user-id columns of docs/langflow/schema.md §9, and user.id itself. Values are compared as text
         against both the 32-hex (SQLite) and the dashed (PostgreSQL uuid::text) spelling.
         """
         user_id = uuid.UUID(str(check["user_id"]))
@@ -488,7 +488,7 @@ class Checker:
                        DatabaseService._run_migrations() runs it at startup (fails if the DB is not
                        at head or the models differ from the DB).
         schema_health: DatabaseService._check_schema_health (user/flow/apikey columns).
-        missing_*:     SQLModel.metadata tables/columns absent from the DB (RUNNING.md: 1.13's
+        missing_*:     SQLModel.metadata tables/columns absent from the DB (docs/langflow/running.md §3: 1.13's
                        ``migration --test`` miscounts non-table models, so compare metadata directly).
         """
         from langflow.services.database.service import DatabaseService

@@ -65,7 +65,7 @@ FLOW_NAME = "Alice Secret Flow"
 EMBEDDED_SECRET = "sk-embedded-literal-123"
 
 # A realistic (trimmed) OpenAI model node as the UI saves it. Secrets live at
-# data.nodes[*].data.node.template.<field>.value (CONTRACT §9).
+# data.nodes[*].data.node.template.<field>.value (docs/langflow/flows.md §1).
 NODE_ID = "OpenAIModel-Xy7Qa"
 FLOW_DATA = {
     "nodes": [

@@ -44,7 +44,7 @@ DB_DEFAULT_PASSWORD = register(
     and survives upgrades. Checked for the configured superuser, users named langflow and all
     superusers only.""",
     scope="database",
-    references=("SETTINGS.md §6.3", "SETTINGS.md §9.2 D3"),
+    references=("docs/langflow/auth.md §3",),
 )
 DB_SHARED_PASSWORD = register(
     "LF-DB-002",
@@ -78,7 +78,7 @@ DB_DEFAULT_USER_DELETED = register(
     logged in at every start (1.6/1.10 delete it with its API keys and variables; 1.13 deletes
     it if it owns nothing, else deactivates it).""",
     scope="database",
-    references=("SETTINGS.md §6.3", "CONTRACT.md §8.2"),
+    references=("docs/langflow/auth.md §3",),
 )
 DB_DEFAULT_USER_KEPT = register(
     "LF-DB-006",
@@ -88,7 +88,7 @@ DB_DEFAULT_USER_KEPT = register(
     removed by Langflow: it stays active with its old password and API keys. 1.13 retired
     accounts are reported as info.""",
     scope="database",
-    references=("SETTINGS.md §6.3", "SETTINGS.md §9.2 D28"),
+    references=("docs/langflow/auth.md §3",),
 )
 DB_UNUSED_KEYS = register(
     "LF-DB-007",
@@ -112,7 +112,7 @@ DB_PLAINTEXT_KEYS = register(
     """Langflow ≤1.7 stores API keys in plaintext, and no migration encrypts them later: anyone
     who reads the database or a backup can use them.""",
     scope="database",
-    references=("CONTRACT.md §4.2",),
+    references=("docs/langflow/crypto.md §5",),
 )
 DB_INACTIVE_KEYS_WORK = register(
     "LF-DB-010",
@@ -121,7 +121,7 @@ DB_INACTIVE_KEYS_WORK = register(
     """Before 1.10 Langflow ignores apikey.is_active: a key marked inactive still works. Delete
     such keys instead.""",
     scope="database",
-    references=("CONTRACT.md §4.1",),
+    references=("docs/langflow/crypto.md §4",),
 )
 DB_UNDECRYPTABLE = register(
     "LF-DB-011",
@@ -131,7 +131,7 @@ DB_UNDECRYPTABLE = register(
     credentials (1.10+) or errors (1.6). Same inventory as `lfadmin secrets check`, knowledge-base
     sidecar keys included (not on 1.13, which never decrypts them).""",
     scope="database",
-    references=("CONTRACT.md §5", "CONTRACT.md §6"),
+    references=("docs/langflow/crypto.md §2", "docs/langflow/crypto.md §7"),
 )
 DB_FLOW_SECRETS = register(
     "LF-DB-012",
@@ -140,7 +140,7 @@ DB_FLOW_SECRETS = register(
     """API keys, passwords and tokens typed into component fields are stored in the flow JSON
     (and exported with it in some paths). Same heuristics as `lfadmin secrets scan-flows`.""",
     scope="database",
-    references=("CONTRACT.md §9",),
+    references=("docs/langflow/flows.md §3",),
 )
 DB_USERNAME_TWINS = register(
     "LF-DB-013",
@@ -149,7 +149,7 @@ DB_USERNAME_TWINS = register(
     """Langflow 1.13 adds a unique index on lower(username) and aborts its startup migration
     when such twins exist ("Cannot enforce case-insensitive username uniqueness").""",
     scope="database",
-    references=("CONTRACT.md §2",),
+    references=("docs/langflow/schema.md §3",),
 )
 DB_ORPHANS = register(
     "LF-DB-014",
@@ -158,7 +158,7 @@ DB_ORPHANS = register(
     """SQLite never enforces Langflow's foreign keys: API keys, variables, folders, flows or
     files can outlive their user.""",
     scope="database",
-    references=("CONTRACT.md §1.8",),
+    references=("docs/langflow/schema.md §9",),
 )
 
 
@@ -445,8 +445,11 @@ def _secrets(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
     if key is None:
         res.notes.append("stored secrets not checked: no secret key (LF-SECRET-001)")
         return
-    # `lfadmin secrets check`'s inventory (every store of CONTRACT §6, judged as the release
-    # reads it), with a keyring that verifies tokens instead of decrypting them (key_checks.py).
+    # `lfadmin secrets check`'s inventory (every store of docs/langflow/crypto.md §7, judged as the release
+    # reads it), with a keyring that verifies tokens instead of decrypting them (keyring.py).
+    from lfadmin.core.doctor.key_checks import VerifyingKeyring
+    from lfadmin.core.secrets.inventory import counted, inventory
+
     reports = counted(inventory(s, VerifyingKeyring(key.value, s.schema.encrypt_derivation(key.value))))
     stores = {r.store: r.counts["undecryptable"] for r in reports if r.counts.get("undecryptable")}
     bad = sum(stores.values())

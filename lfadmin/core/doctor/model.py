@@ -39,7 +39,7 @@ class Check:
     title: str
     help: str  # why it matters, in a paragraph (SARIF rule help, docs)
     scope: str  # "env" | "database"
-    references: tuple[str, ...] = ()  # SETTINGS.md / CONTRACT.md sections, seed page
+    references: tuple[str, ...] = ()  # docs/langflow/ sections, seed page
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Literal secrets inside flow JSON (``flow.data``, ``flow_version.data``), found and stripped.
 
-Heuristics are Langflow 1.13's export scrubber (``langflow/utils/flow_secrets.py``, CONTRACT §9),
+Heuristics are Langflow 1.13's export scrubber (``langflow/utils/flow_secrets.py``, docs/langflow/flows.md §3),
 which is far stronger than ``LANGFLOW_REMOVE_API_KEYS`` (top level only, needs ``password`` and
 an ``api``+``key`` name, and runs only on flow updates):
 

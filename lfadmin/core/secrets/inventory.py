@@ -88,7 +88,7 @@ def classify_token(
     if encrypted_generic:
         return Status.ENCRYPTED_GENERIC, readable
     if keys.write is not None and opened[1] is not keys.write:
-        # A short key: opens only with the other release family's derivation (CONTRACT §5.1).
+        # A short key: opens only with the other release family's derivation (docs/langflow/crypto.md §2).
         return Status.LEGACY, readable
     return Status.OK, readable
 
@@ -151,7 +151,7 @@ def inventory(
     *,
     progress: Progress | None = None,
 ) -> list[StoreReport]:
-    """Every store of CONTRACT §6, each value classified against ``keys``. Read-only.
+    """Every store of docs/langflow/crypto.md §7, each value classified against ``keys``. Read-only.
 
     Stores the schema does not have are listed with ``present=False`` so a report always
     shows the whole inventory. Row labels (id, name, owner) are collected as examples for
@@ -172,7 +172,7 @@ def inventory(
                     rep.count(status, readable, partial(where, row, cell))
             if progress:
                 progress(store.name, rep.rows, total)
-    # Not a table: the knowledge-base sidecars on disk (CONTRACT §6, last row).
+    # Not a table: the knowledge-base sidecars on disk (docs/langflow/knowledge-bases.md).
     from lfadmin.core.secrets import sidecars as kb_sidecars
 
     reports.append(kb_sidecars.inventory(s, keys))

@@ -1,6 +1,6 @@
 """A secret key as the Fernets it derives, built once: what every decrypt and encrypt uses.
 
-A key can derive more than one Fernet key (CONTRACT §5.1: short keys changed derivation in
+A key can derive more than one Fernet key (docs/langflow/crypto.md §2: short keys changed derivation in
 1.10.1; a key with a trailing newline was padded by 1.6-1.8): ``Keyring.open`` tries each,
 ``Keyring.seal`` writes with the derivation the detected release writes.
 """

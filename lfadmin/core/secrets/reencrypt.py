@@ -98,7 +98,7 @@ def _rotate_cell(
                     "rolled back, nothing changed",
                     hint="set that variable again (lfadmin secrets set NAME --user USER --value-stdin) and rerun",
                 )
-            rec.generic_decrypted += 1  # what 1.8+ would have written (CONTRACT §7)
+            rec.generic_decrypted += 1  # what 1.8+ would have written (docs/langflow/crypto.md §8)
             return plain, None
         if legacy:
             rec.healed_legacy += 1

@@ -1,6 +1,6 @@
 """Every value Langflow encrypts with its secret key, per store, and how to read and rewrite it.
 
-The inventory is CONTRACT §6 (checked against 1.13's own ``langflow check-integrity``, which
+The inventory is docs/langflow/crypto.md §7 (checked against 1.13's own ``langflow check-integrity``, which
 misses ``trigger_cleanup``, ``connection_oauth``, job metadata and legacy Generic variables):
 
 =========================================  ==============  =====  ======  =====

@@ -4,7 +4,7 @@ Two levels, because most commands need only what no release changes:
 
 - ``LangflowSettings(env, database_url_option)``: the config dir, the secret key, the
   knowledge-bases dir, the bootstrap superuser, the database URL and its precedence
-  (SETTINGS.md §2, CONTRACT §5.3), and ``effective_auto_login(schema)``, the AUTO_LOGIN lfadmin's
+  (docs/langflow/settings.md §7-§8, docs/langflow/settings.md §9), and ``effective_auto_login(schema)``, the AUTO_LOGIN lfadmin's
   own authentication goes by.
 - ``ReleaseSettings(settings, version, label)``: every setting (``fields.SPECS``) as ``langflow run``
   ends up with it for one release - that release's defaults, ``LANGFLOW_<FIELD>`` in any case,
@@ -42,7 +42,7 @@ from lfadmin.langflow.settings.fields import (
 
 DEFAULT_SUPERUSER = "langflow"
 # The legacy default password: 1.6.x creates and accepts it; 1.10+ refuses it for the
-# bootstrap accounts (CONTRACT §3 "Login extras").
+# bootstrap accounts (docs/langflow/crypto.md §1).
 LEGACY_DEFAULT_PASSWORD = "langflow"  # noqa: S105 - a known-insecure value we check for
 # ``Settings.knowledge_bases_dir`` default, identical in 1.6.9, 1.10.3 and 1.13.0
 # (``langflow/services/settings/base.py:71``, ``lfx/services/settings/groups/paths.py:13``).
@@ -95,7 +95,7 @@ class LangflowSettings:
             return SecretKey(val.raw, val.describe(), val.origin)
         path = self.config_dir / "secret_key"
         # Langflow reads the file verbatim with read_text(): no strip, so a trailing
-        # newline becomes part of the key (CONTRACT §5.1 explains what that breaks).
+        # newline becomes part of the key (docs/langflow/crypto.md §2 explains what that breaks).
         text = self.config_file_key()
         if not text:
             return None
@@ -169,7 +169,7 @@ class LangflowSettings:
 
     def database_url(self) -> tuple[str, str]:
         """The URL and where it came from: as configured, else Langflow's default SQLite file
-        (SETTINGS.md §2.2)."""
+        (docs/langflow/settings.md §8)."""
         configured = self.configured_database_url()
         if configured is not None:
             return configured
@@ -247,8 +247,8 @@ class ReleaseSettings:
     """Every setting as ``langflow run`` ends up with it, for one Langflow release.
 
     - ``LANGFLOW_<FIELD>`` is matched case-insensitively, the last one in environ order wins
-      (pydantic-settings, SETTINGS.md §1.1);
-    - then ``run``'s second pass (SETTINGS.md §1.4): for every variable in environ order whose
+      (pydantic-settings, docs/langflow/settings.md §1);
+    - then ``run``'s second pass (docs/langflow/settings.md §4): for every variable in environ order whose
       name, with ``LANGFLOW_`` removed, is exactly an ``AuthSettings`` attribute (``AUTO_LOGIN``,
       ``SUPERUSER``, ...), that value is assigned again, so the last of ``X``/``LANGFLOW_X`` wins
       and unprefixed names count. ``skip_auth_auto_login`` is a lower-case attribute and is not

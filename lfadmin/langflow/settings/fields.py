@@ -2,15 +2,15 @@
 
 The table behind ``lfadmin.langflow.settings`` (the model every part of lfadmin reads):
 
-- defaults per release come from SETTINGS.md Appendix A (1.6.9, 1.10.3, 1.13.0 columns); a field
+- defaults per release come from docs/langflow/settings.md §10 (1.6.9, 1.10.3, 1.13.0 columns); a field
   a release does not have is ``ABSENT`` there. ``default(name, version)`` is the one place a
   default is looked up (AUTO_LOGIN's among them: on up to 1.12, off from 1.13.0 -
   ``lfx/services/settings/auth.py`` ``AuthSettings.AUTO_LOGIN`` ``default=True`` in lfx 1.12.0 and
   langflow's own ``services/settings/auth.py`` in 1.6.9, ``False`` in 1.13.0);
 - ``is_auth_name``: the ``AuthSettings`` attributes ``langflow run``'s second pass assigns again
-  (SETTINGS.md §1.4);
+  (docs/langflow/settings.md §4);
 - ``parse_value``: a raw value parsed as Langflow (pydantic) parses it, or why Langflow refuses it
-  (SETTINGS.md §1.7).
+  (docs/langflow/settings.md §6).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ ABSENT: Any = _Absent()
 @dataclass(frozen=True)
 class Spec:
     kind: str  # bool | int | str | secret | literal | algorithm | origins | corslist | dict
-    defaults: tuple[Any, Any, Any]  # 1.6.9, 1.10.3, 1.13.0 (Appendix A); ABSENT = no such field
+    defaults: tuple[Any, Any, Any]  # 1.6.9, 1.10.3, 1.13.0 (docs/langflow/settings.md §10); ABSENT = no such field
     auth: bool = False  # an AuthSettings attribute run's second pass assigns (§1.4)
     choices: tuple[str, ...] = ()
 
@@ -99,7 +99,7 @@ SPECS: dict[str, Spec] = {
 }
 
 # AuthSettings attributes with no check of their own that the second pass still assigns
-# (SETTINGS.md §1.4 names CONFIG_DIR; SSO_*/AUTHZ_* are matched by prefix below).
+# (docs/langflow/settings.md §4 names CONFIG_DIR; SSO_*/AUTHZ_* are matched by prefix below).
 _OTHER_AUTH_NAMES = frozenset({"CONFIG_DIR", "PRIVATE_KEY", "PUBLIC_KEY", "COOKIE_DOMAIN", "API_KEY_ALGORITHM"})
 SECRET_FIELDS = frozenset({"SECRET_KEY", "SUPERUSER_PASSWORD", "PRIVATE_KEY", "CACHE_SIGNING_KEY"})
 
@@ -120,7 +120,7 @@ DATABASE_SCHEMES = SQLITE_SCHEMES | {
 
 
 def tier(version: Version) -> int:
-    """0 = behaves like 1.6.9, 1 = like 1.10.3, 2 = like 1.13.0 (SETTINGS.md §8)."""
+    """0 = behaves like 1.6.9, 1 = like 1.10.3, 2 = like 1.13.0 (docs/langflow/releases.md §1)."""
     if version < (1, 10, 0):
         return 0
     if version < (1, 13, 0):
@@ -166,7 +166,7 @@ def parse_value(spec: Spec, raw: str, tier_: int) -> tuple[bool, Any, str]:
         return False, None, f"{quote_value(raw)} is not one of HS256, RS256, RS512"
     if kind == "origins":
         return True, parse_origins(raw, tier_), ""
-    if kind == "https":  # 1.13's validator: the JWKS endpoint must be https (SETTINGS.md §3)
+    if kind == "https":  # 1.13's validator: the JWKS endpoint must be https (docs/langflow/settings.md §6)
         if raw == "" or raw.startswith("https://"):
             return True, raw or None, ""
         return False, None, f"{quote_value(raw)} is not an https:// URL"

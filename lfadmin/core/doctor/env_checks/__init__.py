@@ -1,4 +1,4 @@
-"""Checks on the settings alone (no database): SETTINGS.md §9.2 D1-D33 and the seed page.
+"""Checks on the settings alone (no database): docs/langflow/settings.md and the seed page.
 
 Each check is a function of an ``EnvContext`` yielding findings; ``ENV_CHECKS`` runs them in
 order. Severities follow §9.2 except where a comment says why not.

@@ -15,7 +15,7 @@ CORS_WILDCARD = register(
     """LANGFLOW_CORS_ORIGINS `*` (the default) with LANGFLOW_CORS_ALLOW_CREDENTIALS true (the
     default): 1.6 reflects any Origin with Access-Control-Allow-Credentials, so any web site can
     make credentialed requests. 1.10+ force credentials off and warn (info).""",
-    references=("SETTINGS.md §3.1", "SETTINGS.md §9.2 D6", "seed: LANGFLOW_CORS_*"),
+    references=("docs/langflow/settings.md §11", "docs/langflow/settings.md §12", "seed: LANGFLOW_CORS_*"),
 )
 CORS_STRING = register(
     "LF-CORS-002",
@@ -23,14 +23,14 @@ CORS_STRING = register(
     "CORS methods/headers given as a comma string",
     """LANGFLOW_CORS_ALLOW_METHODS/HEADERS are not split on commas: `GET,POST` reaches Starlette
     as one string and is matched character by character. Use a JSON list.""",
-    references=("SETTINGS.md §1.7", "SETTINGS.md §9.2 D30"),
+    references=("docs/langflow/settings.md §6",),
 )
 COOKIE_HTTPONLY = register(
     "LF-COOKIE-001",
     M,
     "The access-token cookie is readable by JavaScript",
     """LANGFLOW_ACCESS_HTTPONLY false (the 1.6 default): any XSS can read access_token_lf.""",
-    references=("SETTINGS.md §9.2 D16",),
+    references=("docs/langflow/settings.md §12",),
 )
 COOKIE_SECURE = register(
     "LF-COOKIE-002",
@@ -39,7 +39,7 @@ COOKIE_SECURE = register(
     """The server listens beyond loopback, has no SSL_CERT_FILE/SSL_KEY_FILE and sends its
     cookies without the Secure flag: tokens travel in clear text unless a TLS proxy is in front
     (then set the *_SECURE flags anyway).""",
-    references=("SETTINGS.md §9.2 D17",),
+    references=("docs/langflow/settings.md §12",),
 )
 COOKIE_SAMESITE = register(
     "LF-COOKIE-003",
@@ -47,7 +47,7 @@ COOKIE_SAMESITE = register(
     "A session cookie with SameSite=none",
     """SameSite=none (the refresh cookie's default before 1.13) sends the cookie on cross-site
     requests; browsers drop it unless it is also Secure.""",
-    references=("SETTINGS.md §9.2 D18",),
+    references=("docs/langflow/settings.md §12",),
 )
 
 

@@ -18,7 +18,7 @@ ENV_UNPREFIXED = register(
     """`langflow run` also applies AUTO_LOGIN, SUPERUSER, SECRET_KEY, ... without the LANGFLOW_
     prefix (the last of X/LANGFLOW_X in the environment wins); `langflow superuser`, `api-key`
     and `migration` do not. The doctor reports what the server sees.""",
-    references=("SETTINGS.md §1.4", "SETTINGS.md §9.2 D24"),
+    references=("docs/langflow/settings.md §4",),
 )
 CONF_PACKAGE_DB = register(
     "LF-CONF-004",
@@ -26,7 +26,7 @@ CONF_PACKAGE_DB = register(
     "The SQLite database lives inside the Langflow package",
     """With no LANGFLOW_DATABASE_URL and SAVE_DB_IN_CONFIG_DIR false, Langflow keeps langflow.db
     in site-packages/langflow: reinstalling or upgrading the package can lose it.""",
-    references=("SETTINGS.md §2.2", "SETTINGS.md §9.2 D27"),
+    references=("docs/langflow/settings.md §8",),
 )
 
 

@@ -19,7 +19,7 @@ AUTH_AUTO_LOGIN = register(
     session (365 days on 1.6.9); on 1.6.9/1.10.x the MCP endpoints need no credentials at all.
     Critical on a non-loopback host. On loopback it is still high when CORS origins include `*`:
     any web page the user opens can fetch the token.""",
-    references=("SETTINGS.md §6.1", "SETTINGS.md §9.2 D1", "seed: LANGFLOW_AUTO_LOGIN"),
+    references=("docs/langflow/auth.md §1", "seed: LANGFLOW_AUTO_LOGIN"),
 )
 AUTH_SKIP = register(
     "LF-AUTH-002",
@@ -27,7 +27,7 @@ AUTH_SKIP = register(
     "SKIP_AUTH_AUTO_LOGIN with AUTO_LOGIN: the whole API runs without credentials",
     """With AUTO_LOGIN and SKIP_AUTH_AUTO_LOGIN both on, API requests without an API key act as
     the superuser: there is no authentication at all.""",
-    references=("SETTINGS.md §6.2", "SETTINGS.md §9.2 D2", "seed: LANGFLOW_SKIP_AUTH_AUTO_LOGIN"),
+    references=("docs/langflow/auth.md §2", "seed: LANGFLOW_SKIP_AUTH_AUTO_LOGIN"),
 )
 AUTH_DEFAULT_CREDS = register(
     "LF-AUTH-003",
@@ -36,7 +36,7 @@ AUTH_DEFAULT_CREDS = register(
     """Langflow 1.6.x with AUTO_LOGIN off and LANGFLOW_SUPERUSER_PASSWORD unset, empty or
     `langflow` creates (and keeps) an active superuser with the password `langflow` at every
     start.""",
-    references=("SETTINGS.md §6.3", "SETTINGS.md §9.2 D4", "seed: LANGFLOW_SUPERUSER"),
+    references=("docs/langflow/auth.md §3", "seed: LANGFLOW_SUPERUSER"),
 )
 AUTH_WEAK_PASSWORD = register(
     "LF-AUTH-004",
@@ -53,7 +53,7 @@ AUTH_OPEN_SIGNUP = register(
     """With NEW_USER_IS_ACTIVE on and public sign-up open (always on 1.6.9; ENABLE_SIGNUP on
     1.10+), anyone who reaches the server gets an active account; with custom components that
     means running code on the server.""",
-    references=("SETTINGS.md §9.2 D11", "seed: LANGFLOW_NEW_USER_IS_ACTIVE"),
+    references=("docs/langflow/auth.md §7", "seed: LANGFLOW_NEW_USER_IS_ACTIVE"),
 )
 AUTH_SIGNUP = register(
     "LF-AUTH-006",
@@ -61,7 +61,7 @@ AUTH_SIGNUP = register(
     "Public sign-up is open",
     """ENABLE_SIGNUP (default on from 1.10) lets anyone register an (inactive) account; inactive
     accounts pile up for an administrator to activate by mistake.""",
-    references=("SETTINGS.md §9.2 D12",),
+    references=("docs/langflow/auth.md §7",),
 )
 AUTH_SUPERUSER_CLI = register(
     "LF-AUTH-007",
@@ -69,7 +69,7 @@ AUTH_SUPERUSER_CLI = register(
     "`langflow superuser` is enabled",
     """ENABLE_SUPERUSER_CLI (default on) lets anyone with shell access to the server create
     superusers; the seed recommends false.""",
-    references=("SETTINGS.md §9.2 D22", "seed: LANGFLOW_ENABLE_SUPERUSER_CLI"),
+    references=("docs/langflow/auth.md §5", "seed: LANGFLOW_ENABLE_SUPERUSER_CLI"),
 )
 AUTH_WEBHOOK = register(
     "LF-AUTH-008",
@@ -77,7 +77,7 @@ AUTH_WEBHOOK = register(
     "Webhooks run flows without authentication",
     """/api/v1/webhook/{flow} runs a flow as its owner. 1.6.x never authenticates it; 1.10+ does
     unless LANGFLOW_WEBHOOK_AUTH_ENABLE is false.""",
-    references=("SETTINGS.md §9.2 D14", "seed: Langflow API keys"),
+    references=("docs/langflow/settings.md §12", "seed: Langflow API keys"),
 )
 AUTH_ENV_KEY = register(
     "LF-AUTH-009",
@@ -85,7 +85,7 @@ AUTH_ENV_KEY = register(
     "API_KEY_SOURCE=env with a weak or missing LANGFLOW_API_KEY",
     """With LANGFLOW_API_KEY_SOURCE=env, an x-api-key equal to LANGFLOW_API_KEY authenticates as
     the superuser: it is a static superuser secret and must be long and random.""",
-    references=("SETTINGS.md §9.2 D13",),
+    references=("docs/langflow/auth.md §9",),
 )
 AUTH_EXTERNAL = register(
     "LF-AUTH-010",
@@ -93,7 +93,7 @@ AUTH_EXTERNAL = register(
     "External auth accepts unsigned JWTs",
     """LANGFLOW_EXTERNAL_AUTH_TRUSTED_JWT_DECODE=true makes 1.13 trust identity JWTs without
     verifying their signature: anyone can mint one.""",
-    references=("SETTINGS.md §9.2 D5",),
+    references=("docs/langflow/settings.md §12",),
 )
 AUTH_ALGORITHM = register(
     "LF-AUTH-011",
@@ -101,7 +101,7 @@ AUTH_ALGORITHM = register(
     "Langflow 1.6 accepts any JWT algorithm",
     """1.6.x passes LANGFLOW_ALGORITHM to python-jose unchecked (`none` included); only HS256 is
     what Langflow is built for.""",
-    references=("SETTINGS.md §1.7", "SETTINGS.md §9.2 D29"),
+    references=("docs/langflow/settings.md §6",),
 )
 AUTH_TOKEN_LIFETIME = register(
     "LF-AUTH-012",
@@ -109,7 +109,7 @@ AUTH_TOKEN_LIFETIME = register(
     "Very long token lifetimes",
     """Access tokens live LANGFLOW_ACCESS_TOKEN_EXPIRE_SECONDS (default 1 hour), refresh tokens
     LANGFLOW_REFRESH_TOKEN_EXPIRE_SECONDS (default 7 days); a stolen token works that long.""",
-    references=("SETTINGS.md §9.2 D31",),
+    references=("docs/langflow/settings.md §12",),
 )
 AUTH_PASSWORD_IN_ENV = register(
     "LF-AUTH-013",
@@ -118,7 +118,7 @@ AUTH_PASSWORD_IN_ENV = register(
     """Langflow never removes LANGFLOW_SUPERUSER_PASSWORD from os.environ: it is readable in
     /proc/<pid>/environ for as long as the server runs. From 1.10 it is required at every start
     with AUTO_LOGIN off, so there it is informational.""",
-    references=("SETTINGS.md §6.3", "SETTINGS.md §9.2 D33"),
+    references=("docs/langflow/auth.md §3",),
 )
 
 _COMMON_PASSWORDS = frozenset(

@@ -17,7 +17,7 @@ FILE_ENV = register(
     "The env file holding secrets is readable by other users",
     """The .env holds the superuser password, the secret key or database credentials; it should
     be readable by the server's user only (chmod 600).""",
-    references=("SETTINGS.md §9.2 D15",),
+    references=("docs/langflow/settings.md §9",),
 )
 FILE_KEY = register(
     "LF-FILE-002",
@@ -25,7 +25,7 @@ FILE_KEY = register(
     "A key file in the config dir is readable by other users",
     """CONFIG_DIR/secret_key and private_key.pem are written 0600 by Langflow; wider modes let
     other local users decrypt credentials and forge sessions.""",
-    references=("SETTINGS.md §9.2 D15", "CONTRACT.md §5.3"),
+    references=("docs/langflow/settings.md §9",),
 )
 FILE_DB = register(
     "LF-FILE-003",
@@ -33,7 +33,7 @@ FILE_DB = register(
     "The SQLite database is readable by other users",
     """The SQLite file holds password hashes, API keys (plaintext on 1.6) and encrypted
     credentials; it should be readable by the server's user only.""",
-    references=("SETTINGS.md §9.2 D15",),
+    references=("docs/langflow/settings.md §9",),
 )
 
 

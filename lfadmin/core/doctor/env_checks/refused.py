@@ -17,7 +17,7 @@ CONF_REFUSED = register(
     """Langflow validates every setting when it starts (pydantic). A boolean such as `enabled` or
     an empty string, a wrong-case literal (`ENV`, `None`), a non-JSON dict or, from 1.10, a JWT
     algorithm other than HS256/RS256/RS512 stops the server with a ValidationError.""",
-    references=("SETTINGS.md §1.7", "SETTINGS.md §9.2 D26"),
+    references=("docs/langflow/settings.md §6",),
 )
 CONF_DB_URL = register(
     "LF-CONF-002",
@@ -25,7 +25,7 @@ CONF_DB_URL = register(
     "Langflow will not start: LANGFLOW_DATABASE_URL is refused",
     """Langflow checks that SQLAlchemy has a dialect for the URL. `postgres://` has none (every
     release refuses it), nor do misspelt schemes; the server exits with "Invalid database_url".""",
-    references=("SETTINGS.md §2.2",),
+    references=("docs/langflow/settings.md §8",),
 )
 CONF_NO_PASSWORD = register(
     "LF-CONF-003",
@@ -34,7 +34,7 @@ CONF_NO_PASSWORD = register(
     """From 1.10 Langflow needs LANGFLOW_SUPERUSER_PASSWORD at every start when AUTO_LOGIN is off
     and refuses the legacy default `langflow` ("Username and password must be set" /
     "cannot use the legacy default password").""",
-    references=("SETTINGS.md §6.3", "CONTRACT.md §8.2"),
+    references=("docs/langflow/auth.md §3",),
 )
 
 
@@ -91,5 +91,5 @@ ENV_DB_CASE = register(
     "A lower-case LANGFLOW_DATABASE_URL is ignored",
     """Unlike other settings, LANGFLOW_DATABASE_URL is read with os.getenv, which is exact-case:
     `langflow_database_url` is ignored and the server quietly uses its default SQLite file.""",
-    references=("SETTINGS.md §1.1",),
+    references=("docs/langflow/settings.md §1",),
 )

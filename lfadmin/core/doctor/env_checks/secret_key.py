@@ -20,7 +20,7 @@ SECRET_UNPINNED = register(
     """Without LANGFLOW_SECRET_KEY Langflow uses CONFIG_DIR/secret_key, generating it on first
     start. A new or per-replica config dir (a container without a volume, a second pod) means
     another key: sessions die and stored credentials no longer decrypt.""",
-    references=("SETTINGS.md §3.2", "SETTINGS.md §9.2 D9", "seed: LANGFLOW_SECRET_KEY"),
+    references=("docs/langflow/settings.md §9", "seed: LANGFLOW_SECRET_KEY"),
 )
 SECRET_SHORT = register(
     "LF-SECRET-002",
@@ -28,7 +28,7 @@ SECRET_SHORT = register(
     "The secret key is shorter than 32 characters",
     """A short key signs JWTs (brute-forceable HS256) and derives the Fernet key from it
     (predictable PRNG on 1.6-1.10.0, SHA-256 later).""",
-    references=("CONTRACT.md §5.1", "SETTINGS.md §9.2 D7"),
+    references=("docs/langflow/crypto.md §2",),
 )
 SECRET_NOT_FERNET = register(
     "LF-SECRET-003",
@@ -37,7 +37,7 @@ SECRET_NOT_FERNET = register(
     """A key of 32 or more characters is used directly as the Fernet key, so it must decode to
     exactly 32 bytes (`token_urlsafe(32)`, `Fernet.generate_key()`, `openssl rand -base64 32`).
     A 64-character hex string or a passphrase breaks every encrypt/decrypt while logins work.""",
-    references=("CONTRACT.md §5.1", "SETTINGS.md §9.2 D8"),
+    references=("docs/langflow/crypto.md §2",),
 )
 SECRET_NEWLINE = register(
     "LF-SECRET-004",
@@ -45,7 +45,7 @@ SECRET_NEWLINE = register(
     "The secret key ends with a newline or whitespace",
     """Langflow reads CONFIG_DIR/secret_key verbatim: a key written with `echo` ends with a
     newline, which 1.6 tolerates but 1.10+ rejects on every encrypt/decrypt.""",
-    references=("CONTRACT.md §5.1",),
+    references=("docs/langflow/crypto.md §2",),
 )
 SECRET_DISAGREE = register(
     "LF-SECRET-005",
@@ -54,7 +54,7 @@ SECRET_DISAGREE = register(
     """Langflow copies LANGFLOW_SECRET_KEY into CONFIG_DIR/secret_key at every start, so a
     different file means the key changed since the server last started (or lfadmin sees another
     config dir): data encrypted under the old key will not decrypt.""",
-    references=("CONTRACT.md §5.3",),
+    references=("docs/langflow/settings.md §9",),
 )
 SECRET_FILE_UNSAFE = register(
     "LF-SECRET-006",

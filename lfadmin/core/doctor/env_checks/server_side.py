@@ -15,9 +15,9 @@ EXEC_CUSTOM = register(
     """In multi-user mode (AUTO_LOGIN off) component code runs on the server at flow-build
     time: 1.6 always allows it, 1.10+ unless ALLOW_CUSTOM_COMPONENTS=false or
     CUSTOM_COMPONENT_ADMIN_ONLY=true. Medium while only trusted accounts exist; high when anyone
-    can get an active account or the database has active non-superusers. (SETTINGS.md suggests
-    high throughout; that would fail every 1.6 multi-user server, which cannot turn it off.)""",
-    references=("SETTINGS.md §3.1", "SETTINGS.md §9.2 D10"),
+    can get an active account or the database has active non-superusers. (Rated
+    high throughout, it would fail every 1.6 multi-user server, which cannot turn it off.)""",
+    references=("docs/langflow/settings.md §11", "docs/langflow/settings.md §12"),
 )
 EXEC_FILES = register(
     "LF-EXEC-002",
@@ -25,7 +25,7 @@ EXEC_FILES = register(
     "File components can read the server's files",
     """LANGFLOW_RESTRICT_LOCAL_FILE_ACCESS false (the 1.10 default) lets file components read any
     path the server can, in multi-user mode.""",
-    references=("SETTINGS.md §9.2 D19",),
+    references=("docs/langflow/settings.md §12",),
 )
 EXEC_SSRF = register(
     "LF-EXEC-003",
@@ -34,7 +34,7 @@ EXEC_SSRF = register(
     """LANGFLOW_SSRF_PROTECTION_ENABLED / LANGFLOW_CONNECTOR_SSRF_VALIDATION_ENABLED false, or
     very broad LANGFLOW_SSRF_ALLOWED_HOSTS (`*`, 0.0.0.0/0, a /8), let flows make requests to
     internal addresses (cloud metadata, databases).""",
-    references=("SETTINGS.md §9.2 D20",),
+    references=("docs/langflow/settings.md §12",),
 )
 EXEC_ENV_FALLBACK = register(
     "LF-EXEC-004",
@@ -43,7 +43,7 @@ EXEC_ENV_FALLBACK = register(
     """LANGFLOW_FALLBACK_TO_ENV_VAR (default on) resolves a global variable a user names from the
     server's os.environ when it is not in the database; in multi-user mode any user can ask for
     LANGFLOW_SECRET_KEY or a provider key by name.""",
-    references=("SETTINGS.md §9.2 D32",),
+    references=("docs/langflow/settings.md §12",),
 )
 NET_RATE_LIMIT = register(
     "LF-NET-001",
@@ -51,7 +51,7 @@ NET_RATE_LIMIT = register(
     "Login rate limiting is off",
     """LANGFLOW_RATE_LIMIT_ENABLED false removes 1.10+'s login and public-flow rate limit:
     passwords can be brute-forced.""",
-    references=("SETTINGS.md §9.2 D21",),
+    references=("docs/langflow/settings.md §12",),
 )
 NET_TRUST_PROXY = register(
     "LF-NET-002",
@@ -59,21 +59,21 @@ NET_TRUST_PROXY = register(
     "Rate limiting trusts X-Forwarded-For",
     """LANGFLOW_RATE_LIMIT_TRUST_PROXY true keys the rate limit on X-Forwarded-For; without a
     proxy that overwrites it, a client can spoof a new address per request.""",
-    references=("SETTINGS.md §9.2 D21",),
+    references=("docs/langflow/settings.md §12",),
 )
 DEV_MODE = register(
     "LF-DEV-001",
     L,
     "Development mode is on",
     """LANGFLOW_DEV true is for Langflow's own development, not for a server people use.""",
-    references=("SETTINGS.md §9.2 D23",),
+    references=("docs/langflow/settings.md §12",),
 )
 DEV_API = register(
     "LF-DEV-002",
     M,
     "Developer API endpoints are on",
     """LANGFLOW_DEVELOPER_API_ENABLED true exposes debugging endpoints.""",
-    references=("SETTINGS.md §9.2 D23",),
+    references=("docs/langflow/settings.md §12",),
 )
 FLOW_KEYS = register(
     "LF-FLOW-001",
@@ -81,7 +81,7 @@ FLOW_KEYS = register(
     "API keys typed into flows are stored in the flow JSON",
     """LANGFLOW_REMOVE_API_KEYS false (the default) keeps API keys typed into components in the
     flow data in the database; the seed recommends true (it applies when flows are saved).""",
-    references=("CONTRACT.md §9", "seed: Component API keys"),
+    references=("docs/langflow/flows.md §2", "seed: Component API keys"),
 )
 
 
