@@ -24,10 +24,10 @@ class ExitCode(IntEnum):
     AUTH_FAILED = 7  # the invoking superuser could not be authenticated
     NOT_FOUND = 8  # no such user / API key / variable
     CONFLICT = 9  # already exists, case-insensitive twin
-    REFUSED = 10  # refused for safety or by policy (last superuser, CLI disabled, Langflow running)
+    REFUSED = 10  # refused for safety or by policy (last superuser, CLI disabled, Langflow running, an older --to)
     UNDECRYPTABLE = 11  # stored secrets that do not decrypt under the secret key
-    FINDINGS = 12  # `config doctor` found problems at or above --fail-on
-    PARTIAL = 13  # `config doctor` ran, but could not reach the database part
+    FINDINGS = 12  # `config doctor`, `upgrade check` found problems at or above --fail-on
+    PARTIAL = 13  # `config doctor`, `upgrade check` ran, but could not reach the database part
     OUTPUT_FAILED = 14  # stdout or an --output file could not be written (disk full, permission ...)
     INTERRUPTED = 130  # Ctrl-C (SIGINT): rolled back, unless the message says the change was committed
     BROKEN_PIPE = 141  # stdout closed early (`| head`), nothing changed: quiet, like a SIGPIPE death

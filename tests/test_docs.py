@@ -228,6 +228,7 @@ JSON_CASES = {
     "lfadmin secrets scan-flows --json": JsonCase(["secrets", "scan-flows", "--json"]),
     "lfadmin config doctor --json": JsonCase(["config", "doctor", "--json"], codes=(0, 12)),
     "lfadmin config doctor --list-checks --json": JsonCase(["config", "doctor", "--list-checks", "--json"]),
+    "lfadmin upgrade check --json": JsonCase(["upgrade", "check", "--to", "1.13.0", "--json"], codes=(0, 12)),
 }
 
 
@@ -284,7 +285,7 @@ def test_json_doc_covers_every_command() -> None:
     documented = documented_json()
     assert sorted(documented) == sorted(JSON_CASES)
     for path in PATHS:
-        if not path or (path[0] in {"user", "api-key", "secrets", "config"} and len(path) == 1):
+        if not path or (path[0] in {"user", "api-key", "secrets", "config", "upgrade"} and len(path) == 1):
             continue  # the root and the groups print no JSON
         assert any(
             t.split()[1 : len(path)] == path[:-1] and path[-1] in t.split()[len(path)].split("|") for t in JSON_CASES

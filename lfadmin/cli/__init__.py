@@ -27,8 +27,9 @@ GROUPS: dict[str, tuple[str, bool]] = {
     "api-keys": ("lfadmin.cli.api_keys", True),
     "secrets": ("lfadmin.cli.secrets", False),
     "config": ("lfadmin.cli.config", False),
+    "upgrade": ("lfadmin.cli.upgrade", False),
 }
-_ROOT_ORDER = ["user", "users", "api-key", "api-keys", "superuser", "secrets", "config"]
+_ROOT_ORDER = ["user", "users", "api-key", "api-keys", "superuser", "secrets", "config", "upgrade"]
 # Hidden root commands that are another group's command: name -> (module, function). The
 # specification lfadmin was built from calls the doctor `config-audit` (also `config audit`).
 ALIASES: dict[str, tuple[str, str]] = {"config-audit": ("lfadmin.cli.config", "doctor")}

@@ -36,84 +36,6 @@ if TYPE_CHECKING:
     from lfadmin.langflow.settings import SecretKey
 
 
-@dataclass(frozen=True)
-class KeyMatch:
-    key_id: uuid.UUID
-    user_id: uuid.UUID
-
-
-def _exec(s: Session, sql: str, **params: Any) -> Any:
-    from sqlalchemy import text
-
-    return s.conn.execute(text(sql), params)
-
-
-def static_env_key(s: Session, presented: str) -> Value | None:
-    """``LANGFLOW_API_KEY`` when ``presented`` is it and ``API_KEY_SOURCE=env`` makes it the
-    server's key (``Schema.api_key_source_env``; Langflow maps it to the configured superuser).
-
-    lfadmin reads that variable from the environment of whoever runs it, so a match proves
-    nothing: ``authenticate_key`` never accepts it, and the caller says why."""
-    if not s.schema.api_key_source_env or s.settings.env.text("API_KEY_SOURCE", "db") != "env":
-        return None
-    static = s.settings.env.exact("LANGFLOW_API_KEY")
-    if static is not None and hmac.compare_digest(static.raw.encode(), presented.encode()):
-        return static
-    return None
-
-
-def authenticate_key(s: Session, presented: str) -> KeyMatch | None:
-    """Which user ``presented`` authenticates as among the keys stored in the database, by the
-    detected release's rules (docs/langflow/crypto.md §4).
-
-    Read-only: unlike Langflow we neither count the use nor backfill a missing hash.
-    The owner's ``is_active`` is the caller's to check (every release refuses inactive owners).
-    ``API_KEY_SOURCE=env``'s static key is not looked at (``static_env_key``).
-    """
-    schema, c = s.schema, s.codec
-    enforce_active = schema.api_key_expiry  # is_active/expires_at enforced from 1.10.0
-    active = " AND is_active = :t" if enforce_active else ""
-    expiry = ", expires_at" if schema.api_key_expiry else ""
-    if schema.api_keys_hashed:
-        rows = _exec(
-            s,
-            f"SELECT id, user_id{expiry} FROM apikey WHERE api_key_hash = :h{active}",
-            h=api_key_hash(presented),
-            t=c.boolean(True),
-        ).all()
-        if len(rows) > 1:
-            return None  # Langflow refuses an ambiguous hash
-        if rows:
-            return _unexpired(s, rows[0])
-        candidates = _exec(
-            s,
-            f"SELECT id, user_id{expiry}, api_key FROM apikey WHERE api_key_hash IS NULL{active}",
-            t=c.boolean(True),
-        ).all()
-    else:
-        candidates = _exec(s, "SELECT id, user_id, api_key FROM apikey").all()
-
-    # Up to 1.7 the check is plaintext equality only; 1.8+ also decrypt each stored token.
-    secret = s.settings.secret_key() if schema.api_keys_decrypted_on_check else None
-    for row in candidates:
-        stored = row[-1] or ""
-        if hmac.compare_digest(stored.encode(), presented.encode()):
-            return _unexpired(s, row)
-        if secret is not None and looks_encrypted(stored):
-            opened = decrypt(secret.value, stored, s.schema.read_derivations(secret.value))
-            if opened is not None and hmac.compare_digest(opened.plaintext, presented):
-                return _unexpired(s, row)
-    return None
-
-
-def _unexpired(s: Session, row: Any) -> KeyMatch | None:
-    if s.schema.api_key_expiry:
-        expires = s.codec.read_datetime(row[2])
-        if expires is not None and expires <= utcnow():
-            return None
-    return KeyMatch(s.codec.read_uuid(row[0]), s.codec.read_uuid(row[1]))
-
-
 # -- durations and expiry ---------------------------------------------------------------------
 
 PRUNE_BATCH = 1000  # rows a DELETE names (SQLite allows 32766 bound values; PostgreSQL 65535)
@@ -548,7 +470,7 @@ class LegacyResult:
     skipped: list[tuple[ApiKeyRecord, str]]
 
 
-def encrypt_legacy(s: Session, *, dry_run: bool = False) -> LegacyResult:
+def encrypt_legacy_keys(s: Session, *, dry_run: bool = False) -> LegacyResult:
     """Turn plaintext keys left by ≤ 1.7 into a Fernet token (+ SHA-256 on 1.9+, docs/langflow/crypto.md §5).
 
     No Langflow release does this: 1.9+ only backfill the hash and keep the plaintext. 1.8 has no

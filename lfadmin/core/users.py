@@ -85,8 +85,6 @@ def _check_unique(s: Session, username: str) -> None:
 def guard_default_superuser(s: Session, username: str, *, superuser: bool, logged_in: bool) -> None:
     """Langflow deletes (1.13: deletes or retires) a never-logged-in superuser named
     ``langflow`` at every start with AUTO_LOGIN off (docs/langflow/auth.md §3); refuse to create one."""
-    from lfadmin.core.auth import effective_auto_login
-
     if username != DEFAULT_SUPERUSER or not superuser or logged_in:
         return
     auto, why = effective_auto_login(s)

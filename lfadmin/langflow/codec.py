@@ -1,4 +1,4 @@
-"""How Langflow stores values on each backend (docs/langflow/storage.md §1), in one place.
+"""The codec between Python values and the column values Langflow writes, per backend (docs/langflow/storage.md §1).
 
 ``Codec(backend)`` encodes what lfadmin binds and decodes what it reads, in one place. Langflow
 writes through SQLModel/SQLAlchemy, so these are SQLAlchemy's own encodings:

@@ -179,7 +179,8 @@ class Schema:
     @property
     def refuses_legacy_password(self) -> bool:
         """Login refuses password ``langflow`` for the bootstrap accounts (1.10.2+, docs/langflow/crypto.md §1);
-        as for ``auto_login_default``, the stricter of the pinned and the proven release.
+        as for AUTO_LOGIN's default (``LangflowSettings.effective_auto_login``), the stricter of
+        the pinned and the proven release.
 
         Evidence: ``services/auth/service.py`` ``authenticate_user`` compares with
         ``LEGACY_DEFAULT_SUPERUSER_PASSWORD`` from 1.10.2; 1.10.0 and 1.10.1 do not.

@@ -446,10 +446,7 @@ def _secrets(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
         res.notes.append("stored secrets not checked: no secret key (LF-SECRET-001)")
         return
     # `lfadmin secrets check`'s inventory (every store of docs/langflow/crypto.md §7, judged as the release
-    # reads it), with a keyring that verifies tokens instead of decrypting them (keyring.py).
-    from lfadmin.core.doctor.key_checks import VerifyingKeyring
-    from lfadmin.core.secrets.inventory import counted, inventory
-
+    # reads it), with a keyring that verifies tokens instead of decrypting them (key_checks.py).
     reports = counted(inventory(s, VerifyingKeyring(key.value, s.schema.encrypt_derivation(key.value))))
     stores = {r.store: r.counts["undecryptable"] for r in reports if r.counts.get("undecryptable")}
     bad = sum(stores.values())
