@@ -206,7 +206,7 @@ def static_env_key(s: Session, presented: str) -> Value | None:
 
     lfadmin reads that variable from the environment of whoever runs it, so a match proves
     nothing: ``authenticate_key`` never accepts it, and the caller says why."""
-    if not s.schema.api_key_source_env or s.settings.env.text("API_KEY_SOURCE", "db") != "env":
+    if not s.schema.api_key_source_env or s.settings.value("API_KEY_SOURCE", s.schema.hi) != "env":
         return None
     static = s.settings.env.exact("LANGFLOW_API_KEY")
     if static is not None and hmac.compare_digest(static.raw.encode(), presented.encode()):

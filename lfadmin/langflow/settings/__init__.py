@@ -140,6 +140,16 @@ class LangflowSettings:
         val = self.env.setting("SUPERUSER_PASSWORD")
         return val if val is not None and val.raw else None
 
+    def value(self, name: str, version: Version) -> Any:
+        """Setting ``name`` as every command but ``run`` reads it: ``LANGFLOW_<name>`` (any case, the
+        last wins), a boolean parsed like Langflow (a value it refuses is an error, exit 4), else
+        the default of ``version`` (``fields.default``: the one table; ``ABSENT`` when that
+        release has no such setting)."""
+        val = self.env.setting(name)
+        if val is None:
+            return default(name, version)
+        return val.boolean() if SPECS[name].kind == "bool" else val.raw
+
     # -- what the server itself goes by (``langflow run``, second pass included) -----------------
     def second_pass(self, name: str, version: Version) -> list[Value]:
         """The variables ``run``'s second pass assigns to ``AuthSettings.<name>``, in environ order
