@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import resource
 import secrets
@@ -103,16 +104,24 @@ def crypto_only(tokens: list[str], now: str, other: str) -> float:
     return time.perf_counter() - t0
 
 
-def rotate(url: str, old: str, new: str, verify_all: bool) -> tuple[float, int]:
+def admin_api_key(manifest: Path) -> str:
+    """The fixture's admin API key: the bench authenticates as the CLI does (1.13: no AUTO_LOGIN)."""
+    data = json.loads(manifest.read_text())
+    return str(next(k["plaintext"] for k in data["api_keys"] if k["owner"] == "admin"))
+
+
+def rotate(url: str, old: str, new: str, verify_all: bool, api_key: str) -> tuple[float, int]:
+    """One ``secrets rotate`` through the same core call as the CLI: an authenticated Target."""
+    from lfadmin.core.actor import Credentials
     from lfadmin.core.secrets import rotation
     from lfadmin.core.target import Target
 
     os.environ["LANGFLOW_SECRET_KEY"] = old
     os.environ["LANGFLOW_CONFIG_DIR"] = tempfile.mkdtemp(prefix="bench-cfg-")
-    tgt = Target(database_url=url)
+    tgt = Target(database_url=url, creds=Credentials(api_key=api_key))
     req = rotation.RotationRequest(new_key=new, force=True, verify_all=verify_all)
     t0 = time.perf_counter()
-    receipt, _ = rotation.rotate(tgt.settings, lambda write: tgt.session(write=write, authenticate=False), req)
+    receipt = rotation.rotate(tgt, req)
     return time.perf_counter() - t0, receipt.changed
 
 
@@ -139,10 +148,12 @@ def main() -> int:
         subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", target, "-f", f"{args.fixture}.pg.sql"],
                        check=True, capture_output=True)
         url = target.replace("postgresql://", "postgresql+psycopg://", 1)
+        api_key = admin_api_key(Path(f"{args.fixture}.pg.json"))
     else:
         db = work / "langflow.db"
         shutil.copyfile(f"{args.fixture}.db", db)
         url = f"sqlite:///{db}"
+        api_key = admin_api_key(Path(f"{args.fixture}.json"))
     try:
         t0 = time.perf_counter()
         populate(url, args.variables, args.api_keys)
@@ -150,14 +161,14 @@ def main() -> int:
         keys = [OLD, secrets.token_urlsafe(32)]
         # The first rotation before anything big is loaded, so the peak-RSS growth is its own.
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        first, changed = rotate(url, keys[0], keys[1], args.verify_all)
+        first, changed = rotate(url, keys[0], keys[1], args.verify_all, api_key)
         peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024  # KiB on Linux
         rotations, crypto_runs = [first], []
         tokens = stored_tokens(url)  # under keys[1]: each crypto run opens them with it
         for i in range(1, args.rounds + 1):
             crypto_runs.append(crypto_only(tokens, keys[1], keys[0]))
             if i < args.rounds:
-                rotations.append(rotate(url, keys[i % 2], keys[(i + 1) % 2], args.verify_all)[0])
+                rotations.append(rotate(url, keys[i % 2], keys[(i + 1) % 2], args.verify_all, api_key)[0])
         del tokens
         elapsed, crypto = min(rotations), min(crypto_runs)
         backend = "postgresql" if args.pg else "sqlite"

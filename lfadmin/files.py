@@ -37,11 +37,11 @@ import errno
 import os
 import secrets
 import stat
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from lfadmin.errors import InvalidInput, Refused
+from lfadmin.errors import Conflict, InvalidInput, Refused
 
 SECRET_FILE = "secret key file"  # noqa: S105 - how messages name <config dir>/secret_key
 SECRET_CAP = 64 * 1024  # a secret key file; Langflow's are 43 characters
@@ -349,3 +349,141 @@ def _fill(fd: int, content: bytes, model: os.stat_result | None) -> None:
             os.fchown(fd, -1, model.st_gid)
         os.fchmod(fd, stat.S_IMODE(model.st_mode))  # after chown, which clears set-id bits
     os.fsync(fd)
+
+
+class NewFile:
+    """A file under construction by ``new_file``: ``fd`` is open read-write on it; ``tool_path``
+    names it for a tool that wants a path (SQLite), through the directory's descriptor where the
+    system allows (``/proc/self/fd/N/NAME``), so a swapped parent cannot redirect it."""
+
+    def __init__(self, fd: int, tool_path: str) -> None:
+        self.fd = fd
+        self.tool_path = tool_path
+
+
+@contextmanager
+def new_file(path: Path, what: str) -> Iterator[NewFile]:
+    """Make a new file at ``path`` that must not exist yet (a backup): built as a temp file beside
+    it (``O_CREAT | O_EXCL | O_NOFOLLOW``, 0600, through a descriptor of the directory), fsynced
+    and linked into place when the block ends normally; removed on any error.
+
+    Never replaces anything: a link at ``path`` is refused (10), any other existing file is a
+    ``Conflict`` (9), also when one appears while the block runs (the final step is ``link``,
+    which fails on an existing name, not ``rename``)."""
+    _check_new(path, what)
+    try:
+        dfd = _open_parent(path, what, None)
+    except FileNotFoundError:
+        raise InvalidInput(f"cannot write {what} {path}: {path.parent} does not exist") from None
+    except NotADirectoryError:
+        raise InvalidInput(f"cannot write {what} {path}: {path.parent} is not a directory") from None
+    except PermissionError:
+        raise InvalidInput(f"cannot write {what} {path}: {path.parent} is not accessible") from None
+    try:
+        tmp = f".{path.name}.lfadmin-{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | _NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=dfd)
+        except PermissionError:
+            raise Refused(
+                f"cannot write {path}: its directory is not writable by this user; nothing changed"
+            ) from None
+        proc_dir = f"/proc/self/fd/{dfd}"
+        tool_path = f"{proc_dir}/{tmp}" if os.path.isdir(proc_dir) else str(path.parent / tmp)
+        try:
+            try:
+                os.fchmod(fd, stat.S_IRUSR | stat.S_IWUSR)  # whatever the umask
+                yield NewFile(fd, tool_path)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            try:
+                os.link(tmp, path.name, src_dir_fd=dfd, dst_dir_fd=dfd, follow_symlinks=False)
+            except FileExistsError:
+                _check_new(path, what)  # names a link as such
+                raise
+            os.unlink(tmp, dir_fd=dfd)
+        except BaseException:
+            with suppress(FileNotFoundError):
+                os.unlink(tmp, dir_fd=dfd)
+            raise
+        with suppress(OSError):
+            os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+
+def _check_new(path: Path, what: str) -> None:
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise InvalidInput(f"{what} {path} cannot be examined: {exc.strerror}") from None
+    if stat.S_ISLNK(st.st_mode):
+        raise _symlink(what, path)
+    raise Conflict(f"{what} {path} already exists; lfadmin does not overwrite it", hint="choose another path")
+
+
+# -- moving a directory (``user rename``: a knowledge-base folder named after its owner) -------
+
+
+def check_dir_move(src: Path, dst: Path, what: str) -> bool:
+    """Refuse, before anything changes, a move ``move_dir`` would refuse or could not do;
+    True when ``src`` exists (there is something to move).
+
+    Conflict (9): ``dst`` exists (unless it is ``src`` itself: a change of case on a
+    case-insensitive filesystem) - even with no ``src``, since whatever is there would become
+    the new owner's. Refused (10): ``src`` is a symbolic link, or its directory is not writable
+    by this user. Invalid input (4): ``src`` is not a directory. Both live in one directory."""
+    src_st, dst_st = _lstat(src, what), _lstat(dst, what)
+    if dst_st is not None and not (src_st is not None and os.path.samestat(src_st, dst_st)):
+        raise Conflict(
+            f"{what} {dst} already exists; nothing changed",
+            hint="move or remove it first (it would become this user's)",
+        )
+    if src_st is None:
+        return False
+    if stat.S_ISLNK(src_st.st_mode):
+        raise _symlink(what, src)
+    if not stat.S_ISDIR(src_st.st_mode):
+        raise InvalidInput(f"{what} {src} is {_kind(src_st.st_mode)}, not a directory")
+    if not os.access(src.parent, os.W_OK | os.X_OK):
+        raise Refused(
+            f"cannot move {what} {src}: {src.parent} is not writable by this user; nothing changed",
+            hint="run lfadmin as the user Langflow runs as",
+        )
+    return True
+
+
+def _lstat(path: Path, what: str) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise InvalidInput(f"{what} {path} cannot be examined: {exc.strerror}") from None
+
+
+def move_dir(src: Path, dst: Path, what: str) -> None:
+    """Rename directory ``src`` to ``dst`` in the same parent: the entry itself, never a link
+    (checked again through a descriptor of the parent), never over an existing entry (checked
+    just before; ``rename`` would silently replace an empty directory). Raises
+    ``InvalidInput`` naming both paths when the move cannot be done."""
+    try:
+        fd = os.open(src.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError as exc:
+        raise InvalidInput(f"cannot move {what} {src} to {dst}: {exc.strerror}") from None
+    try:
+        st = os.lstat(src.name, dir_fd=fd)
+        if stat.S_ISLNK(st.st_mode):
+            raise _symlink(what, src)
+        with suppress(FileNotFoundError):
+            if not os.path.samestat(st, os.lstat(dst.name, dir_fd=fd)):
+                raise Conflict(f"{what} {dst} already exists")
+        os.rename(src.name, dst.name, src_dir_fd=fd, dst_dir_fd=fd)
+        with suppress(OSError):  # durable if the filesystem can say so
+            os.fsync(fd)
+    except OSError as exc:
+        raise InvalidInput(f"cannot move {what} {src} to {dst}: {exc.strerror}") from None
+    finally:
+        os.close(fd)

@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LangflowDB, Result
+from tests.support.cli import assert_one_error
+from tests.support.databases import LangflowDB
+from tests.support.rows import uid
 
 KEY_RE = re.compile(r"sk-[A-Za-z0-9_-]{43}")
 
@@ -30,10 +32,6 @@ def t(db: LangflowDB) -> Any:
     return True if db.backend == "postgresql" else 1
 
 
-def uid(db: LangflowDB, value: str) -> Any:
-    return uuid.UUID(value) if db.backend == "postgresql" else uuid.UUID(value).hex
-
-
 def user_id(db: LangflowDB, username: str) -> str:
     return str(db.user(username)["id"])
 
@@ -47,14 +45,6 @@ def key_rows(db: LangflowDB) -> dict[str, tuple[Any, ...]]:
     if is_new(db):
         cols += ", api_key_hash, expires_at"
     return {str(uuid.UUID(str(r[0]))): r for r in db.query(f"SELECT {cols} FROM apikey")}
-
-
-def assert_one_error(r: Result, code: int, *fragments: str) -> None:
-    assert r.exit_code == code, r
-    assert r.stdout == "", r
-    assert r.stderr.startswith("Error: ") and r.stderr.count("\n") == 1, r
-    for f in fragments:
-        assert f in r.stderr, r
 
 
 def ts(db: LangflowDB, when: datetime) -> Any:

@@ -27,22 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent / "lfadmin"
 # Modules other helpers of issue 12 are still rebuilding; each entry is one known violation,
 # removed as soon as its owner's work is merged (the lead empties these lists at merge time).
 # Cycles: frozenset of the modules in one strongly connected component.
-CYCLE_ALLOWLIST: set[frozenset[str]] = {
-    # core/secrets: the inventory <-> sidecars loop (H2 moves the shared part below both)
-    frozenset({"lfadmin.core.secrets.inventory", "lfadmin.core.secrets.sidecars"}),
-}
+CYCLE_ALLOWLIST: set[frozenset[str]] = set()
 # Function-local lfadmin imports in core/ and langflow/: (module, imported module).
-LOCAL_IMPORT_ALLOWLIST: set[tuple[str, str]] = {
-    # H2: the secret wing
-    ("lfadmin.core.secrets.flow_scan", "lfadmin.core.user_rows"),
-    ("lfadmin.core.secrets.inventory", "lfadmin.core.secrets.sidecars"),
-    ("lfadmin.core.secrets.variables", "lfadmin.core.audit"),
-    ("lfadmin.core.secrets.variables", "lfadmin.core.secrets.inventory"),
-    ("lfadmin.core.secrets.variables", "lfadmin.core.secrets.stores"),
-    ("lfadmin.core.secrets.variables", "lfadmin.core.user_rows"),
-    ("lfadmin.core.secrets.variables", "lfadmin.errors"),
-    ("lfadmin.core.secrets.variables", "lfadmin.files"),
-}
+LOCAL_IMPORT_ALLOWLIST: set[tuple[str, str]] = set()
 
 # Layers, lowest first (docs/architecture.md): a module imports only from its own layer or below.
 LAYERS: list[tuple[str, ...]] = [

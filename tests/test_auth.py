@@ -8,7 +8,6 @@ one, and every audit record says what was proven.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,9 +15,10 @@ from typing import Any
 import bcrypt
 import pytest
 
-from tests.conftest import LangflowDB, make_db, run
+from tests.support.cli import run
+from tests.support.databases import LangflowDB, make_db
+from tests.support.rows import AUDIT, audit_records, flag
 
-AUDIT = "lfadmin-audit.jsonl"
 LABEL = {"1.6.9": "1.6.0 – 1.6.9", "1.13.0": "1.13.0"}
 OFF = "LANGFLOW_AUTO_LOGIN=False (set in the environment)"
 ON = "LANGFLOW_AUTO_LOGIN=True (set in the environment)"
@@ -30,15 +30,6 @@ def db169(request: pytest.FixtureRequest, tmp_path: Path, pg_available: bool) ->
     if request.param == "postgresql" and not pg_available:
         pytest.skip("PostgreSQL not reachable (set LFADMIN_TEST_PG_URL)")
     yield from make_db(request.param, "1.6.9", tmp_path)
-
-
-def flag(db: LangflowDB, value: bool) -> Any:
-    return value if db.backend == "postgresql" else int(value)
-
-
-def audit_records(db: LangflowDB) -> list[dict[str, Any]]:
-    path = db.config_dir / AUDIT
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
 def is_superuser(db: LangflowDB, username: str) -> bool:

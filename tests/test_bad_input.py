@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LangflowDB, run, run_process
+from tests.support.cli import run, run_process
+from tests.support.databases import LangflowDB
 
 
 def test_malformed_env_file(sqlite_db: LangflowDB, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from lfadmin.core.cascade import DeleteStep
 from lfadmin.core.target import Target
 from lfadmin.core.user_rows import UserRecord
 from lfadmin.errors import AuthFailed, ExitCode, NotFound, Refused
-from tests.conftest import LangflowDB
+from tests.support.databases import LangflowDB
 
 
 @pytest.fixture

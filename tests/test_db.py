@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from lfadmin.db import Database, parse_url
-from tests.conftest import LangflowDB
+from tests.support.databases import LangflowDB
 
 
 def test_errors_hide_bound_parameters(lfdb: LangflowDB) -> None:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, LangflowDB, manifest, run
+from tests.support import FIXTURES
+from tests.support.cli import run
+from tests.support.databases import LangflowDB, manifest
 
 EXPECTED = {
     "langflow-1.6.9": ("1.6.0 – 1.6.9", True, False, False, False),

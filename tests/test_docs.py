@@ -67,7 +67,7 @@ def test_generated_readme_and_completions_are_current() -> None:
 def test_root_help_from_group_stubs_is_the_whole_apps(args: list[str]) -> None:
     """``lfadmin --help`` builds the groups without their commands: it must print what the whole
     app (the one scripts/gen_docs.py documents) prints."""
-    from tests.conftest import run
+    from tests.support.cli import run
 
     script = "import sys; sys.argv = ['lfadmin', *sys.argv[1:]]\nfrom lfadmin.cli import make_app\nmake_app()()"
     whole = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=60)
@@ -189,6 +189,7 @@ class JsonCase:
     env: dict[str, str] = field(default_factory=dict)
     codes: tuple[int, ...] = (0,)
     manifest: bool = False  # write {tmp}/users.json: the export, with alice disabled
+    backup: bool = False  # back up the database to {tmp}/b.db first
 
 
 JSON_CASES = {
@@ -202,6 +203,7 @@ JSON_CASES = {
     "lfadmin user set-password NAME --json": JsonCase(
         ["user", "set-password", "alice", "--password-env", "PW", "--json"], env={"PW": "Alice-pw-2026-long"}
     ),
+    "lfadmin user rename OLD NEW --json": JsonCase(["user", "rename", "carol", "caroline", "--json"]),
     "lfadmin user delete NAME --json": JsonCase(["user", "delete", "carol", "--yes", "--json"]),
     "lfadmin user export": JsonCase(["user", "export"]),
     "lfadmin user diff FILE --json": JsonCase(["user", "diff", "{tmp}/users.json", "--json"], codes=(3,), manifest=True),
@@ -229,11 +231,13 @@ JSON_CASES = {
     "lfadmin config doctor --json": JsonCase(["config", "doctor", "--json"], codes=(0, 12)),
     "lfadmin config doctor --list-checks --json": JsonCase(["config", "doctor", "--list-checks", "--json"]),
     "lfadmin upgrade check --json": JsonCase(["upgrade", "check", "--to", "1.13.0", "--json"], codes=(0, 12)),
+    "lfadmin backup create PATH --json": JsonCase(["backup", "create", "{tmp}/b.db", "--json"]),
+    "lfadmin backup restore PATH --json": JsonCase(["backup", "restore", "{tmp}/b.db", "--yes", "--json"], backup=True),
 }
 
 
 def run_json_case(case: JsonCase, tmp_path: Path) -> Any:
-    from tests.conftest import make_db
+    from tests.support.databases import make_db
 
     gen = make_db("sqlite", "1.13.0", tmp_path)
     db = next(gen)
@@ -243,6 +247,8 @@ def run_json_case(case: JsonCase, tmp_path: Path) -> Any:
             users = doc["users"] if isinstance(doc, dict) and "users" in doc else doc
             next(u for u in users if u["username"] == "alice")["state"] = "disabled"
             (tmp_path / "users.json").write_text(json.dumps(doc))
+        if case.backup:
+            assert db.run("backup", "create", str(tmp_path / "b.db")).exit_code == 0
         args = [a.replace("{tmp}", str(tmp_path)) for a in case.args]
         result = db.run(*args, input=case.stdin, **case.env)
         assert result.exit_code in case.codes, result
@@ -285,7 +291,7 @@ def test_json_doc_covers_every_command() -> None:
     documented = documented_json()
     assert sorted(documented) == sorted(JSON_CASES)
     for path in PATHS:
-        if not path or (path[0] in {"user", "api-key", "secrets", "config", "upgrade"} and len(path) == 1):
+        if not path or (path[0] in {"user", "api-key", "secrets", "config", "upgrade", "backup"} and len(path) == 1):
             continue  # the root and the groups print no JSON
         assert any(
             t.split()[1 : len(path)] == path[:-1] and path[-1] in t.split()[len(path)].split("|") for t in JSON_CASES
@@ -323,7 +329,7 @@ def _doc_commands(path: Path) -> list[list[str]]:
 
 
 START_MARK, END_MARK = "<!-- commands:start -->", "<!-- commands:end -->"
-DOCS = ["README.md", "docs/ci.md", "docs/json.md", "docs/text-output.md"]
+DOCS = ["README.md", "docs/ci.md", "docs/json.md", "docs/text-output.md", "docs/backup.md", "docs/users.md"]
 
 
 def doc_problems(path: Path, helps: dict[str, str]) -> list[str]:

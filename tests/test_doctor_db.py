@@ -12,7 +12,11 @@ from typing import Any
 
 import bcrypt
 import pytest
-from conftest import LangflowDB, Result
+
+from tests.support.cli import Result
+from tests.support.databases import LangflowDB
+from tests.support.doctor import doctor_db as doctor
+from tests.support.doctor import found
 
 OTHER_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"  # valid Fernet key, not the fixture's
 
@@ -38,16 +42,6 @@ def add_user(db: LangflowDB, username: str, password: str, *, superuser: bool = 
         l=ts(db, last_login) if last_login else None,
     )
     return uid
-
-
-def doctor(db: LangflowDB, *args: str, **env: str) -> Result:
-    """The doctor with the server's settings: AUTO_LOGIN off, superuser admin and its password."""
-    env = {"LANGFLOW_SUPERUSER_PASSWORD": db.password("admin"), **env}
-    return db.run("config", "doctor", "--format", "json", "--database-url", db.url, *args, **env)
-
-
-def found(res: Result, check_id: str) -> list[dict[str, Any]]:
-    return [f for f in res.json["findings"] if f["id"] == check_id]
 
 
 def ids(res: Result) -> set[str]:
@@ -228,7 +222,7 @@ def test_database_file_permissions(sqlite_db: LangflowDB) -> None:
 def test_sarif_with_database_findings(lfdb: LangflowDB) -> None:
     import json
 
-    from test_doctor_report import sarif_errors
+    from tests.support.doctor import sarif_errors
 
     res = doctor(lfdb, "--format", "sarif", LANGFLOW_SECRET_KEY=OTHER_KEY)
     doc = json.loads(res.stdout)

@@ -11,34 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Result, run
 
-KEY = "0Yrsve58l0Aw_aDs0xGJy8qySwRCYUpk7rQ4EqRhvTo"  # token_urlsafe(32): a valid Fernet key
-STRONG = "Vq3-xT9!mR2#pL7@wZ5"
-
-# The seed's "Start a Langflow server with authentication enabled" .env, values filled in.
-BASE = f"""LANGFLOW_AUTO_LOGIN=False
-LANGFLOW_SUPERUSER=administrator
-LANGFLOW_SUPERUSER_PASSWORD={STRONG}
-LANGFLOW_SECRET_KEY={KEY}
-LANGFLOW_NEW_USER_IS_ACTIVE=False
-LANGFLOW_ENABLE_SUPERUSER_CLI=False
-"""
-NEXT = len(BASE.splitlines()) + 1  # the line number of the first line a case adds
-
-
-def doctor(tmp_path: Path, text: str, *args: str, version: str = "1.13.0", mode: int = 0o600) -> Result:
-    env = tmp_path / ".env"
-    env.write_text(text)
-    env.chmod(mode)
-    return run(
-        "config", "doctor", "--env-file", str(env), "--format", "json", "--no-database",
-        "--langflow-version", version, *args,
-    )
-
-
-def found(res: Result, check_id: str) -> list[dict[str, Any]]:
-    return [f for f in res.json["findings"] if f["id"] == check_id]
+from tests.support.cli import run
+from tests.support.doctor import BASE, KEY, NEXT, STRONG, doctor, found
 
 
 def line_of(finding: dict[str, Any]) -> int | None:

@@ -6,23 +6,16 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, run
-from test_doctor_env import BASE, NEXT, doctor, found
 
-SCHEMA = ROOT / "tests" / "data" / "doctor" / "sarif-schema-2.1.0.json"
+from tests.support import ROOT
+from tests.support.cli import run
+from tests.support.doctor import BASE, NEXT, doctor, found, sarif_errors
+
 RISKY = BASE + "LANGFLOW_AUTO_LOGIN=true\nLANGFLOW_HOST=0.0.0.0\nLANGFLOW_CORS_ALLOW_METHODS=GET,POST\n"
-
-
-def sarif_errors(doc: Any) -> list[str]:
-    import jsonschema
-
-    validator = jsonschema.Draft4Validator(json.loads(SCHEMA.read_text()))
-    return [f"{'/'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(doc)]
 
 
 def write_env(tmp_path: Path, text: str) -> Path:
@@ -337,33 +330,23 @@ def test_not_a_langflow_database(tmp_path: Path) -> None:
 # -- speed and weight -------------------------------------------------------------------------
 
 
-def test_env_only_is_fast_and_light(tmp_path: Path) -> None:
-    """Well under a second on an env file alone, without importing SQLAlchemy."""
+def test_env_only_is_light(tmp_path: Path) -> None:
+    """On an env file alone the doctor never imports SQLAlchemy, as a library or as the command.
+    (How fast it is, is bench/bench_doctor.py's to measure: timings in a test only flake on a
+    loaded machine.)"""
     env = write_env(tmp_path, RISKY)
     code = (
-        "import sys, time, pathlib; t = time.perf_counter()\n"
+        "import sys, pathlib\n"
         "from lfadmin.core.doctor import Options, run\n"
         "from lfadmin.core.target import Target\n"
         f"env = pathlib.Path({str(env)!r})\n"
-        "r = run(Target(env_file=env), Options()); cold = time.perf_counter() - t; t = time.perf_counter()\n"
-        "run(Target(env_file=env), Options()); warm = time.perf_counter() - t\n"
-        "print(cold, warm, 'sqlalchemy' in sys.modules, len(r.findings))\n"
+        "r = run(Target(env_file=env), Options())\n"
+        "print('sqlalchemy' in sys.modules, len(r.findings))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
-    cold, warm, imported, n = out.stdout.split()
+    imported, n = out.stdout.split()
     assert imported == "False"
     assert int(n) > 5
-    assert float(cold) < 1.0  # importing lfadmin's core and reading the file included
-    assert float(warm) < 0.2  # the checks themselves
-    # The whole command as a process, against the same process listing the checks (same imports
-    # and Typer start-up, no settings read): the difference is the doctor's own work. Best of
-    # three, so a loaded machine does not make the test flaky. SQLAlchemy stays unimported.
-    base = [sys.executable, "-m", "lfadmin", "config", "doctor"]
-    floor = _best(lambda: subprocess.run([*base, "--list-checks"], capture_output=True, check=True, cwd=tmp_path))
-    whole = _best(
-        lambda: subprocess.run([*base, "--env-file", str(env), "-f", "json"], capture_output=True, cwd=tmp_path)
-    )
-    assert whole - floor < 1.0, (whole, floor)  # generous: other processes share this machine
     probe = (
         "import sys, atexit\n"
         "atexit.register(lambda: print('sqlalchemy' in sys.modules, file=sys.stderr))\n"
@@ -372,15 +355,6 @@ def test_env_only_is_fast_and_light(tmp_path: Path) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 12 and proc.stderr.strip().endswith("False"), proc.stderr
-
-
-def _best(fn: Any, runs: int = 3) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 # -- docs -------------------------------------------------------------------------------------

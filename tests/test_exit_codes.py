@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LangflowDB, make_db, run
+from tests.support.cli import run
+from tests.support.databases import LangflowDB
 
 
 def one_error_line(stderr: str) -> str:
@@ -68,13 +69,6 @@ def test_password_env_that_is_not_utf8(sqlite_db: LangflowDB) -> None:
 
 
 # -- privilege: a least-privilege PostgreSQL role -------------------------------------------------
-
-
-@pytest.fixture
-def pgdb(tmp_path: Path, pg_available: bool) -> Iterator[LangflowDB]:
-    if not pg_available:
-        pytest.skip("PostgreSQL not reachable (set LFADMIN_TEST_PG_URL)")
-    yield from make_db("postgresql", "1.13.0", tmp_path)
 
 
 @contextlib.contextmanager
@@ -417,7 +411,7 @@ def test_every_exit_code_is_documented_and_every_error_has_one() -> None:
 
     import lfadmin
     from lfadmin.errors import ExitCode, LfadminError
-    from tests.conftest import ROOT
+    from tests.support import ROOT
 
     for mod in pkgutil.walk_packages(lfadmin.__path__, "lfadmin."):
         if not mod.name.endswith("__main__"):

@@ -22,12 +22,11 @@ from lfadmin import files
 from lfadmin.core import envfile
 from lfadmin.core.secrets import rotation
 from lfadmin.errors import InvalidInput, LfadminError, Refused
-from tests.conftest import LangflowDB, run, run_process
-from tests.test_secrets_kb import enc, kb_env, sidecar
-from tests.test_secrets_rotate import NEW
+from tests.support.cli import run, run_process
+from tests.support.databases import LangflowDB
+from tests.support.secrets_seed import GOOD, NEW, enc, kb_env, sidecar
 
 NOBODY = 65534  # uid and gid of nobody/nogroup on Debian; any id other than ours will do
-GOOD = "pgKYWuLArhDvGnZTwnynNr_fKqvO8DyH-6t2iZQb8eY"
 OLD_ENV = "# server\nLANGFLOW_SECRET_KEY=old\n"
 VICTIM = "precious: do not touch\n"
 

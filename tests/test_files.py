@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 import pytest
 
 from lfadmin.files import atomic_write
-
-
-def mode(p: Path) -> int:
-    return stat.S_IMODE(p.stat().st_mode)
+from tests.support.files import mode
 
 
 def test_a_new_file_is_0600_whatever_the_umask(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from lfadmin.core.secrets.flow_scan import is_secret_name, scan_data
-from tests.conftest import LangflowDB
+from tests.support.databases import LangflowDB
 
 
 def field(name: str, value: Any, **kw: Any) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from lfadmin import __version__
-from tests.conftest import FIXTURES, ROOT
+from tests.support import FIXTURES, ROOT
 
 pytestmark = pytest.mark.install
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LangflowDB, langflow_check
+from tests.support.databases import LangflowDB
+from tests.support.langflow import langflow_check
 
 pytestmark = pytest.mark.interop
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from lfadmin.langflow.crypto import Derivation, encrypt, sso_encrypt
-from tests.conftest import LangflowDB, langflow_script, make_db
-from tests.secrets_seed import seed_all_stores
-from tests.test_secrets_rotate import NEW, all_tokens
+from tests.support.databases import LangflowDB, make_db
+from tests.support.langflow import langflow_script
+from tests.support.secrets_seed import NEW, all_tokens, seed_all_stores
 
 pytestmark = pytest.mark.interop
 
@@ -100,7 +100,7 @@ def test_rotation_is_read_by_langflow(lfdb: LangflowDB) -> None:
 
 
 def test_shortkey_rotation_is_read_by_langflow(tmp_path: Path) -> None:
-    from tests.conftest import FIXTURES
+    from tests.support import FIXTURES
 
     if not (FIXTURES / "langflow-1.6.9-shortkey.db").exists():
         pytest.skip("langflow-1.6.9-shortkey fixture not built")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import LangflowDB, langflow_check
+from tests.support.databases import LangflowDB
+from tests.support.langflow import langflow_check
 
 pytestmark = pytest.mark.interop
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import bcrypt
 
 from lfadmin.core import audit
-from tests.conftest import LangflowDB
+from tests.support.databases import LangflowDB
 
 
 def write(tmp_path: Path, doc: object) -> Path:

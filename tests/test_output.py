@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, run_process_on_ptys
+from tests.support import FIXTURES
+from tests.support.cli import run_process_on_ptys
 
 ANSI = re.compile(r"\x1b[\[\]()]")
 COLOUR_ENV = ("NO_COLOR", "FORCE_COLOR", "PY_COLORS", "GITHUB_ACTIONS", "TTY_COMPATIBLE", "TTY_INTERACTIVE",

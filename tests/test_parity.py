@@ -20,7 +20,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EXTRA_VERSIONS, VERSIONS, LangflowDB, langflow_check, make_db
+from tests.support.databases import EXTRA_VERSIONS, VERSIONS, LangflowDB, make_db
+from tests.support.langflow import langflow_check
+from tests.support.rows import uid
 
 pytestmark = pytest.mark.interop
 
@@ -96,10 +98,6 @@ def row(db: LangflowDB, table: str, where: str, **params: Any) -> dict[str, Any]
         rows = [dict(r._mapping) for r in conn.execute(text(f"SELECT * FROM {quoted} WHERE {where}"), params)]
     assert len(rows) == 1, (table, where, params, rows)
     return rows[0]
-
-
-def uid(db: LangflowDB, value: str) -> Any:
-    return uuid.UUID(value).hex if db.backend == "sqlite" else uuid.UUID(value)
 
 
 def assert_twins(what: str, ours: dict[str, Any], theirs: dict[str, Any], free: frozenset[str] = frozenset()) -> None:

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from tests.conftest import LangflowDB, run_process_on_ptys
+from tests.support.cli import run_process_on_ptys
+from tests.support.databases import LangflowDB
 
 
 def run_on_terminal(db: LangflowDB, *args: str, stderr_tty: bool = True) -> tuple[int, str, str]:

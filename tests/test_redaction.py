@@ -18,7 +18,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import LangflowDB, Result, _pg_admin_url, _pg_execute, make_db, run
+from tests.support.cli import Result, run
+from tests.support.databases import LangflowDB, make_db, pg_admin_url, pg_execute
 
 DOCUMENTED = {0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}  # README "Exit codes", 1 excluded
 NOT_SHOWN = "(not shown, it may hold a secret; check its quotes)"
@@ -41,22 +42,15 @@ def db(tmp_path: Path) -> Iterator[LangflowDB]:
 
 
 @pytest.fixture
-def pg(tmp_path: Path, pg_available: bool) -> Iterator[LangflowDB]:
-    if not pg_available:
-        pytest.skip("PostgreSQL not reachable (set LFADMIN_TEST_PG_URL)")
-    yield from make_db("postgresql", "1.13.0", tmp_path)
-
-
-@pytest.fixture
-def pg_role(pg: LangflowDB) -> Iterator[tuple[str, str]]:
+def pg_role(pgdb: LangflowDB) -> Iterator[tuple[str, str]]:
     """A login role whose password holds an unencoded '@' (the shape of H3)."""
     name = f"lfadmin_redact_{uuid.uuid4().hex[:8]}"
     password = f"p@ssW0rdX-{uuid.uuid4().hex[:6]}"
-    _pg_execute(f"CREATE ROLE {name} LOGIN SUPERUSER PASSWORD '{password}'")
+    pg_execute(f"CREATE ROLE {name} LOGIN SUPERUSER PASSWORD '{password}'")
     try:
         yield name, password
     finally:
-        _pg_execute(f"DROP ROLE IF EXISTS {name}")
+        pg_execute(f"DROP ROLE IF EXISTS {name}")
 
 
 def windows(secret: str, size: int = 6) -> set[str]:
@@ -186,7 +180,7 @@ def test_driver_error_text_is_masked_too() -> None:
 def _role_url(pg: LangflowDB, pg_role: tuple[str, str], *, in_query: bool) -> tuple[str, str]:
     """(URL as an operator types it, as lfadmin must print it) for the test role on ``pg``."""
     role, password = pg_role
-    where = _pg_admin_url().split("@")[-1].rsplit("/", 1)[0] + "/" + pg.url.rsplit("/", 1)[1]
+    where = pg_admin_url().split("@")[-1].rsplit("/", 1)[0] + "/" + pg.url.rsplit("/", 1)[1]
     if in_query:
         return (
             f"postgresql://{role}@{where}?password={password.replace('@', '%40')}",
@@ -196,8 +190,8 @@ def _role_url(pg: LangflowDB, pg_role: tuple[str, str], *, in_query: bool) -> tu
 
 
 @pytest.mark.postgres
-def test_password_with_an_unencoded_at_reaches_the_right_host(pg: LangflowDB, pg_role: tuple[str, str]) -> None:
-    url, masked = _role_url(pg, pg_role, in_query=False)
+def test_password_with_an_unencoded_at_reaches_the_right_host(pgdb: LangflowDB, pg_role: tuple[str, str]) -> None:
+    url, masked = _role_url(pgdb, pg_role, in_query=False)
     res = run("--database-url", url, "info", "--json")
     assert res.exit_code == 0, res
     assert (res.json["database_url"], res.json["database_source"]) == (masked, "--database-url")
@@ -209,8 +203,8 @@ def test_password_with_an_unencoded_at_reaches_the_right_host(pg: LangflowDB, pg
 
 
 @pytest.mark.postgres
-def test_password_in_the_query_string(pg: LangflowDB, pg_role: tuple[str, str]) -> None:
-    url, masked = _role_url(pg, pg_role, in_query=True)
+def test_password_in_the_query_string(pgdb: LangflowDB, pg_role: tuple[str, str]) -> None:
+    url, masked = _role_url(pgdb, pg_role, in_query=True)
     res = run("--database-url", url, "info", "--json")
     assert (res.exit_code, res.json["database_url"]) == (0, masked), res
     res = run("config", "doctor", "--json", env={"LANGFLOW_DATABASE_URL": url})

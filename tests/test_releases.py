@@ -15,7 +15,8 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
-from tests.conftest import LangflowDB
+from tests.support.databases import LangflowDB
+from tests.support.rows import uid
 
 KEY_RE = re.compile(r"sk-[A-Za-z0-9_-]{43}")
 DESCRIPTION = "Manage your own flows. Download and upload projects."
@@ -24,10 +25,6 @@ DESCRIPTION = "Manage your own flows. Download and upload projects."
 def fernet_18(secret: str) -> Fernet:
     """1.8's ``AuthService._get_fernet`` for a long key: ``=`` appended, ``4 - len % 4`` of them."""
     return Fernet((secret + "=" * (4 - len(secret) % 4)).encode())
-
-
-def uid(db: LangflowDB, value: str) -> Any:
-    return uuid.UUID(value) if db.backend == "postgresql" else uuid.UUID(value).hex
 
 
 def stored_key(db: LangflowDB, key_id: str) -> str:

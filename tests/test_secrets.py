@@ -6,15 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from lfadmin.langflow.crypto import Derivation, encrypt, fingerprint, sso_encrypt
-from tests.conftest import LangflowDB, make_db
-from tests.secrets_seed import seed_all_stores
-
-OTHER = "Q2hlY2tpbmcgYSB3cm9uZyBrZXkgaGVyZS4uLi4uLi4"  # 43 chars, a valid key nobody used
-
-
-def enc(db: LangflowDB, value: str) -> str:
-    deriv = Derivation.DIRECT_ALWAYS_PAD if db.version.startswith("1.6") else Derivation.DIRECT
-    return encrypt(db.secret_key, value, deriv)
+from tests.support.databases import LangflowDB, make_db
+from tests.support.secrets_seed import OTHER, enc, seed_all_stores
 
 
 def by_store(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -79,7 +72,7 @@ def test_check_newline_key_and_file_disagreement(lfdb: LangflowDB) -> None:
     assert r.exit_code == 0, r
     assert r.json["key"]["env_and_config_file_disagree"] is True
     env = {k: v for k, v in lfdb.auth_env().items() if k != "LANGFLOW_SECRET_KEY"}
-    from tests.conftest import run
+    from tests.support.cli import run
 
     r = run("secrets", "check", "--json", env=env)  # now the file (with its newline) is in effect
     assert "newline" in r.json["key"]["problems"][0]

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 import pytest
 
 from lfadmin.core import envfile
-from lfadmin.core.secrets import variables as secrets
+from lfadmin.core.secrets.key import key_problems, key_warnings, validate_new_key
 from lfadmin.errors import InvalidInput, Refused
 from lfadmin.langflow import crypto
-from tests.conftest import run
-
-GOOD = "pgKYWuLArhDvGnZTwnynNr_fKqvO8DyH-6t2iZQb8eY"
-
-
-def mode(p: Path) -> int:
-    return stat.S_IMODE(p.stat().st_mode)
+from tests.support.cli import run
+from tests.support.files import mode
+from tests.support.secrets_seed import GOOD
 
 
 def test_set_variable_replaces_in_place_keeping_everything(tmp_path: Path) -> None:
@@ -111,18 +106,18 @@ def test_secret_file_written_like_langflow(tmp_path: Path) -> None:
 def test_new_key_validation(key: str, message: str) -> None:
     if key == "A" * 43 + "=":
         # 43 base64 chars + one '=' is valid padding for 32 bytes: accepted.
-        secrets.validate_new_key(key, [GOOD])
+        validate_new_key(key, [GOOD])
         return
     with pytest.raises(InvalidInput, match=message):
-        secrets.validate_new_key(key, [GOOD])
+        validate_new_key(key, [GOOD])
 
 
 def test_key_problems() -> None:
-    assert secrets.key_problems(GOOD) == []
-    assert "newline" in secrets.key_problems(GOOD + "\n")[0]
-    assert "not urlsafe base64" in secrets.key_problems("x" * 47)[0]
-    assert secrets.key_problems("short-secret") == []
-    assert "short" in secrets.key_warnings("short-secret")[0]
+    assert key_problems(GOOD) == []
+    assert "newline" in key_problems(GOOD + "\n")[0]
+    assert "not urlsafe base64" in key_problems("x" * 47)[0]
+    assert key_problems("short-secret") == []
+    assert "short" in key_warnings("short-secret")[0]
 
 
 def test_sso_envelope_roundtrip() -> None:
@@ -138,7 +133,7 @@ def test_generate_prints_one_key(tmp_path: Path) -> None:
     assert r.exit_code == 0, r
     key = r.stdout.strip()
     assert r.stdout == key + "\n" and len(key) == 43
-    assert secrets.key_problems(key) == []
+    assert key_problems(key) == []
 
 
 def test_generate_write_env_and_config_dir(tmp_path: Path) -> None:

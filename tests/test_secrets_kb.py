@@ -15,53 +15,19 @@ import pytest
 from lfadmin.core.secrets.keyring import Keyring
 from lfadmin.core.secrets.sidecars import replace_value
 from lfadmin.langflow.crypto import Derivation, encrypt, fingerprint
-from tests.conftest import DB_PARAMS, LangflowDB, langflow_script, make_db, run_process
-from tests.test_doctor_db import doctor, found
-from tests.test_secrets_rotate import NEW, all_tokens, assert_exactly_one_key, enc, mode
+from tests.support.cli import run_process
+from tests.support.databases import DB_PARAMS, LangflowDB, make_db
+from tests.support.doctor import doctor_db as doctor
+from tests.support.doctor import found
+from tests.support.files import mode
+from tests.support.langflow import langflow_script
+from tests.support.secrets_seed import NEW, OTHER, all_tokens, assert_exactly_one_key, enc, kb_env, sidecar
 
 STORE = "kb_embedding_metadata.api_key"
-OTHER = "Q2hlY2tpbmcgYSB3cm9uZyBrZXkgaGVyZS4uLi4uLi4"  # a valid key nobody's data uses
 PLAIN = {"alice/docs": "sk-alice-embed-1", "admin/manuals": "sk-admin-embed-2"}
 
 # The releases that read (and so rotate) sidecar keys: 1.13 only reports them.
 READS_SIDECARS = [p for p in DB_PARAMS if "1.6.9" in str(p.id)]
-
-
-def metadata(version: str, token: str | None) -> dict[str, Any]:
-    """A sidecar exactly as the release writes it (1.6.9 ingestion.py:306-313; 1.10.3
-    knowledge.py:671-681 plus the fields later writers add)."""
-    if version.startswith("1.6"):
-        return {
-            "embedding_provider": "OpenAI",
-            "embedding_model": "text-embedding-3-small",
-            "api_key": token,
-            "api_key_used": token is not None,
-            "chunk_size": 1000,
-            "created_at": "2026-01-02T03:04:05.678901+00:00",
-        }
-    return {  # a legacy sidecar a 1.10-1.11 left behind, read by 1.13
-        "embedding_provider": "OpenAI",
-        "embedding_model": "text-embedding-3-small",
-        "model_selection": {"name": "text-embedding-3-small", "provider": "OpenAI", "metadata": {"dim": 1536}},
-        "api_key": token,
-        "api_key_used": token is not None,
-        "chunk_size": 1000,
-        "backend_type": "chroma",
-        "backend_config": {},
-        "created_at": "2026-01-02T03:04:05.678901+00:00",
-        "id": "6f1b0c5e-3b7e-4d7a-9a55-0c1f3c3a2b10",
-        "chunks": 3,
-        "size": 20480,
-        "source_types": [".pdf", ".txt"],
-    }
-
-
-def sidecar(root: Path, label: str, version: str, token: str | None, file_mode: int = 0o644) -> Path:
-    path = root / label / "embedding_metadata.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(metadata(version, token), indent=2))  # what Langflow's write_text does
-    path.chmod(file_mode)
-    return path
 
 
 @pytest.fixture
@@ -78,10 +44,6 @@ def kbs(lfdb: LangflowDB, tmp_path: Path) -> dict[str, Path]:
     sidecar(root, ".migration/x", lfdb.version, enc(lfdb, "hidden", OTHER))
     (root / "bob" / "empty").mkdir()
     return found
-
-
-def kb_env(root: Path) -> dict[str, str]:
-    return {"LANGFLOW_KNOWLEDGE_BASES_DIR": str(root)}
 
 
 def store(doc: dict[str, Any]) -> dict[str, Any]:

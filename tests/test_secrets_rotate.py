@@ -6,79 +6,26 @@ from __future__ import annotations
 import json
 import os
 import signal
-import stat
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from lfadmin.core.secrets.keyring import Keyring
-from lfadmin.core.secrets.stores import STORES, header_arg_positions
 from lfadmin.langflow.crypto import (
     Derivation,
     encrypt,
     fingerprint,
-    is_sso_envelope,
-    looks_encrypted,
-    sso_decrypt,
     sso_encrypt,
 )
-from tests.conftest import LangflowDB, make_db, run, run_process
-from tests.secrets_seed import seed_all_stores, uid
-
-NEW = "hVf2cnW0o3H0n1y0mXq8bIh2kq2m0hQ0b3tN8q1o9lA"  # token_urlsafe(32)-shaped, nobody uses it
-
-
-def enc(db: LangflowDB, value: str, key: str | None = None) -> str:
-    deriv = Derivation.DIRECT_ALWAYS_PAD if db.version.startswith("1.6") else Derivation.DIRECT
-    return encrypt(key or db.secret_key, value, deriv)
-
-
-def all_tokens(db: LangflowDB) -> list[tuple[str, str]]:
-    """(store, stored value) of every encrypted value, read with plain SQL."""
-    out = []
-    tables = {r[0] for r in db.query(
-        "SELECT name FROM sqlite_master WHERE type='table'" if db.backend == "sqlite"
-        else "SELECT tablename FROM pg_tables WHERE schemaname='public'")}
-    for st in STORES:
-        if st.table not in tables:
-            continue
-        for (raw,) in db.query(f'SELECT "{st.column}" FROM "{st.table}" WHERE "{st.column}" IS NOT NULL'):
-            obj = raw if not isinstance(raw, str) or st.kind in ("scalar", "sso") else json.loads(raw)
-            vals: list[Any] = []
-            if st.kind in ("scalar", "sso"):
-                vals = [obj]
-            elif isinstance(obj, dict) and st.kind == "auth_settings":
-                vals = [obj.get("api_key"), obj.get("oauth_client_secret")]
-            elif isinstance(obj, dict) and st.kind == "mcp_config":
-                vals = [*(obj.get("env") or {}).values(), *(obj.get("headers") or {}).values()]
-                vals += [obj["args"][i] for i in header_arg_positions(obj.get("args"))]
-            elif isinstance(obj, dict) and st.kind == "job":
-                vals = [obj.get("request_overrides")]
-            out += [(st.name, v) for v in vals if isinstance(v, str) and (looks_encrypted(v) or is_sso_envelope(v))]
-    return out
-
-
-def opens(key: str, value: str) -> bool:
-    if is_sso_envelope(value):
-        return sso_decrypt(key, value) is not None
-    return Keyring(key).open(value) is not None
-
-
-def assert_exactly_one_key(db: LangflowDB, old: str, new: str) -> str:
-    """Every encrypted value opens with exactly one of the keys, the same one for all; return it."""
-    owners = set()
-    for store, value in all_tokens(db):
-        o, n = opens(old, value), opens(new, value)
-        assert o != n, (store, o, n)
-        owners.add(new if n else old)
-    assert len(owners) <= 1, "a mix of old and new keys"
-    return owners.pop() if owners else old
+from tests.support.cli import run, run_process
+from tests.support.databases import LangflowDB, make_db
+from tests.support.files import mode
+from tests.support.secrets_seed import NEW, all_tokens, assert_exactly_one_key, enc, seed_all_stores, uid
 
 
 def env_key(path: Path) -> str | None:
@@ -86,10 +33,6 @@ def env_key(path: Path) -> str | None:
         if line.startswith("LANGFLOW_SECRET_KEY="):
             return line.split("=", 1)[1]
     return None
-
-
-def mode(p: Path) -> int:
-    return stat.S_IMODE(p.stat().st_mode)
 
 
 @pytest.fixture
@@ -268,7 +211,7 @@ def test_refuses_while_the_sqlite_file_is_open(sqlite_db: LangflowDB) -> None:
 
 @pytest.fixture
 def shortkey_db(tmp_path: Path) -> Iterator[LangflowDB]:
-    from tests.conftest import FIXTURES
+    from tests.support import FIXTURES
 
     if not (FIXTURES / "langflow-1.6.9-shortkey.db").exists():
         pytest.skip("langflow-1.6.9-shortkey fixture not built")

@@ -13,22 +13,11 @@ from typing import Any
 import bcrypt
 import pytest
 
-from tests.conftest import LangflowDB, Result, run
+from tests.support.cli import Result, assert_one_error, run
+from tests.support.databases import LangflowDB
+from tests.support.rows import AUDIT, audit_records, flag
 
 NEW_PW = "Ops-pass-123"
-AUDIT = "lfadmin-audit.jsonl"
-
-
-def assert_one_error(r: Result, code: int, *fragments: str) -> None:
-    assert r.exit_code == code, r
-    assert r.stdout == "", r
-    assert r.stderr.startswith("Error: ") and r.stderr.count("\n") == 1, r
-    for f in fragments:
-        assert f in r.stderr, r
-
-
-def flag(db: LangflowDB, value: bool) -> Any:
-    return value if db.backend == "postgresql" else int(value)
 
 
 def user_row(db: LangflowDB, username: str) -> tuple[Any, ...] | None:
@@ -37,13 +26,6 @@ def user_row(db: LangflowDB, username: str) -> tuple[Any, ...] | None:
         u=username,
     )
     return rows[0] if rows else None
-
-
-def audit_records(db: LangflowDB) -> list[dict[str, Any]]:
-    path = db.config_dir / AUDIT
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines()]
 
 
 def deactivate_superusers(db: LangflowDB) -> None:

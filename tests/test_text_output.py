@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LangflowDB, Result
+from tests.support.cli import Result
+from tests.support.databases import LangflowDB
 
 WIDTHS = [80, 120]
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
@@ -27,16 +26,13 @@ import pytest
 from lfadmin import files
 from lfadmin.core import envfile
 from lfadmin.errors import InvalidInput, Refused
-from tests.conftest import run
+from tests.support.cli import run
+from tests.support.files import mode
+from tests.support.secrets_seed import GOOD
 
 ROOT = os.geteuid() == 0
-GOOD = "pgKYWuLArhDvGnZTwnynNr_fKqvO8DyH-6t2iZQb8eY"
 FOREIGN = "UNPRIVILEGED_TEST_FOREIGN_DIR"  # a directory of ours holding a file root owns (set by the parent)
 as_user = pytest.mark.skipif(ROOT, reason="runs as nobody, in test_the_module_passes_as_nobody")
-
-
-def mode(p: Path) -> int:
-    return stat.S_IMODE(p.stat().st_mode)
 
 
 @as_user

@@ -19,7 +19,10 @@ from typing import Any
 
 import bcrypt
 import pytest
-from conftest import LangflowDB, Result, langflow_python, make_db, run
+
+from tests.support.cli import Result, run
+from tests.support.databases import LangflowDB, make_db
+from tests.support.langflow import langflow_python
 
 BOTH = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 OTHER_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"  # a valid Fernet key, not the fixture's

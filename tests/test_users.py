@@ -9,7 +9,7 @@ import uuid
 import bcrypt
 import pytest
 
-from tests.conftest import LangflowDB
+from tests.support.databases import LangflowDB
 
 UNCHANGED = "database unchanged"
 

@@ -367,8 +367,8 @@ def new_password(inv: Invocation, stdin: bool, env_var: str | None) -> str:
 
 
 def target(inv: Invocation, *, with_creds: bool = True) -> "Target":
-    """Where this run acts, from its global options. ``with_creds``: read the invoker's
-    credentials now (stdin, a prompt later) for ``Target.session`` to authenticate."""
+    """Where this run acts, from its global options. ``with_creds``: the invoker's credentials
+    (stdin, a prompt later), read when ``Target.session`` first opens, to authenticate."""
     from lfadmin.core.target import Target
 
     return Target(
@@ -376,7 +376,7 @@ def target(inv: Invocation, *, with_creds: bool = True) -> "Target":
         database_url=inv.database_url,
         langflow_version=inv.langflow_version,
         force_unknown_schema=inv.force_unknown_schema,
-        creds=credentials(inv) if with_creds else None,
+        creds=(lambda: credentials(inv)) if with_creds else None,
         warn=output.warn,
         note=output.say,
         on_commit=inv.mark_committed,

@@ -12,7 +12,7 @@ import typer
 
 from lfadmin import output, redact
 from lfadmin.cli.options import Invocation, global_options, progress, read_stdin_secret, target
-from lfadmin.errors import InvalidInput, Undecryptable
+from lfadmin.errors import InvalidInput
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -47,18 +47,6 @@ WriteCfgOpt = Annotated[
         help="Write <config dir>/secret_key the way Langflow does (new: 0600; owner and mode kept).",
     ),
 ]
-
-_TYPES = {"credential": "Credential", "generic": "Generic"}
-
-
-def _type(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return _TYPES[value.lower()]
-    except KeyError:
-        raise InvalidInput(f"--type must be credential or generic, not {value!r}") from None
-
 
 _ENV = {True: "yes", False: "no", None: None}
 
@@ -101,12 +89,11 @@ def list_(
         lfadmin secrets list --user alice
         lfadmin secrets list --json | jq '.variables[] | select(.status != "ok")'
     """
-    from lfadmin.core.secrets import variables as secrets
+    from lfadmin.core.secrets import variables
 
     if user and all_:
         raise InvalidInput("use either --user or --all")
-    with target(inv).session(write=False) as s:
-        rows = secrets.list_variables(s, username=user, vtype=_type(type_))
+    rows = variables.list_variables(target(inv), username=user, vtype=type_)
     if inv.json:
         output.emit_json({"variables": [v.to_json() for v in rows]})
         return
@@ -144,27 +131,17 @@ def set_(
     \b
         printf '%s' "$OPENAI_KEY" | lfadmin secrets set OPENAI_API_KEY --user alice --value-stdin
     """
-    from lfadmin.core.secrets import variables as secrets
+    from lfadmin.core.secrets import variables
 
     if not value_stdin:
         raise InvalidInput("pipe the value to --value-stdin (values are never accepted as arguments)")
     value = read_stdin_secret(inv, "--value-stdin")
-    with target(inv).session(write=True) as s:
-        res = secrets.set_variable(s, name, user, value, vtype=_type(type_), fields=field)
+    res = variables.set_variable(target(inv), name, user, value, vtype=type_, fields=field)
     if inv.json:
         output.emit_json({"created": res.created, "variable": res.info.to_json()})
         return
     verb = "Created" if res.created else "Updated"
     output.say(f"{verb} {res.info.type} variable {name!r} for {user!r} (fingerprint {res.info.fingerprint})")
-
-
-# What `show --reveal` adds when the value it prints is not what Langflow reads.
-_NOT_AS_LANGFLOW_READS = {
-    "legacy": "it opens only with the other short-key derivation, which not every Langflow release "
-    "reads; `lfadmin secrets rotate` re-encrypts it the way this release writes",
-    "encrypted-generic": "a Generic variable still encrypted from Langflow 1.6/1.7; this release hides it "
-    "or passes its ciphertext to flows, and `lfadmin secrets rotate` stores it in clear as 1.8+ does",
-}
 
 
 @app.command()
@@ -181,19 +158,15 @@ def show(
         lfadmin secrets show OPENAI_API_KEY --user alice
         lfadmin secrets show OPENAI_API_KEY --user alice --reveal
     """
-    from lfadmin.core.secrets import variables as secrets
+    from lfadmin.core.secrets import variables
 
     if reveal:
-        with target(inv).session(write=False) as s:
-            info, value, trail = secrets.reveal_variable(s, name, user)
-            actor = s.actor.describe() if s.actor else "?"
-        if info.status in _NOT_AS_LANGFLOW_READS:
-            output.warn(f"variable {name!r} is {info.status}: {_NOT_AS_LANGFLOW_READS[info.status]}")
-        output.warn(f"audit: {actor} revealed variable {name!r} of user {user!r}; recorded in {trail}")
-        output.emit_secret(value)
+        revealed = variables.reveal_variable(target(inv), name, user)
+        for w in revealed.warnings:
+            output.warn(w)
+        output.emit_secret(revealed.value)
         return
-    with target(inv).session(write=False) as s:
-        info, _ = secrets.get_variable(s, name, user)
+    info = variables.show_variable(target(inv), name, user)
     if inv.json:
         output.emit_json(info.to_json())
         return
@@ -219,10 +192,9 @@ def delete(
     \b
         lfadmin secrets delete OPENAI_API_KEY --user alice
     """
-    from lfadmin.core.secrets import variables as secrets
+    from lfadmin.core.secrets import variables
 
-    with target(inv).session(write=True) as s:
-        info = secrets.delete_variable(s, name, user)
+    info = variables.delete_variable(target(inv), name, user)
     if inv.json:
         output.emit_json({"deleted": info.to_json()})
     output.say(f"Deleted variable {name!r} of {user!r}.")
@@ -253,35 +225,19 @@ def generate(
         lfadmin secrets generate
         lfadmin secrets generate --write-env /srv/langflow/.env
     """
-    from lfadmin.core import envfile
-    from lfadmin.core.secrets import variables as secrets
-    from lfadmin.langflow.crypto import fingerprint
+    from lfadmin.core.secrets import key
 
-    key = secrets.generate_key()
-    if write_env is None and not write_config_dir:
-        output.emit_secret(key)
+    new = key.generate(
+        target(inv, with_creds=False), write_env=write_env, write_config_dir=write_config_dir, force=force
+    )
+    if not new.files:
+        output.emit_secret(new.key)
         return
-    settings = target(inv, with_creds=False).settings
-    cfg = settings.config_dir / "secret_key"
-    if write_env is not None:
-        current = envfile.check_writable(write_env)
-        secrets.refuse_overwriting_key(str(write_env), current, key, force)
-    if write_config_dir:
-        secrets.refuse_overwriting_key(str(cfg), secrets.current_file_key(cfg), key, force)
-    written = []
-    if write_env is not None:
-        written.append(envfile.set_variable(write_env, envfile.SECRET_KEY_VAR, key))
-    if write_config_dir:
-        written.append(envfile.write_secret_file(cfg, key))
     if inv.json:
-        output.emit_json(
-            {"fingerprint": fingerprint(key), "files": [
-                {"path": str(w.path), "backup": str(w.backup) if w.backup else None} for w in written
-            ]}
-        )
-    for w in written:
-        output.say(f"Wrote a new secret key ({fingerprint(key)}) to {w.path}"
-                   + (f" (backup {w.backup})" if w.backup else ""))
+        output.emit_json(new.to_json())
+    for f in new.files:
+        output.say(f"Wrote a new secret key ({new.fingerprint}) to {f['path']}"
+                   + (f" (backup {f['backup']})" if f["backup"] else ""))
 
 
 @app.command()
@@ -297,11 +253,10 @@ def check(inv: Invocation) -> None:
     \b
         lfadmin secrets check --env-file /srv/langflow/.env
     """
-    from lfadmin.core.secrets import sidecars as kb_sidecars
-    from lfadmin.core.secrets import variables as secrets
+    from lfadmin.core.secrets import inventory, sidecars
 
-    with progress(inv, "checking") as bar, target(inv).session(write=False) as s:
-        report = secrets.check(s, progress=bar)
+    with progress(inv, "checking") as bar:
+        report = inventory.check(target(inv), progress=bar)
     if inv.json:
         output.emit_json(report.to_json())
     else:
@@ -324,7 +279,7 @@ def check(inv: Invocation) -> None:
             rows,
         )
         # A missing knowledge-bases directory is the usual case, not a schema's: not listed.
-        absent = [r.store for r in report.stores if not r.present and r.store != kb_sidecars.STORE]
+        absent = [r.store for r in report.stores if not r.present and r.store != sidecars.STORE]
         if absent:
             output.say_hanging("not in this schema: ", ", ".join(absent))
         for r in report.stores:
@@ -344,14 +299,9 @@ def check(inv: Invocation) -> None:
         output.warn(f"secret key: {w}")
     if report.pending_rotation:
         output.warn(f"an interrupted rotation left {report.pending_rotation}: rerun `lfadmin secrets rotate` to finish")
-    if report.failed:
-        raise Undecryptable(
-            f"{max(report.undecryptable, report.server_unreadable)} stored value(s) do not decrypt "
-            f"under the secret key in effect for Langflow {report.release}",
-            hint="find the key they were written with and run `lfadmin secrets rotate --old-key-stdin`",
-        )
-    if report.key.problems:
-        raise InvalidInput(f"the secret key is unusable: {report.key.problems[0]}")
+    error = report.error()
+    if error is not None:
+        raise error
 
 
 def _read_keys(inv: Invocation, new_stdin: bool, old_stdin: bool) -> tuple[str | None, str | None]:
@@ -429,15 +379,14 @@ def rotate(
         force=force,
         verify_all=verify_all,
     )
-    tgt = target(inv, with_creds=False)
-    journal = rotation.journal_path(tgt.settings)
+    tgt = target(inv)
     inv.after_commit = (
-        f"the rotation is committed; rerun the same command: it finds {journal} and finishes"
+        f"the rotation is committed; rerun the same command: it finds {rotation.journal_path(tgt.settings)} "
+        "and finishes"
     )
     with progress(inv, "rotating") as bar:
-        receipt, key = rotation.rotate(
-            tgt.settings, lambda write: target(inv).session(write=write), req, progress=bar
-        )
+        receipt = rotation.rotate(tgt, req, progress=bar)
+    key = receipt.new_key
     if receipt.journal is not None:
         inv.after_commit = (
             f"the rotation is committed and the new key is kept only in {receipt.journal}; rerun "
@@ -509,32 +458,21 @@ def scan_flows(
         lfadmin secrets scan-flows
         lfadmin secrets scan-flows --user alice --strip
     """
-    from lfadmin.core.secrets import flow_scan as flow_secrets
+    from lfadmin.core.secrets import flow_scan
 
     if dry_run and not strip:
         raise InvalidInput("--dry-run goes with --strip")
-    unscannable: list[str] = []
-    with target(inv).session(write=strip and not dry_run) as s:
-        if strip:
-            res = flow_secrets.strip_flows(s, user, dry_run=dry_run, unscannable=unscannable)
-            findings = res.findings
-        else:
-            findings = flow_secrets.scan_flows(s, user, unscannable)
+    res = flow_scan.scan(target(inv), user, strip=strip, dry_run=dry_run)
+    findings = res.findings
     if inv.json:
-        out: dict[str, Any] = {"findings": [f.to_json() for f in findings]}
-        if unscannable:
-            out["unscannable"] = unscannable
-        if strip:
-            out["stripped"] = not dry_run
-            out["rows_changed"] = res.rows_changed
-        output.emit_json(out)
+        output.emit_json(res.to_json())
     else:
         output.table(
             ["table", "flow", "owner", "node", "field", "where", "reason", "fingerprint"],
             [(f.table, f.flow_name or f.flow_id, f.owner, f.node, f.field, f.location,
               f.reason, f.fingerprint) for f in findings],
         )
-    for row in unscannable:
+    for row in res.unscannable:
         output.warn(f"not scanned: {row}")
     n = len(findings)
     output.say(f"{n} literal secret{'s' if n != 1 else ''} found")

@@ -23,7 +23,7 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.callback()
 def users_group() -> None:
-    """List, create, activate, promote, re-password and delete Langflow users.
+    """List, create, activate, promote, re-password, rename and delete Langflow users.
 
     \b
         lfadmin user list
@@ -31,6 +31,8 @@ def users_group() -> None:
     """
 
 Username = Annotated[str, typer.Argument(help="The username (exact, case-sensitive).", show_default=False)]
+
+
 def _show_user(user: Any, extra: dict[str, Any] | None = None) -> None:
     rows: list[tuple[str, Any]] = [
         ("username", user.username),
@@ -228,6 +230,47 @@ def set_password(
         output.emit_json({"user": user.to_json(), "changed": True})
         return
     output.say(f"Password changed for {user.username!r}")
+
+
+@app.command()
+@global_options
+def rename(
+    inv: Invocation,
+    old: Annotated[str, typer.Argument(help="The user's name now (exact, case-sensitive).", show_default=False)],
+    new: Annotated[str, typer.Argument(help="The new username.", show_default=False)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and show the rename; change nothing.")] = False,
+) -> None:
+    """Rename a user as Langflow's API does (and its knowledge-base folder).
+
+    Refuses a name another user has in any case (alice/Alice are one user to Langflow 1.13):
+    the fix for the case twins `upgrade check` reports.
+
+    \b
+        lfadmin user rename Alice alice2
+        lfadmin user rename alice Alice --dry-run
+    """
+    from lfadmin.core import users
+
+    inv.after_commit = f"{old!r} is now {new!r}"
+    done = users.rename_user(target(inv), old, new, dry_run=dry_run)
+    folder = done.kb_folder
+    if inv.json:
+        kb = None if folder is None else {
+            "path": str(folder.path), "to": None if folder.to is None else str(folder.to), "action": folder.action
+        }
+        output.emit_json(
+            {"user": done.user.to_json(), "old_username": old, "renamed": not dry_run, "dry_run": dry_run,
+             "knowledge_base_folder": kb}
+        )
+        return
+    if folder is not None and folder.action == "kept":
+        output.say(f"Knowledge-base folder {folder.path} kept: Langflow 1.13 does not key it by username")
+    elif folder is not None:
+        output.say(f"{'Would move' if dry_run else 'Moved'} knowledge-base folder {folder.path} to {folder.to}")
+    if dry_run:
+        output.say(f"Dry run: {old!r} would be renamed to {new!r}; nothing was changed")
+    else:
+        output.say(f"Renamed {old!r} to {new!r}")
 
 
 @app.command()

@@ -38,14 +38,18 @@ class Target:
     """Where a command acts: the settings it reads, the database they point at, and who acts.
 
     ``creds``: what the invoker supplied, authenticated by ``session()`` (None: nothing given,
-    which still authenticates under AUTO_LOGIN). ``warn``: warnings for the operator; ``note``:
-    remarks (the CLI silences them under --quiet); ``on_commit``: called after each write transaction commits."""
+    which still authenticates under AUTO_LOGIN); or a function that reads them (stdin, a prompt),
+    called once, when the first session opens - so a command's own checks of its input come first,
+    as they did when the CLI read credentials only on opening the transaction.
+    ``warn``: warnings for the operator; ``note``: remarks, whole lines (the CLI silences them
+    under --quiet); ``on_commit``: called after each write transaction commits (the CLI then
+    knows a later failure must say so)."""
 
     env_file: Path | None = None
     database_url: str | None = None
     langflow_version: str | None = None
     force_unknown_schema: bool = False
-    creds: Credentials | None = None
+    creds: Credentials | Callable[[], Credentials] | None = None
     warn: Callable[[str], None] = _ignore
     note: Callable[[str], None] = _ignore
     on_commit: Callable[[], None] = _nothing
@@ -76,10 +80,12 @@ class Target:
 
         Output that fails inside a write transaction (a key shown once) rolls it back: the
         ``OutputFailed`` says so."""
+        if authenticate and callable(self.creds):
+            self.creds = self.creds()
         try:
             with self._transaction(write=write) as s:
                 if authenticate:
-                    s.actor = auth.authenticate(s, self.creds or Credentials())
+                    s.actor = auth.authenticate(s, self.creds if isinstance(self.creds, Credentials) else Credentials())
                     if s.actor.method == "auto-login":
                         self.note(f"note: {s.actor.rule}")
                 yield s

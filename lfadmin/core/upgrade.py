@@ -44,7 +44,8 @@ from lfadmin.langflow.schema import KNOWN_HEADS, NEWEST_KNOWN, OLDEST_SUPPORTED,
 from lfadmin.langflow.settings import DEFAULT_SUPERUSER, LEGACY_DEFAULT_PASSWORD, LangflowSettings, SecretKey
 
 if TYPE_CHECKING:
-    from lfadmin.core.target import Session, Target
+    from lfadmin.core.session import Session
+    from lfadmin.core.target import Target
 
 ERROR, WARNING, INFO = Severity.HIGH, Severity.MEDIUM, Severity.INFO
 LABELS = {ERROR: "error", WARNING: "warning", INFO: "info"}

@@ -8,9 +8,11 @@ take a ``Target`` and open their own (``list_users``, ``create``, ``promote``, `
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from lfadmin.core import audit, user_rows
@@ -32,7 +34,8 @@ from lfadmin.core.user_rows import (
     update_user,
 )
 from lfadmin.db import execute
-from lfadmin.errors import Conflict, InvalidInput, Refused
+from lfadmin.errors import Conflict, InvalidInput, LfadminError, Refused
+from lfadmin.files import check_dir_move, move_dir
 from lfadmin.langflow.codec import utcnow
 from lfadmin.langflow.crypto import hash_password
 from lfadmin.langflow.settings import DEFAULT_SUPERUSER, LangflowSettings
@@ -73,7 +76,11 @@ def _check_unique(s: Session, username: str) -> None:
             f"{twins[0]!r} already exists: Langflow 1.13 refuses to upgrade a database with "
             "usernames that differ only in case (its migration 1d28fd31a982 aborts)"
         )
-    alikes = [name for name in look_alikes(s, username) if name not in twins]
+    _warn_look_alikes(s, username, skip=twins)
+
+
+def _warn_look_alikes(s: Session, username: str, skip: list[str]) -> None:
+    alikes = [name for name in look_alikes(s, username) if name not in skip]
     if alikes:
         s.warn(
             f"{username!r} looks like existing {alikes[0]!r}: the same after Unicode "
@@ -368,3 +375,102 @@ def delete(
         if confirm is not None and not dry_run:
             confirm(*delete_user(s, username, dry_run=True))
         return delete_user(s, username, dry_run=dry_run, progress=progress)
+
+
+# -- rename -----------------------------------------------------------------------------------
+
+# 1.6-1.12 keep a user's knowledge bases in ``<knowledge_bases_dir>/<username>/<kb>`` and find
+# them by the current username (1.6.9 ``langflow/api/v1/knowledge_bases.py:302-310``, ``ingestion.py
+# :532-537``); 1.13 keys its own stores by owner id (``<dir>/sqlite/<owner id>``) and ties the
+# legacy folders to their owner by its upgrade ledger and sidecars, fingerprinting every byte
+# (``langflow/services/knowledge_base_storage/legacy_sources.py:1-13``, ``maintenance.py:55-86``):
+# "Renaming an account does not move its directories" - so lfadmin moves them before 1.13 only.
+KB_BY_OWNER_ID_SINCE = (1, 13, 0)
+KB_FOLDER = "knowledge-base folder"
+
+
+@dataclass(frozen=True)
+class KbFolder:
+    """The renamed user's knowledge-base folder: ``action`` is "moved", "to move" (dry run) or
+    "kept" (1.13: left where it is, as Langflow's own rename leaves it)."""
+
+    path: Path
+    to: Path | None
+    action: str
+
+
+@dataclass(frozen=True)
+class Renamed:
+    old: str
+    user: UserRecord  # as it is now (dry run: as it was)
+    dry_run: bool
+    kb_folder: KbFolder | None  # None: the user has no folder under the knowledge-bases dir
+
+
+def _check_rename(s: Session, user: UserRecord, new: str) -> None:
+    """What ``PATCH /api/v1/users/{id}`` refuses, on every release: a name another user has,
+    in any case (1.13.0 ``services/database/models/user/crud.py:41-50``: "This username is
+    unavailable."; 1.6-1.12 check nothing and let the exact unique index fail, yet their
+    databases cannot be upgraded to 1.13 with case twins). The user itself does not count:
+    ``alice`` may become ``Alice``."""
+    if new == user.username:
+        raise InvalidInput(f"{user.username!r} is already called {new!r}")
+    if find_user(s, new) is not None:
+        raise Conflict(f"user {new!r} already exists")
+    twins = [name for name in case_twins(s, new) if name != user.username]
+    if twins:
+        raise Conflict(
+            f"user {new!r} conflicts with existing {twins[0]!r}: usernames that differ only in case are "
+            "one user to Langflow 1.13 (its unique index on lower(username))"
+        )
+    _warn_look_alikes(s, new, skip=[user.username])
+    guard_default_superuser(s, new, superuser=user.is_superuser, logged_in=user.last_login_at is not None)
+
+
+def _kb_folder(s: Session, old: str, new: str) -> tuple[KbFolder | None, bool]:
+    """The user's knowledge-base folder and whether to move it; refuses what the move could not do."""
+    found = s.settings.knowledge_bases_dir()
+    if found is None or not found[0].is_dir():
+        return None, False
+    root = found[0]
+    src, dst = root / old, root / new
+    if s.schema.lo >= KB_BY_OWNER_ID_SINCE:
+        return (KbFolder(src, None, "kept") if os.path.lexists(src) else None), False
+    if not check_dir_move(src, dst, KB_FOLDER):
+        return None, False
+    return KbFolder(src, dst, "to move"), True
+
+
+def _warn_configured(s: Session, user: UserRecord, new: str) -> None:
+    if s.actor is not None and s.actor.user_id == user.id:
+        s.warn(f"you renamed yourself: authenticate as {new!r} from now on")
+    configured = s.settings.superuser_name()
+    if configured.raw == user.username:
+        s.warn(
+            f"LANGFLOW_SUPERUSER is {user.username!r} ({configured.origin.where()}): set it to {new!r} too, or "
+            f"Langflow's next start looks for (or creates) a superuser {user.username!r} that is no longer there"
+        )
+
+
+def rename_user(target: Target, old: str, new: str, *, dry_run: bool = False) -> Renamed:
+    """Rename a user as Langflow's ``PATCH /api/v1/users/{id}`` does (every release 1.6-1.13: the
+    ``username`` and ``updated_at`` columns; the password it writes back is the same hash), and
+    refuse a case-insensitive collision on every release. Before 1.13 the user's
+    ``<knowledge_bases_dir>/<old>`` folder follows, after the commit (checked before it)."""
+    validate_username(new)
+    with target.session(write=not dry_run) as s:
+        user = get_user(s, old)
+        _check_rename(s, user, new)
+        folder, move = _kb_folder(s, old, new)
+        _warn_configured(s, user, new)
+        if not dry_run:
+            user = update_user(s, user, username=new)
+    if folder is None or not move or dry_run:
+        return Renamed(old, user, dry_run, folder)
+    assert folder.to is not None
+    try:
+        move_dir(folder.path, folder.to, KB_FOLDER)
+    except LfadminError as exc:
+        exc.message += f": move it by hand, as the user Langflow runs as, or {new!r} sees none of its knowledge bases"
+        raise
+    return Renamed(old, user, dry_run, KbFolder(folder.path, folder.to, "moved"))

@@ -612,7 +612,8 @@ class Checker:
 
     async def op_twin_update_user(self, check: dict) -> dict:
         """``PATCH /api/v1/users/{id}`` (``user.crud.update_user``); a password is hashed first,
-        as the route does."""
+        as the route does. ``new_username``: a rename, with the stored hash written back as the
+        route does when no password is given."""
         from langflow.services.database.models.user.model import UserUpdate
 
         fields = {k: check[k] for k in ("is_active", "is_superuser", "password") if k in check}
@@ -620,8 +621,24 @@ class Checker:
             fields["password"] = self.password_hash(fields["password"])
         async with self.committing_session() as session:
             row = await self.get_user(session, check["username"])
+            if "new_username" in check:
+                fields["username"] = check["new_username"]
+                fields.setdefault("password", row.password)
             await self.user_crud.update_user(row, UserUpdate(**fields), session)
             return {"user_id": to_json(row.id)}
+
+    async def op_kb_list(self, check: dict) -> dict:
+        """``GET /api/v1/knowledge_bases`` of 1.6-1.12 as ``username``, under the directory ``root``
+        (the route reads ``<root>/<username>``; the module caches the setting, so set it there)."""
+        from pathlib import Path
+
+        from langflow.api.v1 import knowledge_bases as kb_api
+
+        kb_api._KNOWLEDGE_BASES_DIR = Path(check["root"])
+        async with self.session() as session:
+            user = await self.get_user(session, check["username"])
+        found = await kb_api.list_knowledge_bases(current_user=user)
+        return {"ids": sorted(kb.id for kb in found)}
 
     async def op_twin_create_api_key(self, check: dict) -> dict:
         """``POST /api/v1/api_key/`` (``api_key.crud.create_api_key``)."""

@@ -30,8 +30,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
+from lfadmin.core.user_rows import get_user
+
 if TYPE_CHECKING:
     from lfadmin.core.session import Session
+    from lfadmin.core.target import Target
 
 Path_ = tuple[str | int, ...]
 
@@ -226,8 +229,6 @@ def _tables(s: Session) -> list[tuple[str, str, str]]:
 def _rows(s: Session, table: str, username: str | None, batch: int = 100) -> Iterator[Any]:
     from sqlalchemy import text
 
-    from lfadmin.core.user_rows import get_user
-
     params: dict[str, Any] = {}
     where = "t.data IS NOT NULL"
     if username is not None:
@@ -260,6 +261,37 @@ def _load(raw: Any) -> Any:
         return json.loads(raw)
     except (TypeError, ValueError):
         return None
+
+
+@dataclass(frozen=True)
+class FlowScan:
+    """``secrets scan-flows``' result: the findings (stripped or not) and what was not scanned."""
+
+    findings: list[Finding]
+    unscannable: list[str]
+    strip: bool
+    dry_run: bool
+    rows_changed: int  # with strip: rows nulled (or that would be, dry run)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"findings": [f.to_json() for f in self.findings]}
+        if self.unscannable:
+            out["unscannable"] = self.unscannable
+        if self.strip:
+            out["stripped"] = not self.dry_run
+            out["rows_changed"] = self.rows_changed
+        return out
+
+
+def scan(target: Target, username: str | None = None, *, strip: bool = False, dry_run: bool = False) -> FlowScan:
+    """``secrets scan-flows``: find literal secrets in flows; with ``strip``, null them in the same
+    transaction (``dry_run``: only count what would change)."""
+    unscannable: list[str] = []
+    with target.session(write=strip and not dry_run) as s:
+        if strip:
+            res = strip_flows(s, username, dry_run=dry_run, unscannable=unscannable)
+            return FlowScan(res.findings, unscannable, True, dry_run, res.rows_changed)
+        return FlowScan(scan_flows(s, username, unscannable), unscannable, False, dry_run, 0)
 
 
 def scan_flows(

@@ -1,34 +1,26 @@
 """What ``secrets check`` and ``config doctor`` say of every stored secret: each value's status
-against the key in effect, counted per store (``StoreReport``), read-only."""
+against the key in effect, counted per store (``StoreReport``), read-only; and ``check``, the
+``secrets check`` command: the key in effect judged, then every store against it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import Enum
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from lfadmin.core.secrets import sidecars
+from lfadmin.core.secrets.key import JOURNAL_NAME, KeyReport, key_problems, key_report, key_warnings
+from lfadmin.core.secrets.keyring import Keyring
+from lfadmin.core.secrets.status import Status, StoreReport, classify_token
 from lfadmin.core.secrets.stores import STORES, Cell, Row, Store, where
-from lfadmin.langflow.crypto import MINIMUM_KEY_LENGTH, is_sso_envelope, looks_encrypted, sso_decrypt
+from lfadmin.errors import InvalidInput, LfadminError, Undecryptable
+from lfadmin.langflow.crypto import fingerprint, is_sso_envelope, looks_encrypted, sso_decrypt
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from lfadmin.core.secrets.keyring import Keyring
     from lfadmin.core.session import Progress, Session
+    from lfadmin.core.target import Target
 
 GENERIC_PLAINTEXT_SINCE = (1, 8, 0)  # Generic variables stored in plaintext from 1.8.0 (§7)
-
-
-class Status(str, Enum):
-    """What one stored value is, judged against the secret key in effect."""
-
-    OK = "ok"  # opens with the derivation the release writes
-    LEGACY = "legacy"  # short key: opens only with the other derivation (random.Random/SHA-256)
-    UNDECRYPTABLE = "undecryptable"  # looks encrypted, opens with no derivation of this key
-    PLAINTEXT = "plaintext"  # stored in clear where Langflow would encrypt
-    ENCRYPTED_GENERIC = "encrypted-generic"  # 1.6-era encrypted Generic variable on 1.8+
-    PLAIN_EXPECTED = "plain-expected"  # in clear, and that is the release's format
 
 
 def generic_plaintext(s: Session) -> bool | None:
@@ -73,72 +65,6 @@ def classify(s: Session, store: Store, row: Row, cell: Cell, keys: Keyring) -> t
     return classify_token(s, cell.value, keys, encrypted_generic=generic)
 
 
-def classify_token(
-    s: Session, token: str, keys: Keyring, *, encrypted_generic: bool = False
-) -> tuple[Status, bool]:
-    """Judge one Fernet token (see ``classify``); also used for the knowledge-base sidecars."""
-    opened = keys.open(token)
-    if opened is None:
-        return Status.UNDECRYPTABLE, False
-    reads = s.schema.read_derivations(keys.secret)
-    readable = opened[1] in reads
-    short = len(keys.secret) < MINIMUM_KEY_LENGTH
-    if not readable and not short:
-        return Status.UNDECRYPTABLE, False
-    if encrypted_generic:
-        return Status.ENCRYPTED_GENERIC, readable
-    if keys.write is not None and opened[1] is not keys.write:
-        # A short key: opens only with the other release family's derivation (docs/langflow/crypto.md §2).
-        return Status.LEGACY, readable
-    return Status.OK, readable
-
-
-@dataclass
-class StoreReport:
-    """Counts for one store: what ``secrets check`` prints and ``config doctor`` consumes."""
-
-    store: str
-    description: str
-    present: bool
-    rows: int = 0
-    values: int = 0
-    counts: dict[str, int] = field(default_factory=lambda: {st.value: 0 for st in Status})
-    server_unreadable: int = 0  # values the detected release itself cannot decrypt
-    examples: dict[str, list[str]] = field(default_factory=dict)  # status -> up to 5 row labels
-    # Counted for information only: the release never decrypts this store (1.13's legacy
-    # knowledge-base sidecars), so it is left out of totals, exit codes and findings.
-    advisory: bool = False
-    # What an operator should know about entries that are counted as rows but hold no value
-    # to judge, or are reached in an unusual way (a sidecar behind a symbolic link, one that is
-    # not JSON): each names the entry. In JSON only when there are some.
-    notes: list[str] = field(default_factory=list)
-
-    def count(self, status: Status, readable: bool, where: Callable[[], str]) -> None:
-        """One value: its status, whether the release reads it, and for a problem (the first
-        five of each status) ``where()`` an operator finds it."""
-        self.values += 1
-        self.counts[status.value] += 1
-        if not readable:
-            self.server_unreadable += 1
-        if status not in (Status.OK, Status.PLAIN_EXPECTED):
-            ex = self.examples.setdefault(status.value, [])
-            if len(ex) < 5:
-                ex.append(where())
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "store": self.store,
-            "description": self.description,
-            "present": self.present,
-            "rows": self.rows,
-            "values": self.values,
-            "counts": dict(self.counts),
-            "server_unreadable": self.server_unreadable,
-            "examples": {k: list(v) for k, v in self.examples.items()},
-            **({"notes": list(self.notes)} if self.notes else {}),
-        }
-
-
 def counted(reports: list[StoreReport]) -> list[StoreReport]:
     """The reports that count toward totals, exit codes and findings: not the advisory ones
     (a store the release never decrypts is reported, never counted)."""
@@ -173,7 +99,87 @@ def inventory(
             if progress:
                 progress(store.name, rep.rows, total)
     # Not a table: the knowledge-base sidecars on disk (docs/langflow/knowledge-bases.md).
-    from lfadmin.core.secrets import sidecars as kb_sidecars
-
-    reports.append(kb_sidecars.inventory(s, keys))
+    reports.append(sidecars.inventory(s, keys))
     return reports
+
+
+# -- secrets check ------------------------------------------------------------------------------
+
+
+@dataclass
+class SecretsCheck:
+    key: KeyReport
+    stores: list[StoreReport]
+    pending_rotation: str | None = None
+    release: str = ""
+
+    def total(self, status: Status) -> int:
+        """Across the stores the release reads (``inventory.counted``)."""
+        return sum(r.counts[status.value] for r in counted(self.stores))
+
+    @property
+    def undecryptable(self) -> int:
+        return self.total(Status.UNDECRYPTABLE)
+
+    @property
+    def server_unreadable(self) -> int:
+        return sum(r.server_unreadable for r in counted(self.stores))
+
+    @property
+    def failed(self) -> bool:
+        """Something does not decrypt for the release (exit code 11)."""
+        return self.undecryptable > 0 or self.server_unreadable > 0
+
+    def error(self) -> LfadminError | None:
+        """What makes ``secrets check`` fail, once the report is shown: exit code 11 when
+        something does not decrypt, else 4 when the key itself is unusable."""
+        if self.failed:
+            return Undecryptable(
+                f"{max(self.undecryptable, self.server_unreadable)} stored value(s) do not decrypt "
+                f"under the secret key in effect for Langflow {self.release}",
+                hint="find the key they were written with and run `lfadmin secrets rotate --old-key-stdin`",
+            )
+        if self.key.problems:
+            return InvalidInput(f"the secret key is unusable: {self.key.problems[0]}")
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "release": self.release,
+            "key": self.key.to_json(),
+            "pending_rotation": self.pending_rotation,
+            "totals": {st.value: self.total(st) for st in Status},
+            "server_unreadable": self.server_unreadable,
+            "stores": [r.to_json() for r in self.stores],
+        }
+
+
+def check(
+    target: Target,
+    secret: str | None = None,
+    *,
+    progress: Progress | None = None,
+) -> SecretsCheck:
+    """``secrets check``: the key in effect (or ``secret``) against every encrypted store.
+
+    Read-only; never raises for findings — the caller renders the report, then raises
+    ``SecretsCheck.error()`` (``config doctor`` runs ``inventory`` itself).
+    """
+    with target.session(write=False) as s:
+        return _check(s, secret, progress)
+
+
+def _check(s: Session, secret: str | None, progress: Progress | None) -> SecretsCheck:
+    rep, in_effect = key_report(s.settings, s.schema)
+    if secret is not None:
+        rep = KeyReport("given key", fingerprint(secret), len(secret),
+                        s.schema.encrypt_derivation(secret).value, key_problems(secret),
+                        key_warnings(secret, s.schema))
+        in_effect = secret
+    keys = Keyring(in_effect or "", s.schema.encrypt_derivation(in_effect) if in_effect else None)
+    if in_effect and not keys.usable and not rep.problems:
+        rep.problems.append("no Fernet key can be derived from it")
+    stores = inventory(s, keys, progress=progress)
+    journal = s.settings.config_dir / JOURNAL_NAME
+    pending = str(journal) if journal.exists() else None
+    return SecretsCheck(rep, stores, pending, s.schema.release_label)

@@ -30,6 +30,25 @@ commit leaves the database under the new key and the journal naming it: the next
 rewrites the sidecars still under the old key (those that open with the new one are done; the
 old key is still the one in effect, because the key files come last) and finishes writing the
 key files. Files cannot join the database transaction; this order is what makes them safe.
+
+The keys' route, straight down and back once (``--old-key-stdin``, ``--new-key-stdin``)::
+
+    cli/secrets.py rotate      stdin read once (cli/options.read_stdin_secret: old key on line 1,
+                               new key on line 2) -> RotationRequest(new_key, old_keys, ...)
+                               + target(inv) (global options and the invoker's credentials)
+      core/secrets/rotation.py rotate(target, request)
+                               old keys: the request's, else the key in effect (target.settings);
+                               an interrupted rotation's key from its journal; key files checked;
+                               target.session(write=True) authenticates the invoker and opens the
+                               one transaction; key.validate_new_key; each key becomes a Keyring
+                               once (keyring.py), handed down as rings:
+        core/secrets/reencrypt.py   rewrite_store / verify_store over stores.STORES
+        core/secrets/sidecars.py    plan (before commit) / apply (after)
+        core/secrets/key.py         install: the new key into the env file, then secret_key
+    <- Receipt (its new_key is never in to_json); the CLI renders it, and prints the key only
+       when no file got it (Receipt.journal).
+
+Nothing calls back up: no session factory from the CLI, no key helper from the variables module.
 """
 
 from __future__ import annotations
@@ -37,32 +56,34 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lfadmin.core import envfile
-from lfadmin.core.secrets import sidecars as kb_sidecars
+from lfadmin.core.secrets import sidecars
 from lfadmin.core.secrets.faults import kill_point
 from lfadmin.core.secrets.inventory import generic_plaintext
-from lfadmin.core.secrets.keyring import Keyring
-from lfadmin.core.secrets.reencrypt import Ctx, StoreReceipt, probe, rewrite_store, verify_store
-from lfadmin.core.secrets.sidecars import release_reads as release_reads_sidecars
-from lfadmin.core.secrets.stores import STORES, Store
-from lfadmin.core.secrets.variables import (
+from lfadmin.core.secrets.key import (
     JOURNAL_NAME,
+    KeyFile,
+    config_key_file,
     current_file_key,
     generate_key,
+    install,
     validate_new_key,
 )
+from lfadmin.core.secrets.keyring import Keyring
+from lfadmin.core.secrets.reencrypt import Ctx, StoreReceipt, probe, rewrite_store, verify_store
+from lfadmin.core.secrets.stores import STORES, Store
 from lfadmin.errors import InvalidInput, Refused, Undecryptable
 from lfadmin.files import TEXT_CAP, atomic_write, check_config_dir, check_replaceable, read_text
 from lfadmin.langflow.crypto import fingerprint
 
 if TYPE_CHECKING:
     from lfadmin.core.session import Progress, Session
+    from lfadmin.core.target import Target
     from lfadmin.langflow.settings import LangflowSettings
 
 
@@ -92,9 +113,10 @@ class Receipt:
     duration_s: float = 0.0
     resumed: bool = False
     undecryptable_rows: list[str] = field(default_factory=list)
-    files: list[dict[str, str | None]] = field(default_factory=list)
+    files: list[KeyFile] = field(default_factory=list)  # key.install's
     warnings: list[str] = field(default_factory=list)
     journal: str | None = None  # still on disk: the key exists only there and in the caller's hands
+    new_key: str = field(default="", repr=False)  # never in to_json: the caller shows it on purpose
 
     @property
     def changed(self) -> int:
@@ -232,15 +254,12 @@ def _old_keys(settings: LangflowSettings, req: RotationRequest) -> list[str]:
     return [key.value]
 
 
-def rotate(
-    settings: LangflowSettings,
-    open_session: Callable[[bool], AbstractContextManager[Session]],
-    req: RotationRequest,
-    *,
-    progress: Progress | None = None,
-) -> tuple[Receipt, str]:
-    """Rotate; returns the receipt and the new key (the caller prints it when no file got it)."""
+def rotate(target: Target, req: RotationRequest, *, progress: Progress | None = None) -> Receipt:
+    """``secrets rotate``: the whole rotation (module docstring), in the invoker's authenticated
+    transaction (``target.session``). The receipt carries the new key (``Receipt.new_key``) for
+    the caller to show when no file got it (``Receipt.journal``)."""
     started = time.monotonic()
+    settings = target.settings
     old = _old_keys(settings, req)
     journal = journal_path(settings)
     pending = _read_journal(journal)
@@ -250,14 +269,13 @@ def rotate(
     if req.write_env is not None:
         envfile.check_writable(req.write_env)
     if req.write_config_dir:
-        envfile.check_secret_file(settings.config_dir / "secret_key")
+        envfile.check_secret_file(config_key_file(settings))
     if not req.dry_run:
         check_replaceable(journal, JOURNAL_WHAT, makes_parent=True)
     if req.new_key is not None and req.generate:
         raise InvalidInput("use either --new-key-stdin or --generate, not both")
 
-    write_session = not req.dry_run
-    with open_session(write_session) as s:
+    with target.session(write=not req.dry_run) as s:
         schema = s.schema
         resumed = False
         new_key: str
@@ -281,7 +299,8 @@ def rotate(
         old_rings = [Keyring(k, schema.encrypt_derivation(k) if k else None) for k in old]
         if not new_keys.can_write:
             raise InvalidInput("no usable Fernet key derives from the new key")
-        receipt = Receipt([fingerprint(k) for k in old], fingerprint(new_key), req.dry_run, resumed=resumed)
+        receipt = Receipt([fingerprint(k) for k in old], fingerprint(new_key), req.dry_run, resumed=resumed,
+                          new_key=new_key)
 
         if not req.force and not req.dry_run:
             seen = langflow_activity(s)
@@ -303,14 +322,14 @@ def rotate(
                 receipt.stores.append(rec)
                 if rec.present:
                     samples.append((store, rec, rewrite_store(ctx, store, rec)))
-            kb_rec = StoreReceipt(kb_sidecars.STORE, False)
+            kb_rec = StoreReceipt(sidecars.STORE, False)
             receipt.stores.append(kb_rec)
-            files = kb_sidecars.plan(settings, schema, old_rings, new_keys, kb_rec, dry_run=req.dry_run)
+            files = sidecars.plan(settings, schema, old_rings, new_keys, kb_rec, dry_run=req.dry_run)
             for label in files.undecryptable:
                 ctx.undecryptable_total += 1
                 if len(ctx.undecryptable_rows) < 50:
-                    ctx.undecryptable_rows.append(f"{kb_sidecars.STORE} {label}")
-            if files.unverified is not None and release_reads_sidecars(schema):
+                    ctx.undecryptable_rows.append(f"{sidecars.STORE} {label}")
+            if files.unverified is not None and sidecars.release_reads(schema):
                 receipt.warnings.append(
                     f"no knowledge bases at {files.unverified} (Langflow's default, for the user "
                     "lfadmin runs as): if the server runs as another user or keeps them elsewhere, "
@@ -345,7 +364,7 @@ def rotate(
             for label in files.linked:
                 ctx.undecryptable_total += 1
                 if len(ctx.undecryptable_rows) < 50:
-                    ctx.undecryptable_rows.append(f"{kb_sidecars.STORE} {label} (left under the old key)")
+                    ctx.undecryptable_rows.append(f"{sidecars.STORE} {label} (left under the old key)")
             receipt.undecryptable_rows = ctx.undecryptable_rows
             if ctx.undecryptable_total and not req.skip_undecryptable:
                 more = ctx.undecryptable_total - len(ctx.undecryptable_rows)
@@ -367,17 +386,17 @@ def rotate(
     # Committed (the with block ended normally).
     if req.dry_run:
         receipt.duration_s = time.monotonic() - started
-        return receipt, new_key
+        return receipt
     kill_point("after-commit")
     # The sidecars before the key files: until those change, a rerun still has the old key.
-    kb_sidecars.apply(files, old_rings, new_keys, kb_rec, after_each=lambda: kill_point("mid-files"))
+    sidecars.apply(files, old_rings, new_keys, kb_rec, after_each=lambda: kill_point("mid-files"))
     receipt.warnings.extend(_install(settings, req, new_key, receipt, old))
     if receipt.files:
         drop_journal(journal)
     else:
         receipt.journal = str(journal)
     receipt.duration_s = time.monotonic() - started
-    return receipt, new_key
+    return receipt
 
 
 def _install(
@@ -385,14 +404,10 @@ def _install(
 ) -> list[str]:
     """Write the key files (env file first: it wins at Langflow's start); say what else to do."""
     warnings = []
-    if req.write_env is not None:
-        w = envfile.set_variable(req.write_env, envfile.SECRET_KEY_VAR, new_key)
-        receipt.files.append({"path": str(w.path), "backup": str(w.backup) if w.backup else None})
-        kill_point("after-env-file")
-    if req.write_config_dir:
-        cfg = settings.config_dir / "secret_key"
-        w = envfile.write_secret_file(cfg, new_key)
-        receipt.files.append({"path": str(w.path), "backup": str(w.backup) if w.backup else None})
+    receipt.files.extend(install(
+        settings, new_key, write_env=req.write_env, write_config_dir=req.write_config_dir,
+        after_env=lambda: kill_point("after-env-file"),
+    ))
     kill_point("after-key-files")
 
     key = settings.secret_key()
@@ -409,7 +424,7 @@ def _install(
                 warnings.append(f"{key.source} still holds the old key; update it (or use --write-env)")
         elif key.path is not None and not req.write_config_dir:
             warnings.append(f"{key.path} still holds the old key; update it (or use --write-config-dir)")
-    cfg_file = settings.config_dir / "secret_key"
+    cfg_file = config_key_file(settings)
     current = current_file_key(cfg_file)
     if current is not None and current != new_key and not req.write_config_dir and key is not None and key.path is None:
         warnings.append(

@@ -51,8 +51,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lfadmin.core.secrets.inventory import Status, StoreReport, classify_token
 from lfadmin.core.secrets.keyring import Keyring, open_first
+from lfadmin.core.secrets.status import Status, StoreReport, classify_token
 from lfadmin.errors import InvalidInput, LfadminError
 from lfadmin.files import TEXT_CAP, atomic_write, check_replaceable, read_bytes, temp_glob
 from lfadmin.langflow.crypto import looks_encrypted

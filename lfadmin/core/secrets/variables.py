@@ -1,254 +1,42 @@
-"""Component credentials (global variables) and the secret key: list/set/show/delete, check, generate.
+"""Component credentials (Langflow's global variables): list, show, reveal, set, delete.
 
-Rotation lives in ``lfadmin.core.secrets.rotation``; the store inventory in ``lfadmin.core.secrets.inventory``.
-Secrets never leave this module except as return values the CLI prints on request
-(``show --reveal``, ``generate``): no exception message, warning or report carries one — only
-fingerprints: of a value keyed by the secret key (``Session.fingerprint``), of a key its SHA-256.
+A variable's value is stored the way the release's variable service stores it (Credential:
+Fernet under the secret key; Generic: in clear from 1.8) and judged as ``secrets check`` judges
+it (``lfadmin.core.secrets.inventory.classify``). The secret key itself is
+``lfadmin.core.secrets.key``; rotating it, ``lfadmin.core.secrets.rotation``.
+Values never leave this module except as return values the CLI prints on request
+(``show --reveal``, audited here first): no exception message, warning or report carries one —
+only a fingerprint keyed by the secret key (``Session.fingerprint``).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
-import secrets as _secrets
+import json
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lfadmin.core.secrets.inventory import Status, StoreReport, counted, generic_plaintext, inventory
+from lfadmin.core import audit
+from lfadmin.core.secrets.inventory import classify, generic_plaintext
+from lfadmin.core.secrets.key import key_problems
 from lfadmin.core.secrets.keyring import Keyring
-from lfadmin.errors import Conflict, InvalidInput, LfadminError, NotFound, Refused
+from lfadmin.core.secrets.status import Status
+from lfadmin.core.secrets.stores import STORES, Cell, Row
+from lfadmin.core.user_rows import UserRecord, get_user
+from lfadmin.db import execute
+from lfadmin.errors import Conflict, InvalidInput, NotFound, Undecryptable
 from lfadmin.langflow.codec import iso, utcnow
-from lfadmin.langflow.crypto import (
-    MINIMUM_KEY_LENGTH,
-    encrypt,
-    fingerprint,
-    looks_encrypted,
-)
+from lfadmin.langflow.crypto import encrypt, looks_encrypted
 
 if TYPE_CHECKING:
-
-    from lfadmin.core.session import Progress, Session
-    from lfadmin.langflow.schema import Schema
-    from lfadmin.langflow.settings import LangflowSettings
+    from lfadmin.core.session import Session
+    from lfadmin.core.target import Target
 
 CREDENTIAL = "Credential"
 GENERIC = "Generic"
-JOURNAL_NAME = "secret_key.lfadmin-rotation"  # see lfadmin.core.secrets.rotation
-_URLSAFE = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
-
-
-# == the key itself =============================================================================
-
-
-def generate_key() -> str:
-    """A new secret key exactly like Langflow makes one: ``secrets.token_urlsafe(32)``."""
-    return _secrets.token_urlsafe(32)
-
-
-def key_problems(secret: str | None) -> list[str]:
-    """Why Langflow 1.10+ could not use ``secret`` as a Fernet key at all (empty list: fine).
-
-    Short keys (< 32 characters) are usable but derived differently per release; that is a
-    warning (``key_warnings``), not a problem.
-    """
-    if secret is None or secret == "":
-        return ["the secret key is empty"]
-    problems = []
-    if secret != secret.rstrip("\r\n"):
-        problems.append(
-            "it ends with a newline (a `secret_key` file written with `echo`?): Langflow reads the "
-            "file verbatim and 1.10+ then fail on every encrypt and decrypt"
-        )
-    elif secret != secret.strip() or any(ch.isspace() for ch in secret):
-        problems.append("it contains white space")
-    if len(secret.rstrip("\r\n")) >= MINIMUM_KEY_LENGTH and not _is_fernet_key(secret.rstrip("\r\n")):
-        problems.append(
-            f"it is {len(secret.rstrip())} characters but not urlsafe base64 of exactly 32 bytes, "
-            "so every encrypt and decrypt fails (keys of 32+ characters are used as the Fernet "
-            "key itself)"
-        )
-    return problems
-
-
-def key_warnings(secret: str, schema: Schema | None = None) -> list[str]:
-    warnings = []
-    if 0 < len(secret) < MINIMUM_KEY_LENGTH:
-        warnings.append(
-            f"it is short ({len(secret)} < {MINIMUM_KEY_LENGTH} characters): Langflow derives "
-            "its Fernet key differently before and after 1.10.1, and 1.10.1–1.10.3 cannot read "
-            "values written under it by older releases; rotate to a generated key"
-        )
-        if schema is not None and schema.short_key_ambiguous(secret):
-            warnings.append(
-                f"the schema matches Langflow {schema.release_label}, which spans both short-key "
-                "derivations; pass --langflow-version to say which release runs"
-            )
-    return warnings
-
-
-def _is_fernet_key(secret: str) -> bool:
-    if not _URLSAFE.match(secret):
-        return False
-    try:
-        raw = base64.urlsafe_b64decode(secret + "=" * (-len(secret) % 4))
-    except (binascii.Error, ValueError):
-        return False
-    return len(raw) == 32
-
-
-def validate_new_key(new: str, old: list[str]) -> None:
-    """Refuse a key we would not rotate to: one line each, exit code 4 (INVALID_INPUT)."""
-    if not new:
-        raise InvalidInput("the new secret key is empty")
-    if "\n" in new or "\r" in new:
-        raise InvalidInput("the new secret key contains a newline")
-    if any(ch.isspace() for ch in new):
-        raise InvalidInput("the new secret key contains white space")
-    if len(new) < MINIMUM_KEY_LENGTH:
-        raise InvalidInput(
-            f"the new secret key is {len(new)} characters; lfadmin rotates only to keys of at "
-            f"least {MINIMUM_KEY_LENGTH} (short keys are derived differently per release)",
-            hint="use --generate, or `lfadmin secrets generate`",
-        )
-    if not _is_fernet_key(new):
-        raise InvalidInput(
-            f"the new secret key ({len(new)} characters) is not urlsafe base64 of exactly 32 "
-            "bytes, which Langflow requires of keys of 32+ characters",
-            hint="use --generate, or `lfadmin secrets generate`",
-        )
-    if new in old:
-        raise InvalidInput(
-            f"the new secret key equals the old one (fingerprint {fingerprint(new)}); nothing to rotate"
-        )
-
-
-@dataclass
-class KeyReport:
-    source: str | None
-    fingerprint: str | None
-    length: int
-    derivation: str | None
-    problems: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    config_file: str | None = None
-    config_file_fingerprint: str | None = None
-    env_file_disagrees: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "fingerprint": self.fingerprint,
-            "length": self.length,
-            "derivation": self.derivation,
-            "problems": self.problems,
-            "warnings": self.warnings,
-            "config_file": self.config_file,
-            "config_file_fingerprint": self.config_file_fingerprint,
-            "env_and_config_file_disagree": self.env_file_disagrees,
-        }
-
-
-def key_report(settings: LangflowSettings, schema: Schema | None) -> tuple[KeyReport, str | None]:
-    """The key in effect, judged; and the key itself (for the caller's decryption only)."""
-    key = settings.secret_key()
-    cfg = settings.config_dir / "secret_key"
-    file_problem = None
-    try:
-        file_value = key.value if key is not None and key.path is not None else settings.config_file_key() or None
-    except LfadminError as exc:  # a file Langflow ignores while the variable is set: a warning
-        file_value, file_problem = None, str(exc)
-    if key is None:
-        rep = KeyReport(None, None, 0, None, ["no secret key is configured: Langflow would generate "
-                                             "a new random one and nothing stored would decrypt"])
-        return rep, None
-    rep = KeyReport(
-        key.source,
-        fingerprint(key.value),
-        len(key.value),
-        schema.encrypt_derivation(key.value).value if schema else None,
-        key_problems(key.value),
-        key_warnings(key.value, schema),
-        str(cfg) if file_value is not None else None,
-        fingerprint(file_value) if file_value is not None else None,
-    )
-    if file_problem is not None:
-        rep.warnings.append(f"{file_problem}; it is not used while LANGFLOW_SECRET_KEY is set")
-    if key.path is None and file_value is not None and file_value != key.value:
-        rep.env_file_disagrees = True
-        rep.warnings.append(
-            f"LANGFLOW_SECRET_KEY ({key.source}, {rep.fingerprint}) differs from {cfg} "
-            f"({rep.config_file_fingerprint}); Langflow uses the variable and overwrites the file "
-            "at its next start — a server started without the variable uses the file's key"
-        )
-    return rep, key.value
-
-
-# == secrets check ==============================================================================
-
-
-@dataclass
-class SecretsCheck:
-    key: KeyReport
-    stores: list[StoreReport]
-    pending_rotation: str | None = None
-    release: str = ""
-
-    def total(self, status: Status) -> int:
-        """Across the stores the release reads (``inventory.counted``)."""
-        return sum(r.counts[status.value] for r in counted(self.stores))
-
-    @property
-    def undecryptable(self) -> int:
-        return self.total(Status.UNDECRYPTABLE)
-
-    @property
-    def server_unreadable(self) -> int:
-        return sum(r.server_unreadable for r in counted(self.stores))
-
-    @property
-    def failed(self) -> bool:
-        """Something does not decrypt for the release (exit code 11)."""
-        return self.undecryptable > 0 or self.server_unreadable > 0
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "release": self.release,
-            "key": self.key.to_json(),
-            "pending_rotation": self.pending_rotation,
-            "totals": {st.value: self.total(st) for st in Status},
-            "server_unreadable": self.server_unreadable,
-            "stores": [r.to_json() for r in self.stores],
-        }
-
-
-def check(
-    s: Session,
-    secret: str | None = None,
-    *,
-    progress: Progress | None = None,
-) -> SecretsCheck:
-    """``secrets check``: the key in effect (or ``secret``) against every encrypted store.
-
-    This is the entry point ``config doctor`` uses. Read-only; never raises for findings — the
-    caller decides (``SecretsCheck.failed`` means something does not decrypt).
-    """
-    rep, in_effect = key_report(s.settings, s.schema)
-    if secret is not None:
-        rep = KeyReport("given key", fingerprint(secret), len(secret),
-                        s.schema.encrypt_derivation(secret).value, key_problems(secret),
-                        key_warnings(secret, s.schema))
-        in_effect = secret
-    keys = Keyring(in_effect or "", s.schema.encrypt_derivation(in_effect) if in_effect else None)
-    if in_effect and not keys.usable and not rep.problems:
-        rep.problems.append("no Fernet key can be derived from it")
-    stores = inventory(s, keys, progress=progress)
-    journal = s.settings.config_dir / JOURNAL_NAME
-    pending = str(journal) if journal.exists() else None
-    return SecretsCheck(rep, stores, pending, s.schema.release_label)
 
 
 # == global variables ===========================================================================
@@ -282,10 +70,17 @@ class VariableInfo:
         }
 
 
-def _exec(s: Session, sql: str, **params: Any) -> Any:
-    from sqlalchemy import text
+_TYPES = {"credential": CREDENTIAL, "generic": GENERIC}
 
-    return s.conn.execute(text(sql), params)
+
+def parse_type(value: str | None) -> str | None:
+    """``--type``'s spelling (any case) as Langflow stores it; None: not given."""
+    if value is None:
+        return None
+    try:
+        return _TYPES[value.lower()]
+    except KeyError:
+        raise InvalidInput(f"--type must be credential or generic, not {value!r}") from None
 
 
 def _keys(s: Session) -> Keyring:
@@ -303,8 +98,6 @@ def _var_select(s: Session) -> str:
 
 
 def _var_info(s: Session, row: Any, keys: Keyring) -> VariableInfo:
-    import json
-
     c = s.codec
     value = row[7] or ""
     vtype = row[3]
@@ -331,9 +124,6 @@ def _var_info(s: Session, row: Any, keys: Keyring) -> VariableInfo:
 
 def _judge_variable(s: Session, vtype: str | None, value: str, keys: Keyring) -> tuple[Status, str | None]:
     """Status (as ``secrets check`` judges it) and the plaintext when it opens."""
-    from lfadmin.core.secrets.inventory import classify
-    from lfadmin.core.secrets.stores import STORES, Cell, Row
-
     status, _ = classify(s, STORES[0], Row(None, value, None, {"type": vtype}), Cell(value), keys)
     if not looks_encrypted(value):
         return status, value
@@ -342,11 +132,15 @@ def _judge_variable(s: Session, vtype: str | None, value: str, keys: Keyring) ->
 
 
 def list_variables(
-    s: Session, *, username: str | None = None, vtype: str | None = None
+    target: Target, *, username: str | None = None, vtype: str | None = None
 ) -> list[VariableInfo]:
-    """Global variables with their status and a fingerprint of the value, never the value."""
-    from lfadmin.core.user_rows import get_user
+    """``secrets list``: global variables (``username``'s only; of type ``vtype``, as
+    ``parse_type`` reads it) with their status and a fingerprint of the value, never the value."""
+    with target.session(write=False) as s:
+        return _list(s, username, parse_type(vtype))
 
+
+def _list(s: Session, username: str | None, vtype: str | None) -> list[VariableInfo]:
     where, params = [], {}
     if username is not None:
         user = get_user(s, username)
@@ -357,21 +151,25 @@ def list_variables(
         params["t"] = vtype
     sql = _var_select(s) + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY u.username, v.name"
     keys = _keys(s)
-    return [_var_info(s, r, keys) for r in _exec(s, sql, **params)]
+    return [_var_info(s, r, keys) for r in execute(s.conn, sql, **params)]
 
 
-def _find_variable(s: Session, name: str, username: str) -> tuple[Any, list[Any]]:
-    from lfadmin.core.user_rows import get_user
-
+def _find_variable(s: Session, name: str, username: str) -> tuple[UserRecord, Sequence[Any]]:
     user = get_user(s, username)
-    rows = _exec(
-        s, _var_select(s) + " WHERE v.user_id = :u AND v.name = :n ORDER BY v.created_at",
+    rows = execute(
+        s.conn, _var_select(s) + " WHERE v.user_id = :u AND v.name = :n ORDER BY v.created_at",
         u=s.codec.uuid(user.id), n=name,
     ).all()
     return user, rows
 
 
-def get_variable(s: Session, name: str, username: str) -> tuple[VariableInfo, str | None]:
+def show_variable(target: Target, name: str, username: str) -> VariableInfo:
+    """``secrets show``: a variable's metadata, never its value."""
+    with target.session(write=False) as s:
+        return _get(s, name, username)[0]
+
+
+def _get(s: Session, name: str, username: str) -> tuple[VariableInfo, str | None]:
     """Metadata and the decrypted value (None when it does not decrypt). The caller guards it.
 
     The value opens as ``secrets check`` judges it: with a long key, only by a derivation the
@@ -392,18 +190,41 @@ def get_variable(s: Session, name: str, username: str) -> tuple[VariableInfo, st
     return info, plain  # None exactly when ``secrets check`` calls it undecryptable
 
 
-def reveal_variable(s: Session, name: str, username: str) -> tuple[VariableInfo, str, Path]:
+# What ``show --reveal`` adds when the value it prints is not what Langflow reads.
+_NOT_AS_LANGFLOW_READS = {
+    "legacy": "it opens only with the other short-key derivation, which not every Langflow release "
+    "reads; `lfadmin secrets rotate` re-encrypts it the way this release writes",
+    "encrypted-generic": "a Generic variable still encrypted from Langflow 1.6/1.7; this release hides it "
+    "or passes its ciphertext to flows, and `lfadmin secrets rotate` stores it in clear as 1.8+ does",
+}
+
+
+@dataclass(frozen=True)
+class Revealed:
+    """``secrets show --reveal``: the value, and what must be said with it (the audit line)."""
+
+    info: VariableInfo
+    value: str
+    trail: Path  # the audit trail the reveal was recorded in
+    warnings: list[str]  # for stderr, before the value
+
+
+def reveal_variable(target: Target, name: str, username: str) -> Revealed:
     """The decrypted value for ``secrets show --reveal``, recorded in the audit trail first
     (inside the command's transaction: if the record cannot be written, nothing is revealed).
-    Returns the metadata, the value and the audit trail's path."""
-    from lfadmin.core import audit
-    from lfadmin.errors import Undecryptable
-
-    info, value = get_variable(s, name, username)
-    if value is None:
-        raise Undecryptable(f"variable {name!r} of {username!r} does not decrypt under the secret key in effect")
-    loc = audit.secret_revealed(s, name, info.owner, str(info.id))
-    return info, value, loc.path
+    The warnings say who revealed what and where it is recorded, and when the value is not
+    what this release reads."""
+    with target.session(write=False) as s:
+        info, value = _get(s, name, username)
+        if value is None:
+            raise Undecryptable(f"variable {name!r} of {username!r} does not decrypt under the secret key in effect")
+        loc = audit.secret_revealed(s, name, info.owner, str(info.id))
+        actor = s.actor.describe() if s.actor else "?"
+    warnings = []
+    if info.status in _NOT_AS_LANGFLOW_READS:
+        warnings.append(f"variable {name!r} is {info.status}: {_NOT_AS_LANGFLOW_READS[info.status]}")
+    warnings.append(f"audit: {actor} revealed variable {name!r} of user {username!r}; recorded in {loc.path}")
+    return Revealed(info, value, loc.path, warnings)
 
 
 @dataclass(frozen=True)
@@ -413,6 +234,21 @@ class SetResult:
 
 
 def set_variable(
+    target: Target,
+    name: str,
+    username: str,
+    value: str,
+    *,
+    vtype: str | None = None,
+    fields: list[str] | None = None,
+) -> SetResult:
+    """``secrets set``: create or update ``username``'s variable ``name`` (``vtype`` as
+    ``parse_type`` reads it) in one write transaction (``_set``)."""
+    with target.session(write=True) as s:
+        return _set(s, name, username, value, vtype=parse_type(vtype), fields=fields)
+
+
+def _set(
     s: Session,
     name: str,
     username: str,
@@ -430,8 +266,6 @@ def set_variable(
     """
     if not name or name != name.strip():
         raise InvalidInput(f"variable name {name!r} is empty or has surrounding white space")
-    if vtype not in (None, CREDENTIAL, GENERIC):
-        raise InvalidInput(f"--type must be credential or generic, not {vtype!r}")
     user, rows = _find_variable(s, name, username)
     if len(rows) > 1:
         raise Conflict(f"user {username!r} has {len(rows)} variables named {name!r}; delete the extras first")
@@ -460,7 +294,7 @@ def set_variable(
             cols["is_environment_managed"] = c.boolean(False)
         names = ", ".join(cols)
         binds = ", ".join(f":{k}" for k in cols)
-        _exec(s, f"INSERT INTO variable ({names}) VALUES ({binds})", **cols)
+        execute(s.conn, f"INSERT INTO variable ({names}) VALUES ({binds})", **cols)
         created = True
     else:
         vid = c.read_uuid(existing[0])
@@ -470,9 +304,9 @@ def set_variable(
         if has_env:
             sets["is_environment_managed"] = c.boolean(False)
         assign = ", ".join(f"{k} = :{k}" for k in sets)
-        _exec(s, f"UPDATE variable SET {assign} WHERE id = :id", id=c.uuid(vid), **sets)
+        execute(s.conn, f"UPDATE variable SET {assign} WHERE id = :id", id=c.uuid(vid), **sets)
         created = False
-    row = _exec(s, _var_select(s) + " WHERE v.id = :i", i=c.uuid(vid)).one()
+    row = execute(s.conn, _var_select(s) + " WHERE v.id = :i", i=c.uuid(vid)).one()
     return SetResult(_var_info(s, row, _keys(s)), created)
 
 
@@ -504,7 +338,13 @@ def _encode_value(s: Session, vtype: str, value: str, name: str) -> str:
     return encrypt(key.value, value, s.schema.encrypt_derivation(key.value))
 
 
-def delete_variable(s: Session, name: str, username: str) -> VariableInfo:
+def delete_variable(target: Target, name: str, username: str) -> VariableInfo:
+    """``secrets delete``: the variable is gone; returns what it was."""
+    with target.session(write=True) as s:
+        return _delete(s, name, username)
+
+
+def _delete(s: Session, name: str, username: str) -> VariableInfo:
     _, rows = _find_variable(s, name, username)
     if not rows:
         raise NotFound(f"user {username!r} has no global variable {name!r}")
@@ -513,27 +353,5 @@ def delete_variable(s: Session, name: str, username: str) -> VariableInfo:
             f"user {username!r} has {len(rows)} variables named {name!r}; refusing to guess which",
         )
     info = _var_info(s, rows[0], _keys(s))
-    _exec(s, "DELETE FROM variable WHERE id = :i", i=s.codec.uuid(info.id))
+    execute(s.conn, "DELETE FROM variable WHERE id = :i", i=s.codec.uuid(info.id))
     return info
-
-
-# == files ======================================================================================
-
-
-def current_file_key(path: Path) -> str | None:
-    """The key in a ``secret_key`` file (None: none there); a link, a non-regular, oversized or
-    non-UTF-8 file is one clear error (``lfadmin.files``)."""
-    from lfadmin.files import SECRET_FILE, check_config_dir, read_text
-
-    check_config_dir(path.parent)
-    return read_text(path, SECRET_FILE, missing_ok=True, unreadable_ok=True) or None
-
-
-def refuse_overwriting_key(where: str, current: str | None, new: str, force: bool) -> None:
-    """``generate`` must not silently replace a key that may encrypt data (issue: #5942...)."""
-    if current and current != new and not force:
-        raise Refused(
-            f"{where} already holds a secret key ({fingerprint(current)}); replacing it makes every "
-            "stored credential unreadable",
-            hint="use `lfadmin secrets rotate --generate` to re-encrypt and switch, or --force",
-        )

@@ -4,9 +4,9 @@ Two levels, because most commands need only what no release changes:
 
 - ``LangflowSettings(env, database_url_option)``: the config dir, the secret key, the
   knowledge-bases dir, the bootstrap superuser, the database URL and its precedence
-  (docs/langflow/settings.md §7-§8, docs/langflow/settings.md §9), and what lfadmin's own
-  authentication goes by as the server would (``served``: AUTO_LOGIN, SUPERUSER,
-  SUPERUSER_PASSWORD with ``run``'s second pass; ``effective_auto_login(schema)``).
+  (docs/langflow/settings.md §7-§9), and what lfadmin's own authentication goes by as the server
+  would (``served``: AUTO_LOGIN, SUPERUSER, SUPERUSER_PASSWORD with ``run``'s second pass;
+  ``effective_auto_login(schema)``).
 - ``ReleaseSettings(settings, version, label)``: every setting (``fields.SPECS``) as ``langflow run``
   ends up with it for one release - that release's defaults, ``LANGFLOW_<FIELD>`` in any case,
   ``run``'s second pass, values parsed like Langflow and refused values recorded. The doctor

@@ -1,16 +1,25 @@
 """Put a value in every encrypted store of a Langflow-made database (docs/langflow/crypto.md §7), for the
-secrets tests. Rows are shaped like the 1.13 models write them; every NOT NULL column supplied.
-``encrypt``/``sso_encrypt`` come from the caller: lfadmin's crypto in unit tests, real
-Langflow's (tests/langflow/lf_secrets.py) in interop tests."""
+secrets tests, and read them all back. Rows are shaped like the 1.13 models write them; every
+NOT NULL column supplied. ``encrypt``/``sso_encrypt`` come from the caller: lfadmin's crypto in
+unit tests, real Langflow's (tests/langflow/lf_secrets.py) in interop tests. Knowledge-base
+sidecars (a store outside the database) are written as the release writes them (``sidecar``)."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from tests.conftest import LangflowDB
+from lfadmin.core.secrets.keyring import Keyring
+from lfadmin.core.secrets.stores import STORES, header_arg_positions
+from lfadmin.langflow.crypto import Derivation, encrypt, is_sso_envelope, looks_encrypted, sso_decrypt
+from tests.support.databases import LangflowDB
+
+NEW = "hVf2cnW0o3H0n1y0mXq8bIh2kq2m0hQ0b3tN8q1o9lA"  # token_urlsafe(32)-shaped, nobody uses it
+OTHER = "Q2hlY2tpbmcgYSB3cm9uZyBrZXkgaGVyZS4uLi4uLi4"  # 43 chars, a valid key nobody's data uses
+GOOD = "pgKYWuLArhDvGnZTwnynNr_fKqvO8DyH-6t2iZQb8eY"  # a valid key, for env and key files
 
 NOW = "2026-11-26 10:00:00.000000"
 LATER = "2030-01-01 00:00:00.000000"
@@ -102,3 +111,95 @@ def seed_all_stores(
                email_claim="email", username_claim="preferred_username", user_id_claim="sub",
                created_at=NOW, updated_at=NOW)
     return plain
+
+
+# -- reading them back ------------------------------------------------------------------------------
+
+
+def enc(db: LangflowDB, value: str, key: str | None = None) -> str:
+    deriv = Derivation.DIRECT_ALWAYS_PAD if db.version.startswith("1.6") else Derivation.DIRECT
+    return encrypt(key or db.secret_key, value, deriv)
+
+
+def all_tokens(db: LangflowDB) -> list[tuple[str, str]]:
+    """(store, stored value) of every encrypted value, read with plain SQL."""
+    out = []
+    have = tables(db)
+    for st in STORES:
+        if st.table not in have:
+            continue
+        for (raw,) in db.query(f'SELECT "{st.column}" FROM "{st.table}" WHERE "{st.column}" IS NOT NULL'):
+            obj = raw if not isinstance(raw, str) or st.kind in ("scalar", "sso") else json.loads(raw)
+            vals: list[Any] = []
+            if st.kind in ("scalar", "sso"):
+                vals = [obj]
+            elif isinstance(obj, dict) and st.kind == "auth_settings":
+                vals = [obj.get("api_key"), obj.get("oauth_client_secret")]
+            elif isinstance(obj, dict) and st.kind == "mcp_config":
+                vals = [*(obj.get("env") or {}).values(), *(obj.get("headers") or {}).values()]
+                vals += [obj["args"][i] for i in header_arg_positions(obj.get("args"))]
+            elif isinstance(obj, dict) and st.kind == "job":
+                vals = [obj.get("request_overrides")]
+            out += [(st.name, v) for v in vals if isinstance(v, str) and (looks_encrypted(v) or is_sso_envelope(v))]
+    return out
+
+
+def opens(key: str, value: str) -> bool:
+    if is_sso_envelope(value):
+        return sso_decrypt(key, value) is not None
+    return Keyring(key).open(value) is not None
+
+
+def assert_exactly_one_key(db: LangflowDB, old: str, new: str) -> str:
+    """Every encrypted value opens with exactly one of the keys, the same one for all; return it."""
+    owners = set()
+    for store, value in all_tokens(db):
+        o, n = opens(old, value), opens(new, value)
+        assert o != n, (store, o, n)
+        owners.add(new if n else old)
+    assert len(owners) <= 1, "a mix of old and new keys"
+    return owners.pop() if owners else old
+
+
+# -- knowledge-base sidecars ------------------------------------------------------------------------
+
+
+def metadata(version: str, token: str | None) -> dict[str, Any]:
+    """A sidecar exactly as the release writes it (1.6.9 ingestion.py:306-313; 1.10.3
+    knowledge.py:671-681 plus the fields later writers add)."""
+    if version.startswith("1.6"):
+        return {
+            "embedding_provider": "OpenAI",
+            "embedding_model": "text-embedding-3-small",
+            "api_key": token,
+            "api_key_used": token is not None,
+            "chunk_size": 1000,
+            "created_at": "2026-01-02T03:04:05.678901+00:00",
+        }
+    return {  # a legacy sidecar a 1.10-1.11 left behind, read by 1.13
+        "embedding_provider": "OpenAI",
+        "embedding_model": "text-embedding-3-small",
+        "model_selection": {"name": "text-embedding-3-small", "provider": "OpenAI", "metadata": {"dim": 1536}},
+        "api_key": token,
+        "api_key_used": token is not None,
+        "chunk_size": 1000,
+        "backend_type": "chroma",
+        "backend_config": {},
+        "created_at": "2026-01-02T03:04:05.678901+00:00",
+        "id": "6f1b0c5e-3b7e-4d7a-9a55-0c1f3c3a2b10",
+        "chunks": 3,
+        "size": 20480,
+        "source_types": [".pdf", ".txt"],
+    }
+
+
+def sidecar(root: Path, label: str, version: str, token: str | None, file_mode: int = 0o644) -> Path:
+    path = root / label / "embedding_metadata.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(metadata(version, token), indent=2))  # what Langflow's write_text does
+    path.chmod(file_mode)
+    return path
+
+
+def kb_env(root: Path) -> dict[str, str]:
+    return {"LANGFLOW_KNOWLEDGE_BASES_DIR": str(root)}
