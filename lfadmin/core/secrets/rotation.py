@@ -343,7 +343,7 @@ def rotate(target: Target, req: RotationRequest, *, progress: Progress | None = 
                     f"{files.root} as they are: Langflow {schema.release_label} never decrypts them"
                     + (
                         ", and rewriting them would break its fingerprints of legacy knowledge bases"
-                        if schema.lo >= kb_sidecars.FINGERPRINTED_SINCE
+                        if schema.lo >= sidecars.FINGERPRINTED_SINCE
                         else ""
                     )
                     + "; after a downgrade, re-enter those embedding keys"
