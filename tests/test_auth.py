@@ -374,3 +374,73 @@ def test_a_powerless_forced_account_on_1_6(db169: LangflowDB) -> None:
         "'langflow' is not a superuser, so it cannot act as a superuser (set LANGFLOW_AUTO_LOGIN=false and "
         "authenticate)\n",
     )
+
+
+# -- what the server goes by: `langflow run`'s second pass (unprefixed AuthSettings names) ---------
+
+
+def with_env_file(db: LangflowDB, tmp_path: Path, text: str) -> tuple[str, ...]:
+    path = tmp_path / "server.env"
+    path.write_text(text)
+    return ("--env-file", str(path))
+
+
+@pytest.mark.parametrize(
+    ("text", "needs_login"),
+    [
+        ("AUTO_LOGIN=false\n", True),
+        ("LANGFLOW_AUTO_LOGIN=true\nAUTO_LOGIN=false\n", True),
+        ("AUTO_LOGIN=false\nLANGFLOW_AUTO_LOGIN=true\n", False),
+    ],
+)
+def test_unprefixed_auto_login_counts_as_the_server_counts_it(
+    db169: LangflowDB, tmp_path: Path, text: str, needs_login: bool
+) -> None:
+    """``run`` assigns ``AUTO_LOGIN``/``LANGFLOW_AUTO_LOGIN`` again in environ order, the last one
+    winning (1.6.9 ``langflow/__main__.py:288-291``): with ``AUTO_LOGIN=false`` last, the server
+    wants a login, so lfadmin does too, even though its auto-login account is there."""
+    with_auto_login_account(db169)
+    opts = with_env_file(db169, tmp_path, text)
+    r = run(*opts, "user", "list", "--json", env=db169.env)
+    line = len(text.splitlines())
+    if needs_login:
+        assert (r.exit_code, r.stdout, r.stderr) == (
+            7,
+            "",
+            f"Error: LANGFLOW_AUTO_LOGIN=False (set in {tmp_path / 'server.env'}:{line}): a superuser must "
+            "authenticate (set LANGFLOW_SUPERUSER and LANGFLOW_SUPERUSER_PASSWORD (env or --env-file), or "
+            "pipe a password to --auth-password-stdin (with --as NAME), or a superuser's API key to "
+            "--api-key-stdin)\n",
+        )
+    else:
+        assert r.exit_code == 0, r
+        assert "\"langflow\"" in r.stdout
+
+
+def test_unprefixed_superuser_and_password_authenticate(db169: LangflowDB, tmp_path: Path) -> None:
+    opts = with_env_file(db169, tmp_path, f"AUTO_LOGIN=false\nSUPERUSER=root2\nSUPERUSER_PASSWORD={db169.password('root2')}\n")
+    r = run(*opts, "user", "promote", "alice", env=db169.env)
+    assert r.exit_code == 0, r
+    (rec,) = audit_records(db169)
+    assert (rec["actor"], rec["auth_method"]) == ("root2", "password")
+    assert rec["auth_evidence"].startswith("the password from SUPERUSER_PASSWORD (")
+
+
+def test_unprefixed_superuser_is_the_auto_login_account(db113: LangflowDB, tmp_path: Path) -> None:
+    """1.13 (no forced name): the server's auto-login account is an unprefixed ``SUPERUSER``."""
+    opts = with_env_file(db113, tmp_path, "AUTO_LOGIN=true\nSUPERUSER=root2\n")
+    r = run(*opts, "user", "promote", "alice", env=db113.env)
+    assert r.exit_code == 0, r
+    (rec,) = audit_records(db113)
+    assert (rec["actor"], rec["auth_method"]) == ("root2", "auto-login")
+
+
+def test_an_unprefixed_auto_login_the_server_refuses_is_refused(db169: LangflowDB, tmp_path: Path) -> None:
+    opts = with_env_file(db169, tmp_path, "LANGFLOW_AUTO_LOGIN=false\nAUTO_LOGIN=maybe\n")
+    r = run(*opts, "user", "list", env=db169.env)
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        4,
+        "",
+        f"Error: AUTO_LOGIN ({tmp_path / 'server.env'}:2): 'maybe' is not a boolean Langflow accepts (use "
+        "true/false, 1/0, yes/no, on/off); Langflow would refuse to start\n",
+    )

@@ -229,3 +229,14 @@ def test_sarif_with_database_findings(lfdb: LangflowDB) -> None:
     assert sarif_errors(doc) == []
     rule_ids = {r["ruleId"] for r in doc["runs"][0]["results"]}
     assert {"LF-DB-011", "LF-DB-012"} <= rule_ids
+
+
+def test_webhook_auth_on_a_1_8_database(db184: LangflowDB) -> None:
+    """1.8.4 has LANGFLOW_WEBHOOK_AUTH_ENABLE, off by default: the finding names it, not "Langflow 1.6
+    never authenticates"; pinned to 1.9.6 (on by default) there is none."""
+    (hit,) = found(doctor(db184), "LF-AUTH-008")
+    assert (hit["message"], hit["evidence"][0]["source"]) == (
+        "LANGFLOW_WEBHOOK_AUTH_ENABLE is off: /api/v1/webhook/{flow} runs flows without an API key",
+        "default (Langflow 1.8.0 – 1.8.4)",
+    )
+    assert found(doctor(db184, "--langflow-version", "1.9.6"), "LF-AUTH-008") == []

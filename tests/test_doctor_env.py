@@ -273,3 +273,39 @@ def test_defaults_113_without_env_file_do_not_start(tmp_path: Path) -> None:
     assert sev["LF-CORS-001"] == "info"
     assert sev["LF-SECRET-001"] == "medium"
     assert "LF-AUTH-001" not in sev
+
+
+# -- defaults exact per release, not per tier (lfx's settings of every patch release in between) ----
+
+
+def default_evidence(variable: str, value: str, version: str) -> dict[str, Any]:
+    return {"variable": variable, "value": value, "source": f"default (Langflow {version})", "path": None,
+            "line": None}
+
+
+@pytest.mark.parametrize(("version", "off"), [("1.7.3", True), ("1.8.4", True), ("1.9.0", True), ("1.9.1", False),
+                                              ("1.9.6", False)])
+def test_webhook_auth_by_the_release_default(tmp_path: Path, version: str, off: bool) -> None:
+    """WEBHOOK_AUTH_ENABLE came in 1.7 (lfx 0.2.0) off and is on from 1.9.1 (lfx 0.4.1)."""
+    hits = found(doctor(tmp_path, BASE, version=version), "LF-AUTH-008")
+    assert [(h["message"], h["evidence"], h["fix"]) for h in hits] == (
+        [("LANGFLOW_WEBHOOK_AUTH_ENABLE is off: /api/v1/webhook/{flow} runs flows without an API key",
+          [default_evidence("LANGFLOW_WEBHOOK_AUTH_ENABLE", "false", version)], "LANGFLOW_WEBHOOK_AUTH_ENABLE=true")]
+        if off else []
+    )
+
+
+@pytest.mark.parametrize(("version", "secure", "restricted"), [("1.11.0", True, False), ("1.11.1", False, False),
+                                                              ("1.12.2", False, False), ("1.12.3", False, True)])
+def test_cookies_and_local_files_by_the_release_default(
+    tmp_path: Path, version: str, secure: bool, restricted: bool
+) -> None:
+    """The refresh cookie is SameSite=lax and not Secure from 1.11.1; RESTRICT_LOCAL_FILE_ACCESS is
+    on from 1.12.3 (lfx 1.11.0/1.11.1 and 1.12.2/1.12.3 ``services/settings``)."""
+    res = doctor(tmp_path, BASE + "LANGFLOW_HOST=0.0.0.0\n", version=version)
+    insecure = {e["variable"] for h in found(res, "LF-COOKIE-002") for e in h["evidence"]} - {"LANGFLOW_HOST"}
+    same_site = {e["variable"]: e["value"] for h in found(res, "LF-COOKIE-003") for e in h["evidence"]}
+    files = [h["evidence"] for h in found(res, "LF-EXEC-002")]
+    assert insecure == ({"LANGFLOW_ACCESS_SECURE"} if secure else {"LANGFLOW_ACCESS_SECURE", "LANGFLOW_REFRESH_SECURE"})
+    assert same_site == ({"LANGFLOW_REFRESH_SAME_SITE": "none"} if secure else {})
+    assert files == ([] if restricted else [[default_evidence("LANGFLOW_RESTRICT_LOCAL_FILE_ACCESS", "false", version)]])

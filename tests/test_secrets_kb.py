@@ -80,7 +80,7 @@ def test_check_counts_sidecars(lfdb: LangflowDB, kbs: dict[str, Path]) -> None:
     assert r.exit_code == (11 if reads else 0), r
     description = f"knowledge-base embedding API keys ({root}/<user>/<kb>/embedding_metadata.json)"
     if not reads:
-        description += "; legacy sidecars Langflow 1.13+ never decrypts: not in totals or the exit code"
+        description += "; legacy sidecars Langflow 1.12+ never decrypts: not in totals or the exit code"
     assert store(r.json) == {
         "store": STORE,
         "description": description,
@@ -352,3 +352,31 @@ def test_langflow_169_decrypts_the_rewritten_key(tmp_path: Path) -> None:
         assert not stale[0]["ok"] and fingerprint("sk-interop") not in json.dumps(stale)
     finally:
         gen.close()
+
+
+@pytest.mark.parametrize(("pin", "reads"), [("1.11.6", True), ("1.12.0", False), ("1.12.8", False)])
+def test_1_12_never_decrypts_sidecars(tmp_path: Path, pin: str, reads: bool) -> None:
+    """lfx 1.11.6 decrypts a sidecar's key (``_kb_paths.py:90``); from lfx 1.12.0 nothing reads the
+    sidecar: an undecryptable key there is a fault on 1.11 only, and 1.12 rotations leave it alone."""
+    db = next(make_db("sqlite", "1.10.3", tmp_path))
+    root = tmp_path / "kbs"
+    sidecar(root, "alice/alien", "1.10.3", enc(db, "sk-alien", OTHER))
+    r = db.run("--langflow-version", pin, "secrets", "check", "--json", **kb_env(root))
+    description = f"knowledge-base embedding API keys ({root}/<user>/<kb>/embedding_metadata.json)"
+    if not reads:
+        description += "; legacy sidecars Langflow 1.12+ never decrypts: not in totals or the exit code"
+    assert (r.exit_code, store(r.json)["description"], r.json["totals"]["undecryptable"]) == (
+        11 if reads else 0,
+        description,
+        1 if reads else 0,
+    )
+    before = (root / "alice/alien/embedding_metadata.json").read_text()
+    rot = db.run("--langflow-version", pin, "secrets", "rotate", "--new-key-stdin", "--skip-undecryptable",
+                 "--json", **kb_env(root), input=NEW)
+    assert rot.exit_code == 0, rot
+    assert (root / "alice/alien/embedding_metadata.json").read_text() == before
+    if not reads:
+        assert rot.json["warnings"][0] == (
+            f"left 1 knowledge-base embedding key(s) in legacy sidecars under {root} as they are: Langflow "
+            f"{pin} never decrypts them; after a downgrade, re-enter those embedding keys"
+        )

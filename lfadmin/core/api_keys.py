@@ -252,7 +252,7 @@ def _record(s: Session, row: Any, secret: SecretKey | None, dupes: set[str], now
 def usage_tracking(s: Session) -> tuple[bool, str | None]:
     """Whether the server updates ``total_uses``/``last_used_at``, and the setting saying no."""
     val = s.settings.env.setting("DISABLE_TRACK_APIKEY_USAGE")
-    if val is not None and s.settings.env.boolean("DISABLE_TRACK_APIKEY_USAGE", False):
+    if val is not None and val.boolean():  # the default (False in every release) tracks
         return False, val.describe()
     return True, None
 

@@ -6,7 +6,9 @@ docs/langflow/auth.md §1-§3 and the seed page:
 - AUTO_LOGIN=False: a superuser must prove who they are - an API key (it "adopts the privileges
   of the user who created it"), or a username and password checked against the database: the
   user exists, is active, is a superuser, and the bcrypt hash verifies.
-The effective AUTO_LOGIN is the env/env-file value, else the default of the Langflow release
+The effective AUTO_LOGIN (and the superuser's name and password) is what ``langflow run`` ends up
+with (``LangflowSettings.served``: ``LANGFLOW_X``, then the second pass, so an unprefixed ``X``
+counts, the last in environ order winning), else the default of the Langflow release
 that made the database (True up to 1.12, False from 1.13.0) - the stricter of the release the
 columns prove and a ``--langflow-version`` pin: no option relaxes authentication.
 
@@ -49,7 +51,7 @@ def effective_auto_login(s: Session) -> tuple[bool, str]:
 def auto_login_superuser(s: Session) -> str:
     if s.schema.superuser_forced_under_auto_login:
         return DEFAULT_SUPERUSER  # 1.6.x validator forces it (docs/langflow/settings.md §10)
-    return s.settings.superuser_name().raw
+    return s.settings.login_superuser(s.schema).raw
 
 
 def authenticate(s: Session, creds: Credentials) -> Actor:
@@ -61,11 +63,11 @@ def authenticate(s: Session, creds: Credentials) -> Actor:
     if creds.api_key is not None:
         return _by_api_key(s, creds.api_key, f"{rule}; API key from --api-key-stdin", "--api-key-stdin")
 
-    configured = s.settings.superuser_name().raw
+    configured = s.settings.login_superuser(s.schema).raw
     username = creds.username or configured
     password, source = creds.password, "--auth-password-stdin"
     if password is None and username == configured:
-        env_pw = s.settings.superuser_password()
+        env_pw = s.settings.login_superuser_password(s.schema)
         if env_pw is not None:
             password, source = env_pw.raw, env_pw.describe()
     if password is None:
@@ -131,7 +133,7 @@ def _by_password(s: Session, username: str, password: str, rule: str, source: st
     if (
         s.schema.refuses_legacy_password
         and password == LEGACY_DEFAULT_PASSWORD
-        and username in {DEFAULT_SUPERUSER, s.settings.superuser_name().raw}
+        and username in {DEFAULT_SUPERUSER, s.settings.login_superuser(s.schema).raw}
     ):
         # Decided by what was typed alone: it says nothing about the account.
         proven = (s.schema.proven_lo or s.schema.lo) >= (1, 10, 0)
@@ -204,7 +206,7 @@ def static_env_key(s: Session, presented: str) -> Value | None:
 
     lfadmin reads that variable from the environment of whoever runs it, so a match proves
     nothing: ``authenticate_key`` never accepts it, and the caller says why."""
-    if not s.schema.api_key_source_env or s.settings.env.text("API_KEY_SOURCE", "db") != "env":
+    if not s.schema.api_key_source_env or s.settings.value("API_KEY_SOURCE", s.schema.hi) != "env":
         return None
     static = s.settings.env.exact("LANGFLOW_API_KEY")
     if static is not None and hmac.compare_digest(static.raw.encode(), presented.encode()):

@@ -58,7 +58,7 @@ BREAK_GLASS_WITH_CREDENTIALS = (
 def check_cli_enabled(settings: LangflowSettings) -> None:
     """Refuse when the server's settings disable the superuser command (no database access)."""
     val = settings.env.setting(SETTING)
-    if val is not None and not settings.env.boolean(SETTING, True):
+    if val is not None and not val.boolean():  # only an explicit false refuses
         raise Refused(
             f"superuser creation via the CLI is disabled: {val.name}={val.raw} (set in "
             f"{val.origin.where()}) controls the availability of the superuser command",

@@ -58,8 +58,8 @@ def validate_username(username: str) -> None:
 
 
 def new_user_is_active(s: Session) -> bool:
-    """``LANGFLOW_NEW_USER_IS_ACTIVE`` (default False in every release): the API's rule."""
-    return s.settings.env.boolean("NEW_USER_IS_ACTIVE", False)
+    """``LANGFLOW_NEW_USER_IS_ACTIVE`` (default False in every release 1.6-1.13): the API's rule."""
+    return bool(s.settings.value("NEW_USER_IS_ACTIVE", s.schema.hi))
 
 
 def _check_unique(s: Session, username: str) -> None:
@@ -115,7 +115,7 @@ def check_grant_enabled(settings: LangflowSettings) -> None:
     seed documents it as controlling superuser creation from the CLI, "to prevent unrestricted
     superuser creation". lfadmin has more ways to the same result, so it gates them all."""
     val = settings.env.setting(SUPERUSER_CLI)
-    if val is not None and not settings.env.boolean(SUPERUSER_CLI, True):
+    if val is not None and not val.boolean():  # only an explicit false refuses
         raise Refused(
             f"granting superuser rights from the CLI is disabled: {val.name}={val.raw} (set in "
             f"{val.origin.where()}); lfadmin applies it to `user promote` and `user create "

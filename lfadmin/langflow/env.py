@@ -63,6 +63,16 @@ class Value:
     def describe(self) -> str:
         return f"{self.name} ({self.origin})"
 
+    def boolean(self) -> bool:
+        """The value as Langflow parses a boolean; one it refuses is an error, exit 4."""
+        parsed = parse_bool(self.raw)
+        if parsed is None:
+            raise InvalidInput(
+                f"{self.describe()}: {redact.quote_value(self.raw)} is not a boolean Langflow accepts "
+                "(use true/false, 1/0, yes/no, on/off); Langflow would refuse to start"
+            )
+        return parsed
+
 
 def parse_bool(raw: str) -> bool | None:
     """Langflow's (pydantic's) boolean parsing; None when Langflow would refuse the value."""
@@ -124,13 +134,7 @@ class Environment:
         val = self.setting(field)
         if val is None:
             return default
-        parsed = parse_bool(val.raw)
-        if parsed is None:
-            raise InvalidInput(
-                f"{val.describe()}: {redact.quote_value(val.raw)} is not a boolean Langflow accepts "
-                "(use true/false, 1/0, yes/no, on/off); Langflow would refuse to start"
-            )
-        return parsed
+        return val.boolean()
 
     def optional_boolean(self, field: str) -> bool | None:
         return None if self.setting(field) is None else self.boolean(field, False)

@@ -340,9 +340,13 @@ def rotate(target: Target, req: RotationRequest, *, progress: Progress | None = 
             if files.ignored:
                 receipt.warnings.append(
                     f"left {files.ignored} knowledge-base embedding key(s) in legacy sidecars under "
-                    f"{files.root} as they are: Langflow {schema.release_label} never decrypts them, "
-                    "and rewriting them would break its fingerprints of legacy knowledge bases; "
-                    "after a downgrade, re-enter those embedding keys"
+                    f"{files.root} as they are: Langflow {schema.release_label} never decrypts them"
+                    + (
+                        ", and rewriting them would break its fingerprints of legacy knowledge bases"
+                        if schema.lo >= sidecars.FINGERPRINTED_SINCE
+                        else ""
+                    )
+                    + "; after a downgrade, re-enter those embedding keys"
                 )
             for path in files.malformed:
                 receipt.warnings.append(

@@ -9,6 +9,11 @@ token from ``encrypt_api_key`` (the same derivation as every database value), or
   ``retrieval.py:111-134``); 1.10.3 likewise (``lfx/components/files_and_knowledge/knowledge.py:
   645-708, 1242-1246``, ``_kb_paths.py:49-75``). A key that does not decrypt is logged and dropped:
   the user has to type it again.
+* 1.12.0 and later never decrypt it: lfx 1.12.0's ``_kb_paths.py`` no longer reads the sidecar
+  ("The on-disk ``embedding_metadata.json`` sidecar this module used to read is gone",
+  ``lfx/components/files_and_knowledge/_kb_paths.py:1-7``; ``groups/paths.py:15-25``: "no longer
+  written or read by any steady-state code path"), and 1.12.8's ``load_kb_metadata`` sets it to
+  ``None`` (``_kb_paths.py:91-92``); lfx 1.11.6 still decrypts it (``_kb_paths.py:90``).
 * 1.13.0 neither writes nor decrypts it: ``load_kb_metadata`` sets it to ``None``
   (``lfx/components/files_and_knowledge/_kb_paths.py:91-92``), the ``knowledge_base`` row is the
   only authority, and the one reader left (``backfill_from_disk``) ignores the field. The legacy
@@ -17,7 +22,8 @@ token from ``encrypt_api_key`` (the same derivation as every database value), or
   55-86``): a rewritten sidecar makes a retired source raise "Retired migration source changed.
   Administrator recovery is required" (``coordinator.py:229-253``) and a pending upgrade stop with
   "Source fingerprint changed" (``coordinator.py:403-404, 459-461``). So on 1.13 lfadmin reports
-  them (``advisory``: out of totals and exit codes) and never rewrites them.
+  them (``advisory``: out of totals and exit codes) and never rewrites them; 1.12 likewise (it
+  never reads them: nothing is gained by rewriting them).
 
 The directory layout is ``<root>/<username>/<kb>`` in every release (username at write time,
 ``ingestion.py:532-537``); 1.13 adds ``<root>/sqlite/<owner id>/`` stores and a ``.migration``
@@ -60,14 +66,15 @@ if TYPE_CHECKING:
 STORE = "kb_embedding_metadata.api_key"
 SIDECAR = "embedding_metadata.json"
 FIELD = "api_key"
-IGNORED_SINCE = (1, 13, 0)  # _kb_paths.py:91-92 nulls the key; nothing writes it any more
+IGNORED_SINCE = (1, 12, 0)  # lfx 1.12.0 _kb_paths.py:1-7: the sidecar is no longer read
+FINGERPRINTED_SINCE = (1, 13, 0)  # knowledge_base_storage/maintenance.py:55-86 of 1.13.0
 
 
 def release_reads(schema: Schema) -> bool:
-    """Does the detected release decrypt sidecar keys? (1.6-1.12 yes; 1.13 and newer no.)
+    """Does the detected release decrypt sidecar keys? (1.6-1.11 yes; 1.12 and newer no.)
 
-    1.11.x verified from 1.13's own comments (``_kb_paths.py:56-60``, ``legacy_sources.py:8``),
-    1.12.x assumed like 1.11 (not verified against a 1.12 wheel)."""
+    Verified in the wheels: lfx 1.11.6 ``_kb_paths.py:90`` decrypts; lfx 1.12.0 (langflow 1.12.0
+    requires ``lfx~=1.12.0``) and 1.12.8 do not (see the module docstring)."""
     return schema.lo < IGNORED_SINCE
 
 
@@ -153,7 +160,7 @@ def _describe(root: Path, reads: bool) -> str:
     where = f"knowledge-base embedding API keys ({root}/<user>/<kb>/{SIDECAR})"
     if reads:
         return where
-    return where + "; legacy sidecars Langflow 1.13+ never decrypts: not in totals or the exit code"
+    return where + "; legacy sidecars Langflow 1.12+ never decrypts: not in totals or the exit code"
 
 
 # -- secrets check ------------------------------------------------------------------------------

@@ -4,8 +4,9 @@ Two levels, because most commands need only what no release changes:
 
 - ``LangflowSettings(env, database_url_option)``: the config dir, the secret key, the
   knowledge-bases dir, the bootstrap superuser, the database URL and its precedence
-  (docs/langflow/settings.md §7-§9), and ``effective_auto_login(schema)``, the AUTO_LOGIN
-  lfadmin's own authentication goes by.
+  (docs/langflow/settings.md §7-§9), and what lfadmin's own authentication goes by as the server
+  would (``served``: AUTO_LOGIN, SUPERUSER, SUPERUSER_PASSWORD with ``run``'s second pass;
+  ``effective_auto_login(schema)``).
 - ``ReleaseSettings(settings, version, label)``: every setting (``fields.SPECS``) as ``langflow run``
   ends up with it for one release - that release's defaults, ``LANGFLOW_<FIELD>`` in any case,
   ``run``'s second pass, values parsed like Langflow and refused values recorded. The doctor
@@ -139,17 +140,69 @@ class LangflowSettings:
         val = self.env.setting("SUPERUSER_PASSWORD")
         return val if val is not None and val.raw else None
 
+    def value(self, name: str, version: Version) -> Any:
+        """Setting ``name`` as every command but ``run`` reads it: ``LANGFLOW_<name>`` (any case, the
+        last wins), a boolean parsed like Langflow (a value it refuses is an error, exit 4), else
+        the default of ``version`` (``fields.default``: the one table; ``ABSENT`` when that
+        release has no such setting)."""
+        val = self.env.setting(name)
+        if val is None:
+            return default(name, version)
+        return val.boolean() if SPECS[name].kind == "bool" else val.raw
+
+    # -- what the server itself goes by (``langflow run``, second pass included) -----------------
+    def second_pass(self, name: str, version: Version) -> list[Value]:
+        """The variables ``run``'s second pass assigns to ``AuthSettings.<name>``, in environ order
+        (the last one wins): every name that is ``name`` once ``LANGFLOW_`` is removed, exact case,
+        when ``name`` is an ``AuthSettings`` attribute of ``version``. Every release 1.6.9-1.13.0
+        runs it (``langflow/__main__.py`` ``run()``: 1.6.9 :288-291, 1.7.3/1.8.4 :299-302,
+        1.9.6 :303-306, 1.13.0 :573-576)."""
+        if not is_auth_name(name, version):
+            return []
+        return [val for val in self.env if val.name.replace(PREFIX, "") == name]
+
+    def served(self, name: str, version: Version) -> Value | None:
+        """The variable the server ends up taking ``name`` from: the second pass's last one, else
+        ``LANGFLOW_<name>`` in any case (pydantic); None when neither is set."""
+        assigned = self.second_pass(name, version)
+        return assigned[-1] if assigned else self.env.setting(name)
+
+    def served_boolean(self, name: str, version: Version) -> bool | None:
+        """``served`` for a boolean, parsed: None when unset; any value the server would refuse on
+        the way (pydantic's, or one the second pass assigns) is an error, exit 4."""
+        for val in [self.env.setting(name), *self.second_pass(name, version)]:
+            if val is not None:
+                val.boolean()
+        val = self.served(name, version)
+        return None if val is None else val.boolean()
+
+    def login_superuser(self, schema: Schema) -> Value:
+        """The superuser the server takes as ``SUPERUSER``: ``superuser_name`` with the second pass
+        (an unprefixed ``SUPERUSER`` counts), empty is unset."""
+        val = self.served("SUPERUSER", schema.hi)
+        return val if val is not None and val.raw else Value("LANGFLOW_SUPERUSER", DEFAULT_SUPERUSER, DEFAULT)
+
+    def login_superuser_password(self, schema: Schema) -> Value | None:
+        """The server's ``SUPERUSER_PASSWORD``, second pass included; None when unset or empty."""
+        val = self.served("SUPERUSER_PASSWORD", schema.hi)
+        if val is None or not val.raw:
+            return None
+        redact.register(val.raw)  # an unprefixed one from the invoker's environment too
+        return val
+
     # -- AUTO_LOGIN -----------------------------------------------------------------------------
     def effective_auto_login(self, schema: Schema) -> tuple[bool, str]:
         """AUTO_LOGIN as lfadmin's authentication goes by it, and a phrase saying why.
 
-        The variable when set, as Langflow's own CLI reads it (``LANGFLOW_AUTO_LOGIN`` in any case,
-        no second pass; a value Langflow refuses is an error, exit 4). Else the release default
+        The value ``langflow run`` ends up with (``served_boolean``: ``LANGFLOW_AUTO_LOGIN`` in any
+        case, then the second pass, so an unprefixed ``AUTO_LOGIN`` counts and the last in environ
+        order wins; a value Langflow refuses is an error, exit 4). Else the release default
         (``fields.default``) of the stricter of the release the schema proves and a
         ``--langflow-version`` pin: no option relaxes authentication."""
-        val = self.env.setting("AUTO_LOGIN")
-        if val is not None:
-            return self.env.boolean("AUTO_LOGIN", False), f"set in {val.origin.where()}"
+        auto = self.served_boolean("AUTO_LOGIN", schema.hi)
+        val = self.served("AUTO_LOGIN", schema.hi)
+        if auto is not None and val is not None:
+            return auto, f"set in {val.origin.where()}"
         pinned = bool(default("AUTO_LOGIN", schema.hi))
         if pinned and not default("AUTO_LOGIN", schema.proven_hi or schema.hi):  # a pin would relax it
             return False, (
@@ -307,13 +360,8 @@ class ReleaseSettings:
         return self.get(name).value
 
     def _second_pass(self, name: str) -> Value | None:
-        if not is_auth_name(name, self.version):
-            return None
-        found = None
-        for val in self.env:
-            if val.name.replace(PREFIX, "") == name:
-                found = val
-        return found
+        assigned = self.settings.second_pass(name, self.version)
+        return assigned[-1] if assigned else None
 
     def unprefixed(self) -> list[Value]:
         """Variables only ``langflow run`` honours: AuthSettings names without the prefix."""

@@ -2,8 +2,10 @@
 
 The table behind ``lfadmin.langflow.settings`` (the model every part of lfadmin reads):
 
-- defaults per release come from docs/langflow/settings.md §10 (1.6.9, 1.10.3, 1.13.0 columns); a field
-  a release does not have is ``ABSENT`` there. ``default(name, version)`` is the one place a
+- defaults per release come from docs/langflow/settings.md §10: three columns (from 1.6.0, 1.10.0,
+  1.13.0) and, where a default moves between them, ``Spec.since`` keyed by the first release
+  that has it, so any 1.6.0-1.13.x is looked up right; a field a release does not have is
+  ``ABSENT`` there. ``default(name, version)`` is the one place a
   default is looked up (AUTO_LOGIN's among them: on up to 1.12, off from 1.13.0 -
   ``lfx/services/settings/auth.py`` ``AuthSettings.AUTO_LOGIN`` ``default=True`` in lfx 1.12.0 and
   langflow's own ``services/settings/auth.py`` in 1.6.9, ``False`` in 1.13.0);
@@ -39,12 +41,24 @@ ABSENT: Any = _Absent()
 @dataclass(frozen=True)
 class Spec:
     kind: str  # bool | int | str | secret | literal | algorithm | origins | corslist | dict
-    defaults: tuple[Any, Any, Any]  # 1.6.9, 1.10.3, 1.13.0 (docs/langflow/settings.md §10); ABSENT = no such field
+    defaults: tuple[Any, Any, Any]  # from 1.6.0, 1.10.0, 1.13.0 (docs/langflow/settings.md §10); ABSENT = no such field
     auth: bool = False  # an AuthSettings attribute run's second pass assigns (§1.4)
     choices: tuple[str, ...] = ()
+    # Where the default moves inside those ranges: {first release with it: default}.
+    since: tuple[tuple[Version, Any], ...] = ()
 
 
 _B, _I, _S = "bool", "int", "str"
+# Boundaries inside the three columns, read in the wheels of every patch release that matters
+# (lfx's ``services/settings/auth.py`` and ``base.py``; langflow 1.7.x needs lfx 0.2.x, 1.8.x
+# 0.3.x, 1.9.N lfx~=0.4.N, 1.10+ the lfx of its own number): 1.7 (there is no 1.7.0; lfx 0.2.0)
+# adds API_KEY_SOURCE, WEBHOOK_AUTH_ENABLE=False, ssrf_protection_enabled=False and
+# ssrf_allowed_hosts; 1.8 (lfx 0.3.0) developer_api_enabled; 1.9.0 (lfx 0.4.0)
+# allow_custom_components; 1.9.1 (lfx 0.4.1) turns WEBHOOK_AUTH_ENABLE on, 1.9.3 (lfx 0.4.3)
+# ssrf_protection_enabled; 1.11.0 adds EXTERNAL_AUTH_*; 1.11.1 makes the refresh cookie
+# SameSite=lax, not Secure; 1.12.3 turns restrict_local_file_access on.
+_V7, _V11, _V11_1 = (1, 7, 0), (1, 11, 0), (1, 11, 1)
+_COLUMNS = ((1, 0, 0), (1, 10, 0), (1, 13, 0))
 SPECS: dict[str, Spec] = {
     # AuthSettings (A.1)
     "AUTO_LOGIN": Spec(_B, (True, True, False), auth=True),  # lfadmin's one AUTO_LOGIN default
@@ -57,18 +71,18 @@ SPECS: dict[str, Spec] = {
     "ALGORITHM": Spec("algorithm", ("HS256", "HS256", "HS256"), auth=True),
     "ACCESS_TOKEN_EXPIRE_SECONDS": Spec(_I, (3600, 3600, 3600), auth=True),
     "REFRESH_TOKEN_EXPIRE_SECONDS": Spec(_I, (604800, 604800, 604800), auth=True),
-    "REFRESH_SAME_SITE": Spec("literal", ("none", "none", "lax"), True, ("lax", "strict", "none")),
-    "REFRESH_SECURE": Spec(_B, (True, True, False), auth=True),
+    "REFRESH_SAME_SITE": Spec("literal", ("none", "none", "lax"), True, ("lax", "strict", "none"), ((_V11_1, "lax"),)),
+    "REFRESH_SECURE": Spec(_B, (True, True, False), auth=True, since=((_V11_1, False),)),
     "REFRESH_HTTPONLY": Spec(_B, (True, True, True), auth=True),
     "ACCESS_SAME_SITE": Spec("literal", ("lax", "lax", "lax"), True, ("lax", "strict", "none")),
     "ACCESS_SECURE": Spec(_B, (False, False, False), auth=True),
     "ACCESS_HTTPONLY": Spec(_B, (False, True, True), auth=True),
-    "API_KEY_SOURCE": Spec("literal", (ABSENT, "db", "db"), True, ("db", "env")),
-    "WEBHOOK_AUTH_ENABLE": Spec(_B, (ABSENT, True, True), auth=True),
+    "API_KEY_SOURCE": Spec("literal", (ABSENT, "db", "db"), True, ("db", "env"), ((_V7, "db"),)),
+    "WEBHOOK_AUTH_ENABLE": Spec(_B, (ABSENT, True, True), auth=True, since=((_V7, False), ((1, 9, 1), True))),
     "ENABLE_SIGNUP": Spec(_B, (ABSENT, True, True), auth=True),
-    "EXTERNAL_AUTH_ENABLED": Spec(_B, (ABSENT, ABSENT, False), auth=True),
-    "EXTERNAL_AUTH_TRUSTED_JWT_DECODE": Spec(_B, (ABSENT, ABSENT, False), auth=True),
-    "EXTERNAL_AUTH_JWKS_URL": Spec("https", (ABSENT, ABSENT, None), auth=True),
+    "EXTERNAL_AUTH_ENABLED": Spec(_B, (ABSENT, ABSENT, False), auth=True, since=((_V11, False),)),
+    "EXTERNAL_AUTH_TRUSTED_JWT_DECODE": Spec(_B, (ABSENT, ABSENT, False), auth=True, since=((_V11, False),)),
+    "EXTERNAL_AUTH_JWKS_URL": Spec("https", (ABSENT, ABSENT, None), auth=True, since=((_V11, None),)),
     # Settings (A.2)
     "HOST": Spec(_S, ("localhost", "localhost", "localhost")),
     "PORT": Spec(_I, (7860, 7860, 7860)),
@@ -84,15 +98,15 @@ SPECS: dict[str, Spec] = {
     "DISABLE_TRACK_APIKEY_USAGE": Spec(_B, (False, False, False)),
     "SAVE_DB_IN_CONFIG_DIR": Spec(_B, (False, False, False)),
     "FALLBACK_TO_ENV_VAR": Spec(_B, (True, True, True)),
-    "ALLOW_CUSTOM_COMPONENTS": Spec(_B, (ABSENT, True, True)),
+    "ALLOW_CUSTOM_COMPONENTS": Spec(_B, (ABSENT, True, True), since=(((1, 9, 0), True),)),
     "CUSTOM_COMPONENT_ADMIN_ONLY": Spec(_B, (ABSENT, False, False)),
-    "RESTRICT_LOCAL_FILE_ACCESS": Spec(_B, (ABSENT, False, True)),
-    "SSRF_PROTECTION_ENABLED": Spec(_B, (ABSENT, True, True)),
-    "SSRF_ALLOWED_HOSTS": Spec("list", (ABSENT, [], [])),
+    "RESTRICT_LOCAL_FILE_ACCESS": Spec(_B, (ABSENT, False, True), since=(((1, 12, 3), True),)),
+    "SSRF_PROTECTION_ENABLED": Spec(_B, (ABSENT, True, True), since=((_V7, False), ((1, 9, 3), True))),
+    "SSRF_ALLOWED_HOSTS": Spec("list", (ABSENT, [], []), since=((_V7, []),)),
     "CONNECTOR_SSRF_VALIDATION_ENABLED": Spec(_B, (ABSENT, True, True)),
     "RATE_LIMIT_ENABLED": Spec(_B, (ABSENT, True, True)),
     "RATE_LIMIT_TRUST_PROXY": Spec(_B, (ABSENT, False, False)),
-    "DEVELOPER_API_ENABLED": Spec(_B, (ABSENT, False, False)),
+    "DEVELOPER_API_ENABLED": Spec(_B, (ABSENT, False, False), since=(((1, 8, 0), False),)),
     "SQLITE_PRAGMAS": Spec("dict", (None, None, None)),
     "DB_CONNECTION_SETTINGS": Spec("dict", (None, None, None)),
     "DB_DRIVER_CONNECTION_SETTINGS": Spec("dict", (None, None, None)),
@@ -120,7 +134,8 @@ DATABASE_SCHEMES = SQLITE_SCHEMES | {
 
 
 def tier(version: Version) -> int:
-    """0 = behaves like 1.6.9, 1 = like 1.10.3, 2 = like 1.13.0 (docs/langflow/releases.md §1)."""
+    """0 = behaves like 1.6.9, 1 = like 1.10.3, 2 = like 1.13.0 (docs/langflow/releases.md §1): for
+    behaviour (parsing, which checks apply), never for defaults - ``default`` is exact per release."""
     if version < (1, 10, 0):
         return 0
     if version < (1, 13, 0):
@@ -129,15 +144,21 @@ def tier(version: Version) -> int:
 
 
 def default(name: str, version: Version) -> Any:
-    """``name``'s default in ``version`` (``ABSENT``: that release has no such setting)."""
-    return SPECS[name].defaults[tier(version)]
+    """``name``'s default in ``version`` (``ABSENT``: that release has no such setting): the value
+    of the last boundary at or before ``version``, the three columns and ``Spec.since`` together."""
+    spec = SPECS[name]
+    found: Any = ABSENT
+    for first, value in sorted((*zip(_COLUMNS, spec.defaults, strict=True), *spec.since), key=lambda b: b[0]):
+        if first <= version:
+            found = value
+    return found
 
 
 def is_auth_name(name: str, version: Version) -> bool:
     """Would ``run``'s second pass assign ``name`` (already stripped of ``LANGFLOW_``)?"""
     spec = SPECS.get(name)
     if spec is not None:
-        return spec.auth and spec.defaults[tier(version)] is not ABSENT
+        return spec.auth and default(name, version) is not ABSENT
     if name in _OTHER_AUTH_NAMES:
         return True
     return tier(version) >= 1 and name.startswith(("SSO_", "AUTHZ_", "EXTERNAL_AUTH_"))

@@ -326,7 +326,7 @@ def superuser_cli(ctx: EnvContext) -> Iterator[Finding]:
 
 @check
 def webhook_auth(ctx: EnvContext) -> Iterator[Finding]:
-    if ctx.tier == 0:
+    if not ctx.exists("WEBHOOK_AUTH_ENABLE"):  # 1.6: no such setting (it came in 1.7, off until 1.9.1)
         yield Finding(
             AUTH_WEBHOOK,
             M,
