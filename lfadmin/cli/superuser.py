@@ -93,7 +93,8 @@ def superuser(
     from lfadmin.core import superuser as core
 
     tgt = target(inv, with_creds=False)
-    inv.after_commit = f"superuser {username or 'the new superuser'!r} was created; check it with `lfadmin user show`"
+    made_what = f"superuser {username!r}" if username else "the new superuser"
+    inv.after_commit = f"{made_what} was created; check it with `lfadmin user show`"
     made = core.create(
         tgt,
         core.Request(
