@@ -252,6 +252,20 @@ def test_auto_login_off_without_password_from_env_file(db169: LangflowDB) -> Non
     assert "LF-UPG-003" not in ids(check(db169, "1.9.6", "--env-file", str(env_file), env=db169.env))
 
 
+def test_unprefixed_auto_login_counts_as_the_server_takes_it(db169: LangflowDB) -> None:
+    """`langflow run` also assigns an unprefixed AUTO_LOGIN (its second pass): an env file with
+    only `AUTO_LOGIN=false` runs the new server with AUTO_LOGIN off, so 003 applies."""
+    env_file = write_env(db169, """\
+        AUTO_LOGIN=false
+        SUPERUSER=admin
+    """)
+    res = check(db169, "1.10.3", "--env-file", str(env_file), env=db169.env)
+    f = one(res, "LF-UPG-003")
+    assert f["evidence"][0] == {"variable": "AUTO_LOGIN", "value": "false", "source": f"{env_file}:1",
+                                "path": str(env_file), "line": 1}
+    assert f["hint"] == "then `lfadmin user set-password admin` so the account matches"
+
+
 def test_legacy_default_password_setting(db169: LangflowDB) -> None:
     res = check(db169, "1.10.3", env=server_env(db169, LANGFLOW_SUPERUSER_PASSWORD="langflow"))
     f = one(res, "LF-UPG-004")

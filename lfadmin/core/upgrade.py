@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lfadmin import __version__
+from lfadmin import __version__, redact
 from lfadmin.core.doctor.model import Check, Evidence, Finding, Severity
 from lfadmin.core.doctor.report import DatabasePart, Report
 from lfadmin.core.secrets.stores import STORES, table_columns, where
@@ -314,14 +314,19 @@ class Settings:
     secret: SecretKey | None
 
     @classmethod
-    def load(cls, settings: LangflowSettings) -> Settings:
-        env = settings.env
+    def load(cls, settings: LangflowSettings, to: Version) -> Settings:
+        """As the new server will take them: ``langflow run``'s second pass included (an
+        unprefixed ``AUTO_LOGIN=false`` counts), the same resolution lfadmin authenticates by."""
+        password = settings.served("SUPERUSER_PASSWORD", to)
+        if password is not None and password.raw:
+            redact.register(password.raw)
+        superuser = settings.served("SUPERUSER", to)
         return cls(
             settings,
-            env.setting("AUTO_LOGIN"),
-            env.optional_boolean("AUTO_LOGIN"),
-            settings.superuser_password(),
-            settings.superuser_name(),
+            settings.served("AUTO_LOGIN", to),
+            settings.served_boolean("AUTO_LOGIN", to),
+            password if password is not None and password.raw else None,
+            superuser if superuser is not None and superuser.raw else settings.superuser_name(),
             settings.secret_key(),
         )
 
@@ -934,7 +939,7 @@ def check(target: Target, *, to: str, fail_on: Severity = ERROR) -> UpgradeRepor
     ``Refused`` (10) for a ``--to`` older than the database's release (LF-UPG-017)."""
     to_v = parse_target(to)
     known = to_v in KNOWN_RELEASES
-    st = Settings.load(target.settings)  # a value Langflow would refuse: exit 4, before anything
+    st = Settings.load(target.settings, to_v)  # a value Langflow would refuse: exit 4, before anything
     warnings: list[str] = []
     notes: list[str] = []
     if not known:
