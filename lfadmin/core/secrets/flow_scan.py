@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
+from lfadmin.core.secrets.stores import load_json
 from lfadmin.core.user_rows import get_user
 
 if TYPE_CHECKING:
@@ -254,14 +255,6 @@ def _rows(s: Session, table: str, username: str | None, batch: int = 100) -> Ite
         last = rows[-1][0]
 
 
-def _load(raw: Any) -> Any:
-    if isinstance(raw, (dict, list)) or raw is None:
-        return raw
-    try:
-        return json.loads(raw)
-    except (TypeError, ValueError):
-        return None
-
 
 @dataclass(frozen=True)
 class FlowScan:
@@ -304,7 +297,7 @@ def scan_flows(
     findings: list[Finding] = []
     for table, _, _ in _tables(s):
         for row in _rows(s, table, username):
-            data = _load(row[4])
+            data = load_json(row[4])
             if not isinstance(data, dict):
                 if unscannable is not None:
                     unscannable.append(
@@ -353,7 +346,7 @@ def strip_flows(
         raw = s.conn.execute(
             text(f"SELECT data FROM {table} WHERE id = :i"), {"i": s.codec.uuid(row_id)}
         ).scalar_one()
-        data = _load(raw)
+        data = load_json(raw)
         for f in items:
             target = data
             for step in f.path[:-1]:

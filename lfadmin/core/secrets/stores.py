@@ -181,7 +181,7 @@ class Store:
             return [Cell(row.raw)] if isinstance(row.raw, str) and row.raw else []
         if self.kind == "sso":
             return [Cell(row.raw, sso=True)] if isinstance(row.raw, str) and row.raw else []
-        obj = _load_json(row.raw)
+        obj = load_json(row.raw)
         row.parsed = obj
         if not isinstance(obj, dict):
             return []
@@ -329,7 +329,8 @@ def header_arg_positions(args: Any) -> list[int]:
     return positions
 
 
-def _load_json(raw: Any) -> Any:
+def load_json(raw: Any) -> Any:
+    """A JSON column as stored (text on SQLite, already parsed on PostgreSQL); None if it is not JSON."""
     if isinstance(raw, (dict, list)) or raw is None:
         return raw
     try:
