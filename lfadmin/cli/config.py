@@ -161,13 +161,7 @@ def _render(report: Any, output_file: Path | None) -> None:
 
     release = f"Langflow {report.langflow_version} ({report.version_source})"
     line(Text("Langflow config doctor  ", style="bold"), release)
-    db = report.database
-    line(
-        "env file: ",
-        f"{report.env_file or '(none: this shell environment)'}    database: {db.status}"
-        + (f" {db.url}" if db.url else "")
-        + (f" ({db.reason})" if db.reason and db.status == "failed" else ""),
-    )
+    render_sources(line, report)
     by_sev: dict[str, list[Any]] = {}
     for f in report.findings:
         by_sev.setdefault(f.severity.label, []).append(f)
@@ -178,7 +172,7 @@ def _render(report: Any, output_file: Path | None) -> None:
         console.print()
         console.print(Text(f" {sev.upper()} ({len(items)}) ", style=SEVERITY_STYLE[sev]))
         for f in items:
-            _render_finding(line, f)
+            render_finding(line, f)
     if report.suppressed:
         console.print()
         console.print(Text(f" SUPPRESSED ({len(report.suppressed)}) ", style="dim"))
@@ -192,19 +186,38 @@ def _render(report: Any, output_file: Path | None) -> None:
     summary = ", ".join(f"{counts[k]} {k}" for k in ("critical", "high", "medium", "low", "info"))
     if counts["suppressed"]:
         summary += f", {counts['suppressed']} suppressed"
-    failing = len(report.failing())
-    verdict = f"{failing or 'nothing'} at or above {report.fail_on.label}"
-    if db.could_not_run:
-        verdict += "; database part failed"
-    if report.exit_code:
-        verdict += f": exit {int(report.exit_code)}"
-    line(Text("Summary: ", style="bold"), Text(f"{summary}. {verdict}.", style="bold"))
+    render_summary(line, report, summary, report.fail_on.label)
     if buffer is not None and output_file is not None:
         _write_report(output_file, buffer.getvalue())
         output.say(f"wrote {output_file}")
 
 
-def _render_finding(line: Any, f: Any) -> None:
+def render_sources(line: Any, report: Any) -> None:
+    """The line that says what was read: the env file and the database (the doctor's and
+    ``upgrade check``'s reports share it)."""
+    db = report.database
+    line(
+        "env file: ",
+        f"{report.env_file or '(none: this shell environment)'}    database: {db.status}"
+        + (f" {db.url}" if db.url else "")
+        + (f" ({db.reason})" if db.reason and db.status == "failed" else ""),
+    )
+
+
+def render_summary(line: Any, report: Any, summary: str, threshold: str) -> None:
+    """The last line: the counts, and what they mean for the exit code."""
+    from rich.text import Text
+
+    failing = len(report.failing())
+    verdict = f"{failing or 'nothing'} at or above {threshold}"
+    if report.database.could_not_run:
+        verdict += "; database part failed"
+    if report.exit_code:
+        verdict += f": exit {int(report.exit_code)}"
+    line(Text("Summary: ", style="bold"), Text(f"{summary}. {verdict}.", style="bold"))
+
+
+def render_finding(line: Any, f: Any) -> None:
     from rich.text import Text
 
     lead = Text("  ")

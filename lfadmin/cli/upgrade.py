@@ -70,7 +70,7 @@ def _render(report: Any) -> None:
     """The report for people, laid out as the doctor's (``lfadmin.cli.config``)."""
     from rich.text import Text
 
-    from lfadmin.cli.config import SEVERITY_STYLE, _render_finding
+    from lfadmin.cli.config import SEVERITY_STYLE, render_finding, render_sources, render_summary
     from lfadmin.core.upgrade import label
 
     console = output.out_console()
@@ -80,13 +80,7 @@ def _render(report: Any) -> None:
 
     jump = f"{report.langflow_version} -> {report.to_version}"
     line(Text("Langflow upgrade check  ", style="bold"), f"{jump} (from: {report.version_source})")
-    db = report.database
-    line(
-        "env file: ",
-        f"{report.env_file or '(none: this shell environment)'}    database: {db.status}"
-        + (f" {db.url}" if db.url else "")
-        + (f" ({db.reason})" if db.reason and db.status == "failed" else ""),
-    )
+    render_sources(line, report)
     for sev in ("error", "warning", "info"):
         items = [f for f in report.findings if label(f.severity) == sev]
         if not items:
@@ -94,14 +88,8 @@ def _render(report: Any) -> None:
         console.print()
         console.print(Text(f" {sev.upper()} ({len(items)}) ", style=SEVERITY_STYLE[items[0].severity.label]))
         for f in items:
-            _render_finding(line, f)
+            render_finding(line, f)
     counts = report.counts()
     console.print()
     summary = ", ".join(f"{counts[k]} {k}" for k in ("error", "warning", "info"))
-    failing = len(report.failing())
-    verdict = f"{failing or 'nothing'} at or above {label(report.fail_on)}"
-    if db.could_not_run:
-        verdict += "; database part failed"
-    if report.exit_code:
-        verdict += f": exit {int(report.exit_code)}"
-    line(Text("Summary: ", style="bold"), Text(f"{summary}. {verdict}.", style="bold"))
+    render_summary(line, report, summary, label(report.fail_on))
