@@ -193,7 +193,10 @@ def test_auto_login_account_must_be_an_active_superuser(db113: LangflowDB, accou
     r = run("user", "promote", account if account != "ghost" else "alice", env=env)
     assert (r.exit_code, r.stdout, r.stderr) == (7, "", f"Error: {ON}: {problem}\n")
     assert db113.snapshot() == snap
-    assert audit_records(db113) == []
+    # Recorded under the name the run claimed, unproven: an auditor sees the attempt.
+    (rec,) = audit_records(db113)
+    assert (rec["command"], rec["outcome"], rec["exit_code"], rec["error"]) == ("user promote", "error", 7, f"{ON}: {problem}")
+    assert (rec["actor"], rec["authenticated"], rec["auth_method"], rec["auth_evidence"]) == (account, False, "auto-login", None)
 
 
 def test_inactive_auto_login_superuser_is_refused(db113: LangflowDB) -> None:
@@ -316,7 +319,7 @@ def test_superuser_cli_disabled_stops_every_grant(lfdb: LangflowDB, args: tuple[
         "to `superuser` (set LANGFLOW_ENABLE_SUPERUSER_CLI=true to enable it)\n",
     )
     assert lfdb.snapshot() == snap
-    assert audit_records(lfdb) == []
+    assert [(r["outcome"], r["exit_code"], r["actor"]) for r in audit_records(lfdb)] == [("error", 10, "admin")]
 
 
 # -- look-alike usernames --------------------------------------------------------------------------

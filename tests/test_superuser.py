@@ -283,7 +283,10 @@ def test_refusals_leave_the_database_unchanged(lfdb: LangflowDB) -> None:
         assert_one_error(r, code, fragment)
         assert NEW_PW not in r.stderr and key not in r.stderr, case
     assert lfdb.snapshot() == snap
-    assert audit_records(lfdb) == []
+    # Each refusal inside the transaction is recorded as a failure; no secret reaches the trail.
+    assert {r["outcome"] for r in audit_records(lfdb)} == {"error"}
+    trail = (lfdb.config_dir / AUDIT).read_text()
+    assert NEW_PW not in trail and key not in trail
 
 
 def test_existing_name_under_first_time_setup_is_still_a_conflict(lfdb: LangflowDB) -> None:
@@ -369,11 +372,13 @@ def test_break_glass_refusals(lfdb: LangflowDB, tmp_path: Path) -> None:
     for case, r, code, fragment in cases:
         assert r.exit_code == code, (case, r)
         assert_one_error(r, code, fragment)
-    assert audit_records(lfdb) == []
+    # Only the refusal that reached the database (AUTO_LOGIN on) is recorded.
+    (refused,) = audit_records(lfdb)
+    assert (refused["event"], refused["exit_code"], refused["username"]) == ("superuser.break-glass", 10, "rescue")
     # A key that is not the server's: refused, and the attempt is audited.
     r = break_glass(lfdb, tmp_path, Fernet.generate_key().decode())
     assert_one_error(r, 7, "decrypts none of the")
-    (rec,) = audit_records(lfdb)
+    rec = audit_records(lfdb)[-1]
     assert (rec["event"], rec["result"], rec["username"]) == ("superuser.break-glass", "denied", "rescue")
     assert rec["reason"] == "lost every admin password"
     assert lfdb.snapshot() == snap
@@ -383,7 +388,7 @@ def test_break_glass_refusals(lfdb: LangflowDB, tmp_path: Path) -> None:
     r = break_glass(lfdb, tmp_path)
     assert_one_error(r, 10, "--break-glass is not needed: no active superuser exists")
     assert lfdb.snapshot() == snap
-    assert len(audit_records(lfdb)) == 1  # still only the denied attempt: a refusal writes nothing
+    assert [r["exit_code"] for r in audit_records(lfdb)] == [10, 7, 10]
 
 
 # -- concurrency and secrecy ----
@@ -412,7 +417,9 @@ def test_two_concurrent_creations_of_one_name(db113: LangflowDB) -> None:
         == "Error: superuser 'twin' already exists; nothing was changed (to change its password: lfadmin user set-password twin)\n"
     )
     assert len(lfdb.query('SELECT id FROM "user" WHERE username = :u', u="twin")) == 1
-    assert [r["username"] for r in audit_records(lfdb)] == ["twin"]
+    records = audit_records(lfdb)
+    assert [(r["username"], r["outcome"]) for r in records] == [("twin", "ok"), ("twin", "error")]
+    assert records[1]["error"].startswith("superuser 'twin' already exists")
 
 
 def test_no_password_anywhere(lfdb: LangflowDB) -> None:

@@ -53,6 +53,8 @@ class Invocation:
     after_commit: str = "the change is committed; check the result before rerunning the command"
     # Which option read stdin: stdin feeds one secret per run.
     stdin_used_by: str | None = None
+    # The command path the audit trail records ("user promote"), set when the command runs.
+    command: str | None = None
 
     def mark_committed(self) -> None:
         """``Target.on_commit``: a write transaction committed."""
@@ -172,6 +174,22 @@ def apply(inv: Invocation, **values: Any) -> None:
 
 
 _CTX = "_lfadmin_context"  # the click context Typer hands a command's wrapper
+# Hidden spellings of a group: the audit trail records the one the help shows.
+CANONICAL = {"users": "user", "api-keys": "api-key", "config-audit": "config doctor"}
+
+
+def command_path(ctx: typer.Context) -> str | None:
+    """The command as the audit trail names it: ``user promote`` (also for ``users promote``);
+    None for the root callback."""
+    names: list[str] = []
+    here: Any = ctx
+    while here.parent is not None:
+        names.insert(0, here.info_name or "")
+        here = here.parent
+    if not names:
+        return None
+    names[0] = CANONICAL.get(names[0], names[0])
+    return " ".join(names)
 
 
 def global_options(func: F) -> F:
@@ -189,7 +207,9 @@ def global_options(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        inv = _invocation(kwargs.pop(_CTX))
+        ctx = kwargs.pop(_CTX)
+        inv = _invocation(ctx)
+        inv.command = command_path(ctx) or inv.command
         ours = [name for name in list(kwargs) if name in OPTIONS and name not in sig.parameters]
         apply(inv, **{name: kwargs.pop(name) for name in ours})
         kwargs.update(dict.fromkeys(given, inv))
@@ -380,6 +400,7 @@ def target(inv: Invocation, *, with_creds: bool = True) -> "Target":
         warn=output.warn,
         note=output.say,
         on_commit=inv.mark_committed,
+        command=inv.command,
     )
 
 

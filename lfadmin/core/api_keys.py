@@ -417,12 +417,14 @@ def create_key(
     names = ", ".join(cols)
     values = ", ".join(f":{k}" for k in cols)
     execute(s.conn, f"INSERT INTO apikey ({names}) VALUES ({values})", **cols)
+    s.subject(f"api-key {key_id} of {user.username}")
     return CreatedKey(get_key(s, str(key_id)), plaintext)
 
 
 def revoke_key(s: Session, ref: str, *, owner: str | None = None) -> ApiKeyRecord:
     """Delete the row: the only revocation every release honours (≤ 1.9 ignore is_active)."""
     record = get_key(s, ref, owner=owner)
+    s.subject(f"api-key {record.id}")
     execute(s.conn, "DELETE FROM apikey WHERE id = :i", i=s.codec.uuid(record.id))
     return record
 
@@ -453,6 +455,8 @@ def prune_keys(
         delete = text("DELETE FROM apikey WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
         for start in range(0, len(stale), PRUNE_BATCH):
             batch = stale[start : start + PRUNE_BATCH]
+            for k in batch:
+                s.subject(f"api-key {k.id}")
             s.conn.execute(delete, {"ids": [s.codec.uuid(k.id) for k in batch]})
             if progress:
                 progress("API keys", start + len(batch), len(stale))
@@ -516,6 +520,7 @@ def encrypt_legacy_keys(s: Session, *, dry_run: bool = False) -> LegacyResult:
             sets = {"api_key": _encrypt(s, secret, plaintext)} | ({"api_key_hash": digest} if hashed else {})
             assign = ", ".join(f"{name} = :{name}" for name in sets)
             execute(s.conn, f"UPDATE apikey SET {assign} WHERE id = :i", i=s.codec.uuid(k.id), **sets)
+            s.subject(f"api-key {k.id}")
         done.append(k)
     if not dry_run and done:
         fresh = {k.id: k for k in _records(s)}
@@ -571,7 +576,7 @@ def prune(
     progress: Progress | None = None,
 ) -> list[ApiKeyRecord]:
     """``prune_keys`` in a transaction of its own; warns when usage is not tracked."""
-    with target.session(write=True) as s:
+    with target.session(write=True, dry_run=dry_run) as s:
         tracked, setting = usage_tracking(s)
         if not tracked:
             s.warn(f"{setting} is true: last-used times are frozen, so 'unused' may be wrong")
@@ -579,5 +584,5 @@ def prune(
 
 
 def encrypt_legacy(target: Target, *, dry_run: bool = False) -> LegacyResult:
-    with target.session(write=True) as s:
+    with target.session(write=True, dry_run=dry_run) as s:
         return encrypt_legacy_keys(s, dry_run=dry_run)

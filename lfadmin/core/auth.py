@@ -55,12 +55,16 @@ def auto_login_superuser(s: Session) -> str:
 
 
 def authenticate(s: Session, creds: Credentials) -> Actor:
+    """The invoker, proven; ``AuthFailed`` otherwise. Who was claimed (name, method) is noted
+    for the audit record first, so a failed attempt is recorded under the name it used."""
     auto, why = effective_auto_login(s)
     if auto:
+        s.audit_note.claimed = (auto_login_superuser(s), "auto-login")
         return _by_auto_login(s, why)
     rule = f"LANGFLOW_AUTO_LOGIN=False ({why})"
 
     if creds.api_key is not None:
+        s.audit_note.claimed = (None, "api-key")
         return _by_api_key(s, creds.api_key, f"{rule}; API key from --api-key-stdin", "--api-key-stdin")
 
     configured = s.settings.login_superuser(s.schema).raw
@@ -73,8 +77,10 @@ def authenticate(s: Session, creds: Credentials) -> Actor:
     if password is None:
         env_key = s.settings.env.exact("LANGFLOW_API_KEY")
         if env_key is not None and creds.username is None:
+            s.audit_note.claimed = (None, "api-key")
             where = env_key.describe()
             return _by_api_key(s, env_key.raw, f"{rule}; API key from {where}", where)
+    s.audit_note.claimed = (username, "password")
     if password is None and creds.prompt is not None:
         password, source = creds.prompt(f"Password for superuser {username!r}"), "prompt"
     if password is None:

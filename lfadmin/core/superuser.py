@@ -14,8 +14,8 @@ Rules, and where they differ from Langflow's command on purpose:
   "created successfully" for an existing superuser while changing nothing).
 - Never a never-logged-in superuser named ``langflow`` with AUTO_LOGIN off
   (``users.guard_default_superuser``): Langflow deletes or retires it at its next start.
-- Every creation appends to the audit trail (``lfadmin.core.audit``) before the transaction
-  commits: no audit record, no superuser.
+- Every creation is named in the command's audit record (``lfadmin.core.audit``), written
+  before the transaction commits: no audit record, no superuser.
 
 Break-glass (an operator who lost every superuser password): ``--break-glass`` creates a new
 superuser without authenticating one, only when all of these hold - AUTO_LOGIN is off, an active
@@ -121,9 +121,7 @@ def create(target: Target, req: Request) -> Created:
     password = _password(target, req, name)
     creds = None if req.break_glass or req.credentials is None else req.credentials()
     with target.session(write=True, authenticate=False) as s:
-        return create_superuser(
-            s, name, password, creds or Credentials(), database=target.db.url.masked, break_glass=bg
-        )
+        return create_superuser(s, name, password, creds or Credentials(), break_glass=bg)
 
 
 def _username(target: Target, req: Request) -> str:
@@ -195,11 +193,16 @@ def create_superuser(
     password: str,
     creds: Credentials,
     *,
-    database: str,
     break_glass: BreakGlass | None = None,
 ) -> Created:
     """Create an active superuser and its default folder, as ``create_super_user`` does."""
     users.validate_username(username)
+    s.subject(f"user {username}")
+    s.detail(
+        event="superuser.break-glass" if break_glass else "superuser.create",
+        username=username,
+        reason=break_glass.reason if break_glass else None,
+    )
     _check_password(s, username, password)
     _serialise(s)
     _check_new(s, username)
@@ -219,7 +222,7 @@ def create_superuser(
                 "--break-glass is not needed: no active superuser exists, so this is "
                 "first-time setup; run the command without --break-glass"
             )
-        proof = _prove_secret(s, username, break_glass, database)
+        proof = _prove_secret(s, break_glass)
         actor = Actor(
             "",
             None,
@@ -261,19 +264,14 @@ def create_superuser(
     s.actor = actor
 
     user = _insert(s, username, password)
-    loc = audit.append(
-        s.settings,
-        "superuser.create",
+    s.detail(
+        event="superuser.create",
         result="created",
-        username=user.username,
         user_id=str(user.id),
         first_setup=actor.method == "first-setup",
         break_glass=break_glass is not None,
-        reason=break_glass.reason if break_glass else None,
-        **audit.actor_fields(actor),
-        database=database,
-        langflow_release=s.schema.release_label,
     )
+    loc = audit.location(s.settings)
     return Created(user, actor, actor.method == "first-setup", break_glass is not None, proof, loc)
 
 
@@ -331,7 +329,7 @@ def _encrypted_samples(s: Session) -> list[tuple[str, str, str]]:
     return found
 
 
-def _prove_secret(s: Session, username: str, bg: BreakGlass, database: str) -> str:
+def _prove_secret(s: Session, bg: BreakGlass) -> str:
     """How the presented key was shown to be the server's; AuthFailed (audited) if it is not."""
     hint = None
     candidates = [bg.secret]
@@ -360,17 +358,5 @@ def _prove_secret(s: Session, username: str, bg: BreakGlass, database: str) -> s
             "have the running server encrypt one - any user can create a Credential global "
             "variable (or, on 1.9+, an API key) - then retry"
         )
-    try:
-        audit.append(
-            s.settings,
-            "superuser.break-glass",
-            result="denied",
-            username=username,
-            reason=bg.reason,
-            detail=failure,
-            database=database,
-            langflow_release=s.schema.release_label,
-        )
-    except audit.AuditUnavailable as exc:
-        s.warn(str(exc))
+    s.detail(result="denied")  # the command's failure record says why
     raise AuthFailed(failure, hint=hint)

@@ -4,6 +4,10 @@ authenticated.
 
 Core functions take what they need as arguments; the callbacks (``warn``, ``note``,
 ``on_commit``) are how core talks back to whoever called it - the CLI prints, a script may not.
+
+Every write session leaves one record in the audit trail (``lfadmin.core.audit.record``): before
+the commit when it succeeds, after the rollback when it fails (authentication included); a dry
+run leaves none. ``command`` is what the record calls the command (the CLI passes its path).
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ from pathlib import Path
 
 from lfadmin.core import auth
 from lfadmin.core.actor import Credentials
-from lfadmin.core.session import Session
+from lfadmin.core.audit import record
+from lfadmin.core.audit.trail import AuditUnavailable
+from lfadmin.core.session import AuditNote, Session
 from lfadmin.db import Database, parse_url
-from lfadmin.errors import ExitCode, InvalidInput, OutputFailed, UnsupportedDatabase
+from lfadmin.errors import ExitCode, InvalidInput, LfadminError, OutputFailed, UnsupportedDatabase
 from lfadmin.langflow.codec import Codec
 from lfadmin.langflow.env import Environment
 from lfadmin.langflow.schema import detect, fmt, parse_version
@@ -43,7 +49,8 @@ class Target:
     as they did when the CLI read credentials only on opening the transaction.
     ``warn``: warnings for the operator; ``note``: remarks, whole lines (the CLI silences them
     under --quiet); ``on_commit``: called after each write transaction commits (the CLI then
-    knows a later failure must say so)."""
+    knows a later failure must say so). ``command``: how the audit trail names the command
+    (``"user promote"``)."""
 
     env_file: Path | None = None
     database_url: str | None = None
@@ -53,6 +60,7 @@ class Target:
     warn: Callable[[str], None] = _ignore
     note: Callable[[str], None] = _ignore
     on_commit: Callable[[], None] = _nothing
+    command: str | None = None
     _settings: LangflowSettings | None = field(default=None, init=False, repr=False)
     _db: Database | None = field(default=None, init=False, repr=False)
     db_source: str = field(default="", init=False)
@@ -74,35 +82,64 @@ class Target:
         return self._db
 
     @contextmanager
-    def session(self, *, write: bool, authenticate: bool = True) -> Iterator[Session]:
+    def session(self, *, write: bool, authenticate: bool = True, dry_run: bool = False) -> Iterator[Session]:
         """One transaction (rolled back on error) with the invoker authenticated first
         (``authenticate=False``: commands that need no superuser, or authenticate their own way).
+
+        A write session is audited (docs/audit.md): its record is written before the commit -
+        a trail that cannot take it rolls the change back - or, on failure, after the rollback.
+        ``dry_run``: a write transaction that only shows what it would do (rolled back by its
+        command): no record.
 
         Output that fails inside a write transaction (a key shown once) rolls it back: the
         ``OutputFailed`` says so."""
         if authenticate and callable(self.creds):
             self.creds = self.creds()
+        audited = write and not dry_run
+        audit_note = AuditNote(command=self.command)
+        opened: list[Session] = []
         try:
-            with self._transaction(write=write) as s:
+            with self._transaction(write=write, audit_note=audit_note) as s:
+                opened.append(s)
                 if authenticate:
                     s.actor = auth.authenticate(s, self.creds if isinstance(self.creds, Credentials) else Credentials())
                     if s.actor.method == "auto-login":
                         self.note(f"note: {s.actor.rule}")
                 yield s
+                if audited:
+                    record.command_done(s)
         except OutputFailed as exc:
             if write:  # printed inside the transaction (a key shown once): it was rolled back
                 exc.broken_pipe = False
                 exc.exit_code = ExitCode.OUTPUT_FAILED
                 exc.message += "; rolled back, nothing was changed"
+            if audited:
+                self._failed(audit_note, opened, exc)
+            raise
+        except GeneratorExit:
+            raise
+        except BaseException as exc:
+            if audited and not isinstance(exc, AuditUnavailable):
+                self._failed(audit_note, opened, exc)
             raise
         if write:
             self.on_commit()
 
+    def _failed(self, note: AuditNote, opened: list[Session], exc: BaseException) -> None:
+        s = opened[0] if opened else None
+        try:
+            settings = self.settings
+        except LfadminError:  # the settings themselves are what failed: nowhere to record it
+            return
+        release = s.schema.release_label if s is not None else None
+        record.command_failed(settings, note, s.actor if s else None, release, exc, self.warn)
+
     @contextmanager
-    def _transaction(self, *, write: bool) -> Iterator[Session]:
+    def _transaction(self, *, write: bool, audit_note: AuditNote) -> Iterator[Session]:
         """Detect the schema and run the block in one transaction (rolled back on error)."""
         pinned = parse_version(self.langflow_version) if self.langflow_version else None
         db = self.db
+        audit_note.database = db.url.masked
         if write:
             _refuse_read_only_sqlite(db)
         try:
@@ -121,7 +158,7 @@ class Target:
                         f"the schema (alembic revision {schema.revision}) is newer than Langflow "
                         f"1.13.0; reading it as {fmt(schema.hi)}"
                     )
-                yield Session(conn, schema, self.settings, Codec(db.backend), self.warn)
+                yield Session(conn, schema, self.settings, Codec(db.backend), self.warn, audit_note=audit_note)
         finally:
             db.dispose()
 

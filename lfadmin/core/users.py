@@ -142,6 +142,7 @@ def create_user(
     made here is recorded in the audit trail, inside the transaction, like every grant
     (``audited=False``: ``lfadmin superuser``, which writes a record of its own)."""
     validate_username(username)
+    s.subject(f"user {username}")
     if superuser:
         _guard_grant(s)
     hashed = hash_password(password)
@@ -171,7 +172,7 @@ def create_user(
     record = find_user_by_id(s, uid)
     assert record is not None
     if superuser and audited:
-        audit.superuser_granted(s, "superuser.create", record)
+        audit.superuser_granted(s, "superuser.create", record)  # named in the command's record
     return record
 
 
@@ -215,6 +216,7 @@ def _not_last_superuser(s: Session, user: UserRecord, what: str) -> None:
 
 
 def set_active(s: Session, username: str, active: bool) -> tuple[UserRecord, bool]:
+    s.subject(f"user {username}")
     user = get_user(s, username)
     if user.is_active == active:
         return user, False
@@ -230,6 +232,7 @@ def set_active(s: Session, username: str, active: bool) -> tuple[UserRecord, boo
 
 
 def set_superuser(s: Session, username: str, superuser: bool) -> tuple[UserRecord, bool]:
+    s.subject(f"user {username}")
     user = get_user(s, username)
     if user.is_superuser == superuser:
         return user, False
@@ -248,6 +251,8 @@ def set_superuser(s: Session, username: str, superuser: bool) -> tuple[UserRecor
 
 
 def rename(s: Session, username: str, new_name: str) -> UserRecord:
+    s.subject(f"user {username}")
+    s.detail(new_username=new_name)
     user = get_user(s, username)
     validate_username(new_name)
     _check_unique(s, new_name)
@@ -255,6 +260,7 @@ def rename(s: Session, username: str, new_name: str) -> UserRecord:
 
 
 def set_password(s: Session, username: str, password: str) -> UserRecord:
+    s.subject(f"user {username}")
     user = get_user(s, username)
     return update_user(s, user, password=hash_password(password))
 
@@ -272,6 +278,7 @@ def delete_user(
     one) so no row is left pointing at the user. With ``dry_run`` the same statements run inside
     a savepoint that is rolled back, so the counts are exact.
     """
+    s.subject(f"user {username}")
     user = get_user(s, username)
     _not_self(s, user, "delete")
     _not_last_superuser(s, user, "delete")
@@ -371,7 +378,7 @@ def delete(
 ) -> tuple[UserRecord, list[DeleteStep]]:
     """``delete_user`` in a transaction of its own. ``confirm`` (not with ``dry_run``) is shown
     the exact plan first, inside the same transaction, and raises to call the deletion off."""
-    with target.session(write=True) as s:
+    with target.session(write=True, dry_run=dry_run) as s:
         if confirm is not None and not dry_run:
             confirm(*delete_user(s, username, dry_run=True))
         return delete_user(s, username, dry_run=dry_run, progress=progress)
@@ -459,6 +466,8 @@ def rename_user(target: Target, old: str, new: str, *, dry_run: bool = False) ->
     ``<knowledge_bases_dir>/<old>`` folder follows, after the commit (checked before it)."""
     validate_username(new)
     with target.session(write=not dry_run) as s:
+        s.subject(f"user {old}")
+        s.detail(new_username=new)
         user = get_user(s, old)
         _check_rename(s, user, new)
         folder, move = _kb_folder(s, old, new)

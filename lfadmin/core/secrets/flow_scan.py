@@ -282,6 +282,7 @@ def scan(target: Target, username: str | None = None, *, strip: bool = False, dr
     unscannable: list[str] = []
     with target.session(write=strip and not dry_run) as s:
         if strip:
+            s.subject(f"flows of {username}" if username else "flows")
             res = strip_flows(s, username, dry_run=dry_run, unscannable=unscannable)
             return FlowScan(res.findings, unscannable, True, dry_run, res.rows_changed)
         return FlowScan(scan_flows(s, username, unscannable), unscannable, False, dry_run, 0)

@@ -276,6 +276,7 @@ def rotate(target: Target, req: RotationRequest, *, progress: Progress | None = 
         raise InvalidInput("use either --new-key-stdin or --generate, not both")
 
     with target.session(write=not req.dry_run) as s:
+        s.subject("secret key")
         schema = s.schema
         resumed = False
         new_key: str

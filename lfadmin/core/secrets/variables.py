@@ -245,6 +245,7 @@ def set_variable(
     """``secrets set``: create or update ``username``'s variable ``name`` (``vtype`` as
     ``parse_type`` reads it) in one write transaction (``_set``)."""
     with target.session(write=True) as s:
+        s.subject(f"variable {name} of {username}")
         return _set(s, name, username, value, vtype=parse_type(vtype), fields=fields)
 
 
@@ -341,6 +342,7 @@ def _encode_value(s: Session, vtype: str, value: str, name: str) -> str:
 def delete_variable(target: Target, name: str, username: str) -> VariableInfo:
     """``secrets delete``: the variable is gone; returns what it was."""
     with target.session(write=True) as s:
+        s.subject(f"variable {name} of {username}")
         return _delete(s, name, username)
 
 
