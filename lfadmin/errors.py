@@ -26,7 +26,7 @@ class ExitCode(IntEnum):
     CONFLICT = 9  # already exists, case-insensitive twin
     REFUSED = 10  # refused for safety or by policy (last superuser, CLI disabled, Langflow running, an older --to)
     UNDECRYPTABLE = 11  # stored secrets that do not decrypt under the secret key
-    FINDINGS = 12  # `config doctor`, `upgrade check` found problems at or above --fail-on
+    FINDINGS = 12  # `config doctor`, `upgrade check`: findings at or above --fail-on; `audit verify`: broken chain
     PARTIAL = 13  # `config doctor`, `upgrade check` ran, but could not reach the database part
     OUTPUT_FAILED = 14  # stdout or an --output file could not be written (disk full, permission ...)
     INTERRUPTED = 130  # Ctrl-C (SIGINT): rolled back, unless the message says the change was committed

@@ -190,6 +190,7 @@ class JsonCase:
     codes: tuple[int, ...] = (0,)
     manifest: bool = False  # write {tmp}/users.json: the export, with alice disabled
     backup: bool = False  # back up the database to {tmp}/b.db first
+    before: tuple[str, ...] = ()  # a command run first (one that leaves an audit record)
 
 
 JSON_CASES = {
@@ -233,6 +234,8 @@ JSON_CASES = {
     "lfadmin upgrade check --json": JsonCase(["upgrade", "check", "--to", "1.13.0", "--json"], codes=(0, 12)),
     "lfadmin backup create PATH --json": JsonCase(["backup", "create", "{tmp}/b.db", "--json"]),
     "lfadmin backup restore PATH --json": JsonCase(["backup", "restore", "{tmp}/b.db", "--yes", "--json"], backup=True),
+    "lfadmin audit list --json": JsonCase(["audit", "list", "--json"], before=("user", "deactivate", "alice")),
+    "lfadmin audit verify --json": JsonCase(["audit", "verify", "--json"], before=("user", "deactivate", "alice")),
 }
 
 
@@ -249,6 +252,8 @@ def run_json_case(case: JsonCase, tmp_path: Path) -> Any:
             (tmp_path / "users.json").write_text(json.dumps(doc))
         if case.backup:
             assert db.run("backup", "create", str(tmp_path / "b.db")).exit_code == 0
+        if case.before:
+            assert db.run(*case.before).exit_code == 0
         args = [a.replace("{tmp}", str(tmp_path)) for a in case.args]
         result = db.run(*args, input=case.stdin, **case.env)
         assert result.exit_code in case.codes, result
@@ -291,7 +296,8 @@ def test_json_doc_covers_every_command() -> None:
     documented = documented_json()
     assert sorted(documented) == sorted(JSON_CASES)
     for path in PATHS:
-        if not path or (path[0] in {"user", "api-key", "secrets", "config", "upgrade", "backup"} and len(path) == 1):
+        groups = {"user", "api-key", "secrets", "config", "upgrade", "backup", "audit"}
+        if not path or (path[0] in groups and len(path) == 1):
             continue  # the root and the groups print no JSON
         assert any(
             t.split()[1 : len(path)] == path[:-1] and path[-1] in t.split()[len(path)].split("|") for t in JSON_CASES

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lfadmin.core import auth
-from lfadmin.core.actor import Credentials
+from lfadmin.core.actor import Actor, Credentials
 from lfadmin.core.audit import record
 from lfadmin.core.audit.trail import AuditUnavailable
 from lfadmin.core.session import AuditNote, Session
@@ -124,6 +124,25 @@ class Target:
             raise
         if write:
             self.on_commit()
+
+    @contextmanager
+    def audited(
+        self, *subjects: str, actor: Actor | None = None, release: str | None = None, database: bool = True
+    ) -> Iterator[AuditNote]:
+        """A change made outside a write session (a restore replaces the whole database; a key
+        file is written): recorded like one, after it is done - it cannot be rolled back - or
+        with its failure. ``actor``: whoever a read session proved, if any."""
+        note = AuditNote(command=self.command, targets=list(subjects))
+        if database:
+            note.database = self.db.url.masked
+        try:
+            yield note
+        except GeneratorExit:
+            raise
+        except BaseException as exc:
+            record.command_failed(self.settings, note, actor, release, exc, self.warn)
+            raise
+        record.change_done(self.settings, note, actor, release)
 
     def _failed(self, note: AuditNote, opened: list[Session], exc: BaseException) -> None:
         s = opened[0] if opened else None

@@ -99,6 +99,14 @@ def command_done(s: Session) -> Location:
     return loc
 
 
+def change_done(settings: LangflowSettings, note: AuditNote, actor: Actor | None, release: str | None) -> Location:
+    """The record of a change made outside a transaction (``Target.audited``), once it is done."""
+    loc = location(settings)
+    append(loc, build(note, actor, release))
+    note.written = True
+    return loc
+
+
 def command_failed(
     settings: LangflowSettings,
     note: AuditNote,

@@ -188,8 +188,10 @@ def restore(
             hint="pass --other-database to restore it into this database anyway",
         )
     replaced: dict[str, int] | None = None
+    actor = None  # an empty database has no superuser to ask
     if not empty:
         with target.session(write=False) as s:  # its superuser decides whether it may be replaced
+            actor = s.actor
             replaced = counts(s.conn)
             seen = [] if force else langflow_activity(s)
         if seen:
@@ -205,7 +207,8 @@ def restore(
             )
     if dry_run:
         return Restored(path, url.masked, manifest, replaced, True, [])
-    left = _put_back(target, path)
+    with target.audited(f"database, from backup {path}", actor=actor, release=manifest.langflow_release):
+        left = _put_back(target, path)
     target.on_commit()
     _check_restored(target, manifest)
     if left:

@@ -264,4 +264,7 @@ def generate(target: Target, *, write_env: Path | None, write_config_dir: bool, 
         refuse_overwriting_key(str(write_env), envfile.check_writable(write_env), key, force)
     if write_config_dir:
         refuse_overwriting_key(str(cfg), current_file_key(cfg), key, force)
-    return NewKey(key, install(settings, key, write_env=write_env, write_config_dir=write_config_dir))
+    files = [f"env file {write_env}"] if write_env is not None else []
+    files += [f"key file {cfg}"] if write_config_dir else []
+    with target.audited(*files, database=False):  # nobody authenticates: the record names the OS user
+        return NewKey(key, install(settings, key, write_env=write_env, write_config_dir=write_config_dir))
