@@ -61,7 +61,8 @@ narrow as it can be (a rule that hides a real difference defeats the purpose):
 5. Durations: the value of ``"duration_s"`` in JSON and the seconds of the line that says how
    long a rotation took (``value(s) in 0.83 s``) -> ``<secs>``.
 6. The audit trail (``lfadmin-audit.jsonl``, parsed): its ``time`` and ``pid`` -> placeholders
-   (``host`` and ``os_user`` are kept: the same machine runs both sides).
+   (``host`` and ``os_user`` are kept: the same machine runs both sides), and ``prev`` (the hash
+   of the line before, which holds a time) -> ``<prev>`` unless it is the genesis value.
 """
 
 # ruff: noqa: S603, S607  (running lfadmin and psql as subprocesses is the point)
@@ -584,6 +585,8 @@ def _audit(content: str) -> str:
             rec["time"] = "<time>"
         if "pid" in rec:
             rec["pid"] = "<pid>"
+        if rec.get("prev") not in (None, "0" * 64):
+            rec["prev"] = "<prev>"
         lines.append(json.dumps(rec, ensure_ascii=False))
     return "\n".join(lines)
 

@@ -127,11 +127,17 @@ class Target:
 
     @contextmanager
     def audited(
-        self, *subjects: str, actor: Actor | None = None, release: str | None = None, database: bool = True
+        self,
+        *subjects: str,
+        actor: Actor | None = None,
+        release: str | None = None,
+        database: bool = True,
+        failures: bool = True,
     ) -> Iterator[AuditNote]:
         """A change made outside a write session (a restore replaces the whole database; a key
         file is written): recorded like one, after it is done - it cannot be rolled back - or
-        with its failure. ``actor``: whoever a read session proved, if any."""
+        with its failure (``failures=False``: a command nobody authenticates for records only
+        what it did). ``actor``: whoever a read session proved, if any."""
         note = AuditNote(command=self.command, targets=list(subjects))
         if database:
             note.database = self.db.url.masked
@@ -140,7 +146,8 @@ class Target:
         except GeneratorExit:
             raise
         except BaseException as exc:
-            record.command_failed(self.settings, note, actor, release, exc, self.warn)
+            if failures:
+                record.command_failed(self.settings, note, actor, release, exc, self.warn)
             raise
         record.change_done(self.settings, note, actor, release)
 

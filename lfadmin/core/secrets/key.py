@@ -266,5 +266,7 @@ def generate(target: Target, *, write_env: Path | None, write_config_dir: bool, 
         refuse_overwriting_key(str(cfg), current_file_key(cfg), key, force)
     files = [f"env file {write_env}"] if write_env is not None else []
     files += [f"key file {cfg}"] if write_config_dir else []
-    with target.audited(*files, database=False):  # nobody authenticates: the record names the OS user
+    # Nobody authenticates and no database is involved: the record names the OS user, and a
+    # refusal (nothing written) leaves no file behind in the server's config dir.
+    with target.audited(*files, database=False, failures=False):
         return NewKey(key, install(settings, key, write_env=write_env, write_config_dir=write_config_dir))
