@@ -24,7 +24,7 @@ from lfadmin.core.audit import record
 from lfadmin.core.audit.trail import AuditUnavailable
 from lfadmin.core.session import AuditNote, Session
 from lfadmin.db import Database, parse_url
-from lfadmin.errors import ExitCode, InvalidInput, LfadminError, OutputFailed, UnsupportedDatabase
+from lfadmin.errors import ExitCode, InvalidInput, OutputFailed, UnsupportedDatabase
 from lfadmin.langflow.codec import Codec
 from lfadmin.langflow.env import Environment
 from lfadmin.langflow.schema import detect, fmt, parse_version
@@ -152,13 +152,13 @@ class Target:
         record.change_done(self.settings, note, actor, release)
 
     def _failed(self, note: AuditNote, opened: list[Session], exc: BaseException) -> None:
-        s = opened[0] if opened else None
-        try:
-            settings = self.settings
-        except LfadminError:  # the settings themselves are what failed: nowhere to record it
+        """Record a write that failed once the database was open (its schema read): before that
+        nothing was attempted on it - a missing file, an unknown schema - and nobody claimed to
+        be anyone."""
+        if not opened:
             return
-        release = s.schema.release_label if s is not None else None
-        record.command_failed(settings, note, s.actor if s else None, release, exc, self.warn)
+        s = opened[0]
+        record.command_failed(s.settings, note, s.actor, s.schema.release_label, exc, self.warn)
 
     @contextmanager
     def _transaction(self, *, write: bool, audit_note: AuditNote) -> Iterator[Session]:

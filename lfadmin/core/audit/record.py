@@ -14,6 +14,7 @@ from __future__ import annotations
 import getpass
 import os
 import socket
+from collections.abc import Callable
 from typing import Any
 
 from lfadmin import __version__
@@ -113,7 +114,7 @@ def command_failed(
     actor: Actor | None,
     release: str | None,
     exc: BaseException,
-    warn: Any,
+    warn: Callable[[str], None],
 ) -> None:
     """Record a failed command; a trail that cannot take it is a warning, not a second error."""
     code, message = failure(exc)
