@@ -11,6 +11,8 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+
 from tests.support.cli import run
 from tests.support.databases import LangflowDB
 from tests.support.rows import AUDIT, audit_records, insert_langflow_audit_rows
@@ -172,3 +174,29 @@ def test_concurrent_appends_keep_one_chain(tmp_path: Path) -> None:
     done = verify(path)
     assert (done.records, done.chain_starts) == (80, 1)
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_new_command_is_recorded_by_naming_its_subject(db113: LangflowDB, tmp_path: Path) -> None:
+    """Core as a library: any write session is recorded; a command only names what it acts on
+    (``command`` is null without the CLI). A dry run records nothing."""
+    from lfadmin.core.target import Target
+    from lfadmin.errors import Conflict
+    from tests.support.core import make_target
+
+    def transfer(target: Target, old: str, new: str, *, dry_run: bool = False) -> None:
+        with target.session(write=not dry_run) as s:
+            s.subject(f"user {old}")
+            s.subject(f"user {new}")
+            if old == new:
+                raise Conflict("same user")
+
+    target = make_target(db113, tmp_path)
+    transfer(target, "alice", "bob")
+    transfer(target, "alice", "bob", dry_run=True)
+    with pytest.raises(Conflict):
+        transfer(target, "carol", "carol")
+    records = audit_records(db113)
+    assert [(r["command"], r["target"], r["outcome"], r["exit_code"], r["error"], r["actor"]) for r in records] == [
+        (None, ["user alice", "user bob"], "ok", 0, None, "admin"),
+        (None, ["user carol"], "error", 9, "same user", "admin"),
+    ]

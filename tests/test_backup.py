@@ -26,6 +26,7 @@ import pytest
 
 from tests.support.databases import LangflowDB, make_db
 from tests.support.langflow import langflow_check
+from tests.support.rows import audit_records
 
 RELEASE = {"1.6.9": "1.6.0 – 1.6.9", "1.13.0": "1.13.0"}  # what the schema proves (`lfadmin info`)
 TAG = {"1.6.9": "1.6.0-1.6.9", "1.13.0": "1.13.0"}  # the same in a default file name
@@ -429,6 +430,11 @@ def test_restore_into_a_new_sqlite_file(sqlite_db: LangflowDB, tmp_path: Path) -
     assert fresh.read_bytes()[18:20] == b"\x02\x02"  # WAL mode, as Langflow keeps it
     res = sqlite_db.run("info", "--json", LANGFLOW_DATABASE_URL=f"sqlite:///{fresh}")
     assert res.json["counts"]["users"] == doc["manifest"]["counts"]["users"]
+    # Recorded once done, like a committed change; nobody was asked (docs/audit.md).
+    (rec,) = audit_records(sqlite_db)
+    assert (rec["command"], rec["target"], rec["outcome"], rec["actor"], rec["authenticated"]) == (
+        "backup restore", [f"database, from backup {path}"], "ok", None, False,
+    )
 
 
 # -- PostgreSQL's tools -----------------------------------------------------------------------
