@@ -44,7 +44,7 @@ def test_each_change_leaves_one_chained_record(db113: LangflowDB) -> None:
     records = audit_records(db)
     assert [(r["command"], r["target"], r["outcome"], r["exit_code"]) for r in records] == [
         ("user create", ["user dora"], "ok", 0),
-        ("api-key revoke", [f"api-key {next(k['id'] for k in db.manifest['api_keys'] if k['name'] == 'alice-key')}"], "ok", 0),
+        ("api-key revoke", [f"api-key {next(k['id'] for k in db.manifest['api_keys'] if k['name'] == 'alice-key')} of alice"], "ok", 0),
         ("user delete", ["user admin"], "error", 10),
         ("user promote", [], "error", 7),  # failed before it named what it acts on
     ]

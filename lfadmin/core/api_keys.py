@@ -421,10 +421,15 @@ def create_key(
     return CreatedKey(get_key(s, str(key_id)), plaintext)
 
 
+def key_subject(k: ApiKeyRecord) -> str:
+    """How the audit trail names a key: its id and owner, never the key."""
+    return f"api-key {k.id} of {k.owner or k.owner_id}"
+
+
 def revoke_key(s: Session, ref: str, *, owner: str | None = None) -> ApiKeyRecord:
     """Delete the row: the only revocation every release honours (≤ 1.9 ignore is_active)."""
     record = get_key(s, ref, owner=owner)
-    s.subject(f"api-key {record.id}")
+    s.subject(key_subject(record))
     execute(s.conn, "DELETE FROM apikey WHERE id = :i", i=s.codec.uuid(record.id))
     return record
 
@@ -456,7 +461,7 @@ def prune_keys(
         for start in range(0, len(stale), PRUNE_BATCH):
             batch = stale[start : start + PRUNE_BATCH]
             for k in batch:
-                s.subject(f"api-key {k.id}")
+                s.subject(key_subject(k))
             s.conn.execute(delete, {"ids": [s.codec.uuid(k.id) for k in batch]})
             if progress:
                 progress("API keys", start + len(batch), len(stale))
@@ -520,7 +525,7 @@ def encrypt_legacy_keys(s: Session, *, dry_run: bool = False) -> LegacyResult:
             sets = {"api_key": _encrypt(s, secret, plaintext)} | ({"api_key_hash": digest} if hashed else {})
             assign = ", ".join(f"{name} = :{name}" for name in sets)
             execute(s.conn, f"UPDATE apikey SET {assign} WHERE id = :i", i=s.codec.uuid(k.id), **sets)
-            s.subject(f"api-key {k.id}")
+            s.subject(key_subject(k))
         done.append(k)
     if not dry_run and done:
         fresh = {k.id: k for k in _records(s)}
