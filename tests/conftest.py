@@ -6,7 +6,8 @@
 - ``lfdb``, ``db113``, ``db184``, ``sqlite_db``: fresh copies of databases real Langflow made.
 - ``target``: the same, opened as core's ``Target``, for tests that call core as a library.
 - Speed (the suite must stay under 5 minutes on 2 cores): ``--dist loadgroup`` (the Makefile's)
-  keeps each Langflow release's interop tests on one worker and schedules them first.
+  keeps each Langflow release's interop tests on one worker and schedules them first; bcrypt is
+  memoised in the test process (``tests/support/bcrypt_memo.py``: each password hashed once).
 - At the end of the session the Langflow servers are stopped and every PostgreSQL copy dropped;
   anything left over fails the run.
 """
@@ -21,9 +22,15 @@ from pathlib import Path
 import pytest
 
 from lfadmin.core.target import Target
+from tests.support import bcrypt_memo
 from tests.support.core import make_target
 from tests.support.databases import DB_PARAMS, POOL, VERSIONS, LangflowDB, make_db, pg_reachable
 from tests.support.langflow import SERVERS
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    bcrypt_memo.install()
+
 
 # -- environment isolation ----------------------------------------------------------------------
 

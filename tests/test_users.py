@@ -9,6 +9,8 @@ import uuid
 import bcrypt
 import pytest
 
+from lfadmin.langflow.crypto import hash_password, verify_password
+from tests.support.bcrypt_memo import real_bcrypt
 from tests.support.databases import LangflowDB
 from tests.support.rows import user_row, usernames
 
@@ -86,6 +88,15 @@ def test_create_writes_the_row_langflow_writes(lfdb: LangflowDB) -> None:
     else:
         assert isinstance(row["id"], uuid.UUID) and row["is_active"] is False
         assert row["optins"] == {"github_starred": False, "dialog_dismissed": False, "discord_clicked": False}
+
+
+def test_every_password_hash_gets_its_own_salt() -> None:
+    # The suite memoises bcrypt (tests/support/bcrypt_memo.py); the real thing salts every hash.
+    with real_bcrypt():
+        first, second = hash_password("Same-pass-123"), hash_password("Same-pass-123")
+        assert first != second and first[:7] == second[:7] == "$2b$12$"
+        assert verify_password("Same-pass-123", first) and verify_password("Same-pass-123", second)
+        assert not verify_password("Same-pass-124", first)
 
 
 def test_create_makes_the_default_project_like_the_release(lfdb: LangflowDB) -> None:
