@@ -366,6 +366,36 @@ def new_password(inv: Invocation, stdin: bool, env_var: str | None) -> str:
 # -- opening the database ---------------------------------------------------------------------
 
 
+BackupOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--backup",
+        metavar="PATH",
+        help="First take a verified backup to PATH (as `lfadmin backup create PATH`); if it fails, "
+        "nothing is changed. Not taken with --dry-run.",
+        show_default=False,
+    ),
+]
+
+
+def backup_first(inv: Invocation, tgt: "Target", path: Path | None, *, dry_run: bool, auto: bool = False) -> None:
+    """``--backup PATH`` (or, with ``auto``, the default path of ``backup create``): one verified
+    backup before the command's transaction (``core.backup.safeguard``); on any failure it raises
+    and the command never starts. Skipped under --dry-run, which changes nothing."""
+    if path is None and not auto:
+        return
+    if dry_run:
+        if path is not None:
+            output.say("note: --dry-run changes nothing: no backup taken")
+        return
+    from lfadmin.core import backup
+
+    made = backup.safeguard(tgt, path)
+    output.say(f"Backed up the database to {made.path} (verified: {made.manifest.size} bytes, "
+               f"sha256 {made.manifest.sha256[:12]}; restore: lfadmin backup restore {made.path})")
+
+
+
 def target(inv: Invocation, *, with_creds: bool = True) -> "Target":
     """Where this run acts, from its global options. ``with_creds``: the invoker's credentials
     (stdin, a prompt later), read when ``Target.session`` first opens, to authenticate."""

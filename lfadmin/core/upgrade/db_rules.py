@@ -165,8 +165,8 @@ def _default_superuser(s: Session, st: Settings, jump: Jump) -> Found:
     ev = [Evidence(f"user:{DEFAULT_SUPERUSER}", f"superuser, never signed in, owns {what}", "database"),
           setting_ev("AUTO_LOGIN", st.auto_login, f"default (Langflow {jump.to_label}: false)")]
     keep = "lfadmin upgrade repair --keep-default-superuser"
-    keep_hint = (f"{PLANNED}; it sets last_login_at as Langflow's own preflight advises, before the new "
-                 "release starts")
+    keep_hint = ("it sets last_login_at as Langflow's own preflight advises; run it before the new release "
+                 "starts")
     if jump.to < V1_13:
         if total:
             yield make_finding(
@@ -186,7 +186,7 @@ def _default_superuser(s: Session, st: Settings, jump: Jump) -> Found:
             R006, f"with AUTO_LOGIN off, Langflow {jump.to_label} retires the superuser 'langflow' (deactivated; its "
             f"API keys stop working) unless LANGFLOW_SUPERUSER=langflow with a password claims it; it owns {what}.",
             ev, "LANGFLOW_SUPERUSER=langflow",
-            "with LANGFLOW_SUPERUSER_PASSWORD to claim it instead; or " + keep + f" {PLANNED}",
+            "with LANGFLOW_SUPERUSER_PASSWORD to claim it instead; or " + keep,
             severity=WARNING, owned=owned)
 
 
@@ -223,7 +223,9 @@ def _knowledge_bases(s: Session, st: Settings, jump: Jump) -> Found:
     )
 
 
-def _orphans(s: Session, jump: Jump) -> Found:
+def orphan_keys(s: Session) -> list[tuple[str, str, str, str, int]]:
+    """Every single-column foreign key with child rows naming a missing parent:
+    (table, column, parent table, parent column, rows), in table order."""
     from sqlalchemy import inspect
 
     insp = inspect(s.conn)
@@ -246,6 +248,11 @@ def _orphans(s: Session, jump: Jump) -> Found:
             ).scalar_one()
             if n:
                 found.append((table, col, ref, refcol, int(n)))
+    return found
+
+
+def _orphans(s: Session, jump: Jump) -> Found:
+    found = orphan_keys(s)
     if not found:
         return
     blocking = (jump.backend == "postgresql" and jump.source_lo <= any_patch((1, 8)) and jump.to >= V1_9

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from lfadmin.core.doctor.model import Evidence
 from lfadmin.core.secrets.stores import STORES, where
 from lfadmin.core.upgrade.model import Found, Settings, make_finding
-from lfadmin.core.upgrade.rules import EXAMPLES, PLANNED, R007, R008, R009, R010, R011, R012, Jump
+from lfadmin.core.upgrade.rules import EXAMPLES, R007, R008, R009, R010, R011, R012, Jump
 from lfadmin.db import execute
 from lfadmin.langflow.crypto import MINIMUM_KEY_LENGTH, Derivation, derive_key, looks_encrypted
 
@@ -37,7 +37,7 @@ def generic_variables(s: Session, st: Settings, jump: Jump) -> Found:
         + (f", {lost} do not" if lost else "") + ").",
         [Evidence(f"variable:{r[0]}", f"owner {r[1]}", "database") for r in rows[:EXAMPLES]],
         "lfadmin upgrade repair",
-        f"{PLANNED}; run it AFTER the upgrade: 1.6/1.7 read only encrypted values",
+        "run it AFTER the upgrade: 1.6/1.7 read only encrypted values",
         count=len(rows), undecryptable=lost or None,
     )
 
@@ -141,7 +141,7 @@ def encrypted_values(s: Session, st: Settings, jump: Jump) -> Found:
             f"only with the old derivation: Langflow {jump.to_label} reads them as empty strings.",
             [key_ev] + [Evidence(x, "legacy derivation", "database") for x in legacy[:EXAMPLES]],
             "lfadmin upgrade repair",
-            f"{PLANNED}, after the upgrade; or upgrade to 1.11.0 or later, which reads both; or before: "
+            "after the upgrade; or upgrade to 1.11.0 or later, which reads both; or before: "
             "`lfadmin secrets rotate` to a 43-character key (ends every session)",
             count=len(legacy),
         )
