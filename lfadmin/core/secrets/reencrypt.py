@@ -165,6 +165,27 @@ def rewrite_store(ctx: Ctx, store: Store, rec: StoreReceipt) -> dict[Any, dict[t
     return sample
 
 
+Sample = dict[Any, dict[tuple[Any, ...], str]]  # {pk: {path: plaintext fingerprint}}
+
+
+def rewrite_stores(ctx: Ctx) -> tuple[list[StoreReceipt], list[tuple[Store, StoreReceipt, Sample]]]:
+    """``rewrite_store`` over every store of ``stores.STORES``: a receipt per store (absent ones
+    too, so a receipt shows the whole inventory), and what ``verify_stores`` re-reads."""
+    receipts: list[StoreReceipt] = []
+    samples: list[tuple[Store, StoreReceipt, Sample]] = []
+    for store in STORES:
+        rec = StoreReceipt(store.name, store.present(ctx.s))
+        receipts.append(rec)
+        if rec.present:
+            samples.append((store, rec, rewrite_store(ctx, store, rec)))
+    return receipts, samples
+
+
+def verify_stores(ctx: Ctx, samples: list[tuple[Store, StoreReceipt, Sample]]) -> None:
+    for store, rec, sample in samples:
+        verify_store(ctx, store, rec, sample)
+
+
 def _pipeline_connection(s: Session) -> Any:
     """The psycopg connection under the session when pipeline mode is available, else None."""
     if s.backend != "postgresql":

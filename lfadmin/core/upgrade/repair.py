@@ -25,8 +25,7 @@ from typing import TYPE_CHECKING, Any
 from lfadmin.core.api_keys import encrypt_legacy_keys
 from lfadmin.core.secrets.inventory import generic_plaintext
 from lfadmin.core.secrets.keyring import Keyring
-from lfadmin.core.secrets.reencrypt import Ctx, StoreReceipt, rewrite_store, verify_store
-from lfadmin.core.secrets.stores import STORES, Store
+from lfadmin.core.secrets.reencrypt import Ctx, StoreReceipt, rewrite_stores, verify_stores
 from lfadmin.core.upgrade.db_rules import orphan_keys
 from lfadmin.db import execute
 from lfadmin.errors import InvalidInput
@@ -157,15 +156,9 @@ def repair(
         _api_keys(s, receipt, dry_run)  # before the stores: the keys it encrypts count as current there
         ctx = Ctx(s, [ring], ring, verify_all=False, dry_run=dry_run, skip=True, progress=progress,
                   generic_plain=generic_plaintext(s) is True, in_place=True)
-        samples: list[tuple[Store, StoreReceipt, dict[Any, dict[tuple[Any, ...], str]]]] = []
-        for store in STORES:
-            rec = StoreReceipt(store.name, store.present(s))
-            receipt.stores.append(rec)
-            if rec.present:
-                samples.append((store, rec, rewrite_store(ctx, store, rec)))
+        receipt.stores, samples = rewrite_stores(ctx)
         if not dry_run:
-            for store, rec, sample in samples:
-                verify_store(ctx, store, rec, sample)
+            verify_stores(ctx, samples)
         receipt.undecryptable_rows = ctx.undecryptable_rows
         receipt.undecryptable = ctx.undecryptable_total
         _left(s, receipt, keep_default_superuser)
