@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 
 from lfadmin.core.secrets.keyring import Keyring
+from lfadmin.core.secrets.stores import STORES
+from lfadmin.core.target import Target
+from lfadmin.core.upgrade.repair import repair as core_repair
 from lfadmin.langflow.crypto import Derivation
 from tests.support.cli import Result, assert_one_error
 from tests.support.databases import LangflowDB, make_db
@@ -116,6 +119,16 @@ def test_short_key_values_healed_with_the_same_key(tmp_path: Path) -> None:
 
 
 # -- nothing to do, refusals -------------------------------------------------------------------------
+
+
+def test_core_finds_nothing_where_a_release_reads_what_it_wrote(target: Target, lfdb: LangflowDB) -> None:
+    """Each fixture as its own release left it (1.6.9's encrypted Generic variables and plaintext
+    keys are what 1.6 reads): the library call changes nothing and reports every store."""
+    before = lfdb.snapshot()
+    receipt = core_repair(target)
+    assert (receipt.changed, receipt.undecryptable, receipt.dry_run) == (0, 0, False), receipt
+    assert [r.store for r in receipt.stores] == [s.name for s in STORES]
+    assert lfdb.snapshot() == before
 
 
 def test_nothing_to_repair_on_1_13(db113: LangflowDB) -> None:

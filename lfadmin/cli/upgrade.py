@@ -169,8 +169,12 @@ def _render_receipt(receipt: Any) -> None:
         output.say(("Would give" if receipt.dry_run else "Gave") + " the never-signed-in superuser 'langflow' a "
                    "last-login time: no start removes it now")
     if not receipt.changed:
-        output.say(f"Nothing to repair: every stored value is readable by Langflow {receipt.release} "
-                   f"with key {receipt.key_fingerprint}")
+        if receipt.undecryptable:
+            output.say(f"Nothing to repair with key {receipt.key_fingerprint}: {receipt.undecryptable} value(s) "
+                       "no derivation of it opens are left as they are (lfadmin secrets check)")
+        else:
+            output.say(f"Nothing to repair: every stored value is readable by Langflow {receipt.release} "
+                       f"with key {receipt.key_fingerprint}")
         return
     output.say(f"{'Would repair' if receipt.dry_run else 'Repaired'} {receipt.changed} value(s) for Langflow "
                f"{receipt.release}, key {receipt.key_fingerprint} unchanged, in {receipt.duration_s:.2f} s")
