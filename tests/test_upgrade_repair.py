@@ -104,8 +104,10 @@ def test_short_key_values_healed_with_the_same_key(tmp_path: Path) -> None:
     assert (variables["healed_legacy"], variables["generic_decrypted"]) == (len(db.manifest["variables"]) - 1, 1)
     assert variables["verified"] == variables["healed_legacy"]
     assert res.json == {**dry.json, "dry_run": False, "duration_s": res.json["duration_s"],
-                        "stores": res.json["stores"]}
-    assert backups(db) == [n for n in backups(db) if n.startswith("langflow-1.6.9-shortkey.backup-1.10.3-")] != []
+                        "stores": res.json["stores"], "backup": res.json["backup"]}
+    assert dry.json["backup"] is None  # SQLite: the automatic backup, taken because something changes
+    assert Path(res.json["backup"]).name in backups(db)
+    assert backups(db) == [n for n in backups(db) if n.startswith("langflow-1.6.9-shortkey.backup-1.10.3-")]
     chk = db.run("secrets", "check", "--json", *pin)
     assert chk.exit_code == 0 and chk.json["key"]["fingerprint"] == res.json["key_fingerprint"], chk
     (value,) = db.query("SELECT value FROM variable WHERE name = 'MY_GEN'")[0]

@@ -378,21 +378,32 @@ BackupOpt = Annotated[
 ]
 
 
-def backup_first(inv: Invocation, tgt: "Target", path: Path | None, *, dry_run: bool, auto: bool = False) -> None:
+def backup_first(
+    inv: Invocation, tgt: "Target", path: Path | None, *, dry_run: bool, auto: bool = False
+) -> Path | None:
     """``--backup PATH`` (or, with ``auto``, the default path of ``backup create``): one verified
     backup before the command's transaction (``core.backup.safeguard``); on any failure it raises
-    and the command never starts. Skipped under --dry-run, which changes nothing."""
+    and the command never starts. Skipped under --dry-run, which changes nothing. Returns the
+    backup's path (None: none taken)."""
     if path is None and not auto:
-        return
+        return None
     if dry_run:
         if path is not None:
             output.say("note: --dry-run changes nothing: no backup taken")
-        return
+        return None
     from lfadmin.core import backup
+    from lfadmin.errors import LfadminError
 
-    made = backup.safeguard(tgt, path)
+    try:
+        made = backup.safeguard(tgt, path)
+    except LfadminError as exc:
+        if path is None and exc.hint is None:  # the automatic one: say how to choose
+            exc.hint = ("the automatic backup goes beside the database: choose another place with "
+                        "--backup PATH, or --no-backup")
+        raise
     output.say(f"Backed up the database to {made.path} (verified: {made.manifest.size} bytes, "
                f"sha256 {made.manifest.sha256[:12]}; restore: lfadmin backup restore {made.path})")
+    return made.path
 
 
 

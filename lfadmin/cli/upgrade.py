@@ -135,11 +135,11 @@ def repair(
     auto = backup is None and not no_backup and not dry_run and tgt.db.url.backend == "sqlite"
     if auto:  # back up only when something will change: a second run leaves no second file
         auto = core.repair(tgt, dry_run=True, keep_default_superuser=keep_default_superuser).changed > 0
-    backup_first(inv, tgt, backup, dry_run=dry_run, auto=auto)
+    taken = backup_first(inv, tgt, backup, dry_run=dry_run, auto=auto)
     with progress(inv, "repairing") as bar:
         receipt = core.repair(tgt, dry_run=dry_run, keep_default_superuser=keep_default_superuser, progress=bar)
     if inv.json:
-        output.emit_json(receipt.to_json())
+        output.emit_json({**receipt.to_json(), "backup": str(taken) if taken else None})
     else:
         _render_receipt(receipt)
     for row in receipt.undecryptable_rows:
