@@ -378,6 +378,23 @@ BackupOpt = Annotated[
 ]
 
 
+def warn_once(tgt: "Target") -> None:
+    """For a command that opens more than one session (a backup first, a plan first): each
+    warning or note about the database (an unknown revision, auto-login) is shown once, not per
+    session."""
+    shown: set[str] = set()
+
+    def once(say: Callable[[str], None]) -> Callable[[str], None]:
+        def said(message: str) -> None:
+            if message not in shown:
+                shown.add(message)
+                say(message)
+
+        return said
+
+    tgt.warn, tgt.note = once(tgt.warn), once(tgt.note)
+
+
 def backup_first(
     inv: Invocation, tgt: "Target", path: Path | None, *, dry_run: bool, auto: bool = False
 ) -> Path | None:
@@ -394,6 +411,7 @@ def backup_first(
     from lfadmin.core import backup
     from lfadmin.errors import LfadminError
 
+    warn_once(tgt)
     try:
         made = backup.safeguard(tgt, path)
     except LfadminError as exc:

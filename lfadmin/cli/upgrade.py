@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from lfadmin import output
-from lfadmin.cli.options import BackupOpt, Invocation, backup_first, global_options, progress, target
+from lfadmin.cli.options import BackupOpt, Invocation, backup_first, global_options, progress, target, warn_once
 from lfadmin.errors import InvalidInput
 
 app = typer.Typer(no_args_is_help=True)
@@ -134,6 +134,7 @@ def repair(
     tgt = target(inv)
     auto = backup is None and not no_backup and not dry_run and tgt.db.url.backend == "sqlite"
     if auto:  # back up only when something will change: a second run leaves no second file
+        warn_once(tgt)
         auto = core.repair(tgt, dry_run=True, keep_default_superuser=keep_default_superuser).changed > 0
     taken = backup_first(inv, tgt, backup, dry_run=dry_run, auto=auto)
     with progress(inv, "repairing") as bar:
