@@ -155,6 +155,22 @@ def test_repair_needs_a_superuser_and_a_known_schema(db113: LangflowDB) -> None:
     assert db113.snapshot() == before
 
 
+def test_keep_default_superuser(db113: LangflowDB) -> None:
+    """LF-UPG-006: the never-signed-in superuser 'langflow' is named in what repair leaves, and
+    kept on request (last_login_at set, as Langflow's preflight advises); then nothing to do."""
+    db113.execute('UPDATE "user" SET username = \'langflow\', last_login_at = NULL WHERE username = \'root2\'')
+    left = repair(db113, "--json")
+    assert left.exit_code == 0 and left.json["changed"] == 0, left
+    assert left.json["left"] == ["the superuser 'langflow' never signed in: a start with AUTO_LOGIN off removes it "
+                                 "(LF-UPG-006); keep it with --keep-default-superuser"]
+    kept = repair(db113, "--keep-default-superuser", "--no-backup")
+    assert kept.exit_code == 0, kept
+    assert "Gave the never-signed-in superuser 'langflow' a last-login time" in kept.stderr
+    assert db113.query('SELECT last_login_at FROM "user" WHERE username = \'langflow\'')[0][0] is not None
+    again = repair(db113, "--keep-default-superuser", "--json")
+    assert (again.json["changed"], again.json["left"], again.json["backup"]) == (0, [], None), again
+
+
 # -- --backup PATH, shared by four commands ------------------------------------------------------------
 
 
