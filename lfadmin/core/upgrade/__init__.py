@@ -16,9 +16,9 @@ where settings come from, and the operator who most needs it is the one whose lo
 upgrade is about to change (AUTO_LOGIN, the default superuser).
 
 The package: ``rules`` (the rules as data, the jump), ``model`` (report, settings, findings),
-``settings_rules``, ``db_rules`` and ``value_rules`` (the rules applied), ``check`` (the call).
+``settings_rules``, ``db_rules`` and ``value_rules`` (the rules applied), ``check`` (the call);
+``repair`` is ``upgrade repair`` (after the upgrade, on rotation's re-encryption).
 """
-
 
 from lfadmin.core.upgrade.check import check
 from lfadmin.core.upgrade.model import UpgradeReport
