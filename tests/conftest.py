@@ -78,6 +78,14 @@ def db113(request: pytest.FixtureRequest, tmp_path: Path, pg_available: bool) ->
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db169(request: pytest.FixtureRequest, tmp_path: Path, pg_available: bool) -> Iterator[LangflowDB]:
+    """One 1.6.9 database per backend: the oldest release, whose upgrade changes the most."""
+    if request.param == "postgresql" and not pg_available:
+        pytest.skip("PostgreSQL not reachable (set LFADMIN_TEST_PG_URL)")
+    yield from make_db(request.param, "1.6.9", tmp_path)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db184(request: pytest.FixtureRequest, tmp_path: Path, pg_available: bool) -> Iterator[LangflowDB]:
     """One 1.8.4 database per backend: the release between plaintext keys and hashed keys."""
     if request.param == "postgresql" and not pg_available:

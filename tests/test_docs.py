@@ -231,6 +231,7 @@ JSON_CASES = {
     "lfadmin config doctor --json": JsonCase(["config", "doctor", "--json"], codes=(0, 12)),
     "lfadmin config doctor --list-checks --json": JsonCase(["config", "doctor", "--list-checks", "--json"]),
     "lfadmin upgrade check --json": JsonCase(["upgrade", "check", "--to", "1.13.0", "--json"], codes=(0, 12)),
+    "lfadmin upgrade repair --json": JsonCase(["upgrade", "repair", "--dry-run", "--json"]),
     "lfadmin backup create PATH --json": JsonCase(["backup", "create", "{tmp}/b.db", "--json"]),
     "lfadmin backup restore PATH --json": JsonCase(["backup", "restore", "{tmp}/b.db", "--yes", "--json"], backup=True),
 }

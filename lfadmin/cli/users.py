@@ -7,9 +7,11 @@ import typer
 
 from lfadmin import output
 from lfadmin.cli.options import (
+    BackupOpt,
     Invocation,
     PasswordEnv,
     PasswordStdin,
+    backup_first,
     global_options,
     interactive,
     new_password,
@@ -280,12 +282,13 @@ def delete(
     username: Username,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be deleted; change nothing.")] = False,
+    backup: BackupOpt = None,
 ) -> None:
     """Delete a user and everything it owns (flows, projects, keys, variables, ...).
 
     \b
         lfadmin user delete bob --dry-run
-        lfadmin user delete bob --yes
+        lfadmin user delete bob --yes --backup /backups/before-deleting-bob.db
     """
     from lfadmin.core import users
 
@@ -297,9 +300,11 @@ def delete(
         if not typer.confirm(f"Delete {user.username!r} and all of the above?", err=True):
             raise Refused("nothing deleted")
 
+    tgt = target(inv)
+    backup_first(inv, tgt, backup, dry_run=dry_run)
     with progress(inv, "deleting" if not dry_run else "counting") as bar:
         user, steps = users.delete(
-            target(inv), username, dry_run=dry_run, confirm=None if yes else confirm, progress=bar
+            tgt, username, dry_run=dry_run, confirm=None if yes else confirm, progress=bar
         )
     if inv.json:
         output.emit_json(
