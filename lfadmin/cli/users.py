@@ -6,6 +6,7 @@ from typing import Annotated, Any
 import typer
 
 from lfadmin import output
+from lfadmin.cli import transfer as _transfer
 from lfadmin.cli.options import (
     Invocation,
     PasswordEnv,
@@ -103,7 +104,8 @@ def show(inv: Invocation, username: Username) -> None:
     if inv.json:
         output.emit_json({"user": {**user.to_json(), "owns": owned}})
         return
-    _show_user(user, {f"{k}": str(v) for k, v in owned.items()})
+    first = list(owned)[:4]  # API keys, variables, flows, projects: always; the rest when owned
+    _show_user(user, {k: str(v) for k, v in owned.items() if v or k in first})
 
 
 @app.command()
@@ -273,6 +275,9 @@ def rename(
         output.say(f"Renamed {old!r} to {new!r}")
 
 
+app.command("transfer")(_transfer.transfer)
+
+
 @app.command()
 @global_options
 def delete(
@@ -280,14 +285,26 @@ def delete(
     username: Username,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be deleted; change nothing.")] = False,
+    transfer_to: Annotated[
+        str | None,
+        typer.Option("--transfer-to", metavar="NEW", help="First give what the user owns to NEW (`user transfer`).",
+                     show_default=False),
+    ] = None,
+    allow_inactive: _transfer.AllowInactive = False,
 ) -> None:
-    """Delete a user and everything it owns (flows, projects, keys, variables, ...).
+    """Delete a user and everything it owns (flows, projects, keys, variables, ...), or,
+    with --transfer-to, after giving it to another user, in the same transaction.
 
     \b
         lfadmin user delete bob --dry-run
         lfadmin user delete bob --yes
+        lfadmin user delete bob --transfer-to alice --yes
     """
     from lfadmin.core import users
+
+    if transfer_to is not None:
+        _transfer.delete_to(inv, username, transfer_to, yes=yes, dry_run=dry_run, allow_inactive=allow_inactive)
+        return
 
     def confirm(user: Any, steps: Any) -> None:
         # Show the exact plan, then ask - all inside the same transaction.
