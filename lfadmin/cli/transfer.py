@@ -50,7 +50,8 @@ def delete_to(inv: Invocation, username: str, new: str, *, yes: bool, dry_run: b
     from lfadmin.core import transfer as core
 
     def confirm(plan: Any) -> None:
-        render(plan)
+        if not inv.json:
+            render(plan)
         if not interactive():
             raise Refused("not deleting without confirmation", hint="pass --yes")
         if not typer.confirm(f"Give the above to {new!r}, then delete {username!r}?", err=True):

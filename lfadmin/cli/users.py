@@ -17,7 +17,7 @@ from lfadmin.cli.options import (
     progress,
     target,
 )
-from lfadmin.errors import ExitCode, Refused
+from lfadmin.errors import ExitCode, InvalidInput, Refused
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -302,6 +302,8 @@ def delete(
     """
     from lfadmin.core import users
 
+    if allow_inactive and transfer_to is None:
+        raise InvalidInput("--allow-inactive goes with --transfer-to")
     if transfer_to is not None:
         _transfer.delete_to(inv, username, transfer_to, yes=yes, dry_run=dry_run, allow_inactive=allow_inactive)
         return
