@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lfadmin.core import ownership
-from lfadmin.core.cascade import DeleteStep, Graph
+from lfadmin.core.cascade import DeleteStep, Graph, normalized_id
 from lfadmin.core.ownership import OwnerColumn, owned_by, owner_param
 from lfadmin.core.session import Progress, Session
 from lfadmin.core.target import Target
@@ -193,7 +193,7 @@ class _Mover:
 
         insp = inspect(self.s.conn)
         for col in self.columns:
-            if col.personal or col.implicit:
+            if col.personal:
                 continue
             keys: list[list[str | None]] = [list(u["column_names"]) for u in insp.get_unique_constraints(col.table)]
             keys += [list(i["column_names"]) for i in insp.get_indexes(col.table) if i.get("unique")]
@@ -204,8 +204,13 @@ class _Mover:
                 if not others or (len(others) == 1 and (col.table, others[0]) in RULES):
                     continue  # one row per user (none such outside the personal tables), or renamed
                 on = " AND ".join(f"a.{self.q(c)} = b.{self.q(c)}" for c in others)
+                a, b = (f"{alias}.{self.q(col.column)}" for alias in "ab")
+                if col.implicit:  # memory_base.user_id: no foreign key, either id spelling
+                    a, b = normalized_id(a) + " = :old_hex", normalized_id(b) + " = :new_hex"
+                else:
+                    a, b = a + " = :old", b + " = :new"
                 sql = (f"SELECT a.{self.q(others[0])} FROM {self.q(col.table)} a JOIN {self.q(col.table)} b ON {on} "
-                       f"WHERE a.{self.q(col.column)} = :old AND b.{self.q(col.column)} = :new")
+                       f"WHERE {a} AND {b}")
                 clash = execute(self.s.conn, sql, **self.params()).first()
                 if clash is not None:
                     raise Conflict(

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 import typer
 
 from lfadmin import output
-from lfadmin.cli import transfer as _transfer
 from lfadmin.cli.options import (
     Invocation,
     PasswordEnv,
@@ -17,6 +16,7 @@ from lfadmin.cli.options import (
     progress,
     target,
 )
+from lfadmin.cli.users import transfer as _transfer
 from lfadmin.errors import ExitCode, InvalidInput, Refused
 
 app = typer.Typer(no_args_is_help=True)

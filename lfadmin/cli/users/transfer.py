@@ -1,5 +1,5 @@
 """``lfadmin user transfer`` and ``user delete --transfer-to``: Typer only - parse, confirm,
-call ``lfadmin.core.transfer``, render (the command is registered in ``lfadmin.cli.users``)."""
+call ``lfadmin.core.transfer``, render (registered in the user group, ``lfadmin.cli.users``)."""
 
 from typing import Annotated, Any
 
