@@ -134,6 +134,43 @@ def test_refusals_change_nothing(lfdb: LangflowDB) -> None:
     assert lfdb.snapshot() == snap
 
 
+def test_a_move_failing_after_the_commit_is_finished_by_the_next_run(
+    sqlite_db: LangflowDB, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The crash rule of `secrets rotate`: the journal written before the commit outlives a
+    failed (or killed) move, and the next transfer makes the moves it still owes."""
+    if sqlite_db.version != "1.6.9":
+        pytest.skip("one release: the journal does not depend on it")
+    sd = seed(sqlite_db)
+    target = sd.carol_notes.parent / "notes (1).txt"
+    real = os.rename
+
+    def fail(*args: object, **kw: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "rename", fail)
+    res = sqlite_db.run("user", "transfer", "alice", "carol")
+    assert (res.exit_code, res.stdout) == (4, ""), res
+    assert res.stderr.endswith(
+        f"Error: cannot move uploaded file {sd.notes} to {target}: Permission denied; move by hand, as the user "
+        f"Langflow runs as ({sd.notes} -> {target}), or 'carol' cannot open them; the database WAS changed: 'carol' "
+        "owns what 'alice' owned; its files were not all moved\n"
+    ), res
+    journal = sqlite_db.config_dir / "lfadmin-transfer.journal"
+    assert oct(journal.stat().st_mode & 0o777) == "0o600" and owned(sqlite_db, "flow", sd.alice) == []
+    monkeypatch.setattr(os, "rename", real)
+    res = sqlite_db.run("user", "transfer", "alice", "root2")
+    assert res.exit_code == 0, res
+    assert "Warning: finished an interrupted transfer to 'carol': moved 1 of its files\n" in res.stderr
+    assert target.read_text() == sd.alice[:5] and not journal.exists()
+    # A journal whose transaction never committed (its witness still the old owner's) is dropped.
+    journal.write_text(json.dumps({"to": "x", "witness": {"table": "flow", "column": "user_id", "id": sd.team,
+                                                        "owner": uuid.uuid4().hex}, "moves": [["f", "/a", "/b"]]}))
+    assert sqlite_db.run("user", "show", "alice").exit_code == 0
+    assert sqlite_db.run("user", "transfer", "carol", "root2", "--dry-run").exit_code == 0
+    assert not journal.exists()
+
+
 def _kb_row(db: LangflowDB, owner: str, name: str) -> str:
     kb = str(uuid.uuid4())
     insert(db, "knowledge_base", id=uid(db, kb), name=name, user_id=uid(db, owner), model_selection="{}",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from lfadmin.core import ownership
@@ -28,7 +29,7 @@ from lfadmin.core.cascade import DeleteStep, Graph, normalized_id
 from lfadmin.core.ownership import OwnerColumn, owned_by, owner_param
 from lfadmin.core.session import Progress, Session
 from lfadmin.core.target import Target
-from lfadmin.core.transfer import disk
+from lfadmin.core.transfer import disk, journal
 from lfadmin.core.transfer.names import RULES, resolve
 from lfadmin.core.user_rows import UserRecord, get_user
 from lfadmin.core.users import default_folder_name, delete_user
@@ -76,6 +77,7 @@ class Transfer:
     kept: list[Kept] = field(default_factory=list)
     disk: list[disk.DiskMove] = field(default_factory=list)
     deleted: list[DeleteStep] | None = None  # `delete --transfer-to`: what erasing the old user did
+    witness: journal.Witness | None = None  # a row that changed owner (for the journal)
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -110,6 +112,7 @@ class _Mover:
         self.columns = ownership.owner_columns(self.graph)
         self.result = Transfer(old, new, dry_run=False)
         self.skip: dict[str, set[Any]] = {}  # table -> ids of the old user's rows that stay
+        self.witness: journal.Witness | None = None  # a row that moves (the journal's proof)
 
     def params(self) -> dict[str, Any]:
         return {**owner_param(self.s, self.old.id, "old"), **owner_param(self.s, self.new.id, "new")}
@@ -252,13 +255,18 @@ class _Mover:
         for col in self.columns:
             if col.personal:
                 continue
-            value = self.s.codec.uuid(self.new.id)
-            sql = f"UPDATE {self.q(col.table)} SET {self.q(col.column)} = :to WHERE {owned_by(self.s, col, 'old')}"
+            where = owned_by(self.s, col, "old")
             skip = sorted(self.skip.get(col.table, set()))
             if skip:
-                sql += " AND id NOT IN (" + ", ".join(f":skip{i}" for i in range(len(skip))) + ")"
-            extra = {f"skip{i}": v for i, v in enumerate(skip)}
-            n = int(execute(self.s.conn, sql, to=value, **self.params(), **extra).rowcount or 0)
+                where += " AND id NOT IN (" + ", ".join(f":skip{i}" for i in range(len(skip))) + ")"
+            params = {**self.params(), **{f"skip{i}": v for i, v in enumerate(skip)}}
+            if self.witness is None and "id" in self.graph.columns.get(col.table, {}):
+                row = execute(self.s.conn, f"SELECT id FROM {self.q(col.table)} WHERE {where}", **params).first()
+                if row is not None:
+                    rid = str(self.s.codec.read_uuid(row[0]))
+                    self.witness = journal.Witness(col.table, col.column, rid, self.new.id.hex)
+            sql = f"UPDATE {self.q(col.table)} SET {self.q(col.column)} = :to WHERE {where}"
+            n = int(execute(self.s.conn, sql, to=self.s.codec.uuid(self.new.id), **params).rowcount or 0)
             if n:
                 self.result.moved.append(Moved(col.label, col.table, col.column, n))
 
@@ -284,6 +292,7 @@ def transfer_rows(s: Session, old: str, new: str, *, allow_inactive: bool = Fals
     mover.files_on_disk()
     mover.knowledge_bases()
     mover.owners()
+    mover.result.witness = mover.witness
     return mover.result
 
 
@@ -305,13 +314,24 @@ def transfer(
     same transaction), the disk moves after the commit. ``dry_run``: the same statements in a
     savepoint rolled back, so the plan is exact. ``confirm`` (not with ``dry_run``) sees the
     plan first, inside the same transaction, and raises to call it off."""
-    with target.session(write=True) as s:
-        if confirm is not None and not dry_run:
-            confirm(_planned(s, old, new, allow_inactive, delete))
-        if dry_run:
-            return _planned(s, old, new, allow_inactive, delete)
-        done = _run(s, old, new, allow_inactive, delete, progress)
+    pending: Path | None = None
+    try:
+        with target.session(write=True) as s:
+            journal.resume(s)
+            if confirm is not None and not dry_run:
+                confirm(_planned(s, old, new, allow_inactive, delete))
+            if dry_run:
+                return _planned(s, old, new, allow_inactive, delete)
+            done = _run(s, old, new, allow_inactive, delete, progress)
+            if any(m.action == "to move" for m in done.disk):
+                pending = journal.write(s, done.new.username, done.witness, done.disk)
+    except BaseException:
+        if pending is not None:
+            journal.drop(pending)  # rolled back: nothing is owed to the disk
+        raise
     done.disk = disk.apply(done.disk, done.new.username)
+    if pending is not None:
+        journal.drop(pending)
     return done
 
 
