@@ -27,7 +27,7 @@ def owned(db: LangflowDB, table: str, user: str, column: str = "name") -> list[s
     return sorted(r[0] for r in rows if r[0] is not None)
 
 
-def renamed_rows(kind: str = "") -> str:
+def renamed_rows() -> str:
     return (
         "flows\tname\tAlice Secret Flow\tAlice Secret Flow (1)\n"
         "flows\tname\tShared\tShared (1)\n"
@@ -49,7 +49,7 @@ def test_transfer_renames_clashes_and_moves_files(lfdb: LangflowDB) -> None:
         return (
             f"{'Would move' if dry else 'Moved'} from 'alice' to 'carol'\n"
             f"{'Would rename' if dry else 'Renamed'}: names 'carol' already uses\n"
-            "Kept by 'alice': 1 api keys (personal to the account: never moved)\n"
+            "Kept by 'alice': 1 api keys (personal, like login sessions (which Langflow does not store): never moved)\n"
             "Kept by 'alice': 1 projects (its default project 'Starter Project': what it held went into the "
             "default project of 'carol')\n"
             f"{would.strip() or 'Moved'}{' move' if dry else ''} uploaded file {sd.notes} to {target}\n"
@@ -86,8 +86,8 @@ def test_delete_transfer_to_is_one_transaction_json(db113: LangflowDB) -> None:
     assert (doc["from"]["username"], doc["to"]["username"], doc["dry_run"], doc["transferred"], doc["deleted_user"]) == (
         "alice", "carol", False, True, True)
     assert [(r["kind"], r["old"], r["new"]) for r in doc["renamed"]][-1] == ("files", "notes", "notes (1)")
-    assert doc["kept"][0] == {"kind": "api_keys", "table": "apikey", "rows": 1,
-                              "why": "personal to the account: never moved"}
+    assert doc["kept"][0] == {"kind": "api_keys", "table": "apikey", "rows": 1, "why": (
+        "personal, like login sessions (which Langflow does not store): never moved")}
     assert doc["disk"] == [{"what": "uploaded file", "path": str(sd.notes),
                             "to": str(sd.carol_notes.parent / "notes (1).txt"), "action": "moved"}]
     assert {"table": "apikey", "column": "user_id", "action": "delete", "rows": 1} in doc["deleted"]

@@ -78,11 +78,14 @@ def render(done: Any) -> None:
     """The plan or the outcome: a table of what moves, one of what was renamed, then what stays."""
     verb = "Would move" if done.dry_run else "Moved"
     pair = f"from {done.old.username!r} to {done.new.username!r}"
-    output.table(
-        ["kind", "table", "column", "rows"],
-        [(m.label, m.table, m.column, m.rows) for m in done.moved],
-        title=f"{verb} {pair}",
-    )
+    if done.moved:
+        output.table(
+            ["kind", "table", "column", "rows"],
+            [(m.label, m.table, m.column, m.rows) for m in done.moved],
+            title=f"{verb} {pair}",
+        )
+    else:
+        output.say(f"Nothing to move {pair}: {done.old.username!r} owns nothing but its account")
     if done.renamed:
         output.table(
             ["kind", "column", "old name", "new name"],

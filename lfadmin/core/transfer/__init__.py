@@ -141,8 +141,13 @@ class _Mover:
     # -- the steps, in order ----------------------------------------------------------------
 
     def personal(self) -> None:
+        """What stays with the account; its API keys are named even when it has none."""
         for col in self.columns:
-            if col.personal and (n := ownership.count(self.s, col, self.old.id)):
+            n = ownership.count(self.s, col, self.old.id) if col.personal else 0
+            if col.table == "apikey":
+                why = "personal, like login sessions (which Langflow does not store): never moved"
+                self.result.kept.append(Kept(col.label, col.table, n, why))
+            elif n:
                 self.result.kept.append(Kept(col.label, col.table, n, "personal to the account: never moved"))
 
     def default_project(self) -> None:
