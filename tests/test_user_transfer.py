@@ -132,6 +132,11 @@ def test_refusals_change_nothing(lfdb: LangflowDB) -> None:
     res = lfdb.run("user", "delete", "alice", "--allow-inactive")
     assert (res.exit_code, res.stderr) == (4, "Error: --allow-inactive goes with --transfer-to\n"), res
     assert lfdb.snapshot() == snap
+    if lfdb.version == "1.6.9":  # the clash removed, the inactive target taken when asked
+        (lfdb.config_dir.parent / "kbs" / "carol" / "docs").rmdir()
+        res = lfdb.run("user", "transfer", "alice", "bob", "--allow-inactive", "--json", **env)
+        assert res.exit_code == 0 and res.json["to"]["is_active"] is False, res
+        assert owned(lfdb, "flow", str(lfdb.user("bob")["id"])) == ["Alice Secret Flow", "Shared"]
 
 
 def test_a_move_failing_after_the_commit_is_finished_by_the_next_run(
