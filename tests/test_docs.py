@@ -205,6 +205,10 @@ JSON_CASES = {
     ),
     "lfadmin user rename OLD NEW --json": JsonCase(["user", "rename", "carol", "caroline", "--json"]),
     "lfadmin user delete NAME --json": JsonCase(["user", "delete", "carol", "--yes", "--json"]),
+    "lfadmin user transfer OLD NEW --json": JsonCase(["user", "transfer", "alice", "carol", "--json"]),
+    "lfadmin user delete NAME --transfer-to NEW --json": JsonCase(
+        ["user", "delete", "alice", "--transfer-to", "carol", "--yes", "--json"]
+    ),
     "lfadmin user export": JsonCase(["user", "export"]),
     "lfadmin user diff FILE --json": JsonCase(["user", "diff", "{tmp}/users.json", "--json"], codes=(3,), manifest=True),
     "lfadmin user apply FILE --json": JsonCase(["user", "apply", "{tmp}/users.json", "--json"], manifest=True),

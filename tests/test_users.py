@@ -52,7 +52,10 @@ def test_show_counts_what_the_user_owns(lfdb: LangflowDB) -> None:
     alice = lfdb.user("alice")
     assert user["id"] == str(uuid.UUID(alice["id"]))
     owned_vars = [v for v in lfdb.manifest["variables"] if v["owner"] == "alice"]
-    assert user["owns"] == {"api_keys": 1, "variables": len(owned_vars), "flows": 1, "projects": 1}
+    first = {"api_keys": 1, "variables": len(owned_vars), "flows": 1, "projects": 1}
+    assert list(user["owns"].items())[:4] == list(first.items())  # then every other kind, none owned
+    assert {k: v for k, v in user["owns"].items() if k not in first} == dict.fromkeys(list(user["owns"])[4:], 0)
+    assert "files" in user["owns"] and (user["last_login_at"] is not None) == alice["logged_in"]
 
 
 def test_unknown_user_suggests_case_twin(lfdb: LangflowDB) -> None:
