@@ -434,7 +434,14 @@ def check_dir_move(src: Path, dst: Path, what: str) -> bool:
     Conflict (9): ``dst`` exists (unless it is ``src`` itself: a change of case on a
     case-insensitive filesystem) - even with no ``src``, since whatever is there would become
     the new owner's. Refused (10): ``src`` is a symbolic link, or its directory is not writable
-    by this user. Invalid input (4): ``src`` is not a directory. Both live in one directory."""
+    by this user. Invalid input (4): ``src`` is not a directory. ``check_move`` does the same
+    for a move into another directory, of a directory or a regular file."""
+    return check_move(src, dst, what, directory=True)
+
+
+def check_move(src: Path, dst: Path, what: str, *, directory: bool) -> bool:
+    """``check_dir_move`` for ``move_path``: ``src`` a directory (``directory``) or a regular
+    file; ``dst``'s directory (or the nearest one that exists, when it must be made) writable."""
     src_st, dst_st = _lstat(src, what), _lstat(dst, what)
     if dst_st is not None and not (src_st is not None and os.path.samestat(src_st, dst_st)):
         raise Conflict(
@@ -445,13 +452,19 @@ def check_dir_move(src: Path, dst: Path, what: str) -> bool:
         return False
     if stat.S_ISLNK(src_st.st_mode):
         raise _symlink(what, src)
-    if not stat.S_ISDIR(src_st.st_mode):
+    if directory and not stat.S_ISDIR(src_st.st_mode):
         raise InvalidInput(f"{what} {src} is {_kind(src_st.st_mode)}, not a directory")
-    if not os.access(src.parent, os.W_OK | os.X_OK):
-        raise Refused(
-            f"cannot move {what} {src}: {src.parent} is not writable by this user; nothing changed",
-            hint="run lfadmin as the user Langflow runs as",
-        )
+    if not directory and not stat.S_ISREG(src_st.st_mode):
+        raise InvalidInput(f"{what} {src} is {_kind(src_st.st_mode)}, not a regular file")
+    parent = dst.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    for where in dict.fromkeys((src.parent, parent)):
+        if not os.access(where, os.W_OK | os.X_OK):
+            raise Refused(
+                f"cannot move {what} {src}: {where} is not writable by this user; nothing changed",
+                hint="run lfadmin as the user Langflow runs as",
+            )
     return True
 
 
@@ -465,25 +478,38 @@ def _lstat(path: Path, what: str) -> os.stat_result | None:
 
 
 def move_dir(src: Path, dst: Path, what: str) -> None:
-    """Rename directory ``src`` to ``dst`` in the same parent: the entry itself, never a link
-    (checked again through a descriptor of the parent), never over an existing entry (checked
-    just before; ``rename`` would silently replace an empty directory). Raises
-    ``InvalidInput`` naming both paths when the move cannot be done."""
+    """Rename directory ``src`` to ``dst`` in the same parent (``move_path``)."""
+    move_path(src, dst, what)
+
+
+def move_path(src: Path, dst: Path, what: str) -> None:
+    """Rename ``src`` to ``dst`` (same filesystem; ``dst``'s missing directories are made, as
+    Langflow's storage makes them): the entry itself, never a link (checked again through a
+    descriptor of its directory), never over an existing entry (checked just before;
+    ``rename`` would silently replace an empty directory or a file). Raises ``InvalidInput``
+    naming both paths when the move cannot be done."""
     try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(src.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError as exc:
         raise InvalidInput(f"cannot move {what} {src} to {dst}: {exc.strerror}") from None
+    dst_fd = fd
     try:
+        if dst.parent != src.parent:
+            dst_fd = os.open(dst.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW)
         st = os.lstat(src.name, dir_fd=fd)
         if stat.S_ISLNK(st.st_mode):
             raise _symlink(what, src)
         with suppress(FileNotFoundError):
-            if not os.path.samestat(st, os.lstat(dst.name, dir_fd=fd)):
+            if not os.path.samestat(st, os.lstat(dst.name, dir_fd=dst_fd)):
                 raise Conflict(f"{what} {dst} already exists")
-        os.rename(src.name, dst.name, src_dir_fd=fd, dst_dir_fd=fd)
-        with suppress(OSError):  # durable if the filesystem can say so
-            os.fsync(fd)
+        os.rename(src.name, dst.name, src_dir_fd=fd, dst_dir_fd=dst_fd)
+        for done in dict.fromkeys((fd, dst_fd)):
+            with suppress(OSError):  # durable if the filesystem can say so
+                os.fsync(done)
     except OSError as exc:
         raise InvalidInput(f"cannot move {what} {src} to {dst}: {exc.strerror}") from None
     finally:
+        if dst_fd != fd:
+            os.close(dst_fd)
         os.close(fd)

@@ -670,6 +670,17 @@ def write_cases(db: str) -> list[Case]:
             ),
         ),
         Case(
+            f"{db}/user/transfer",
+            db,
+            (
+                step("user", "transfer", "alice", "bob"),
+                step("user", "transfer", "alice", "carol", "--dry-run"),
+                step("user", "transfer", "alice", "carol"),
+                step("user", "delete", "carol", "--transfer-to", "root2", "--yes", "--json"),
+                step("user", "show", "root2"),
+            ),
+        ),
+        Case(
             f"{db}/user/set-password",
             db,
             (

@@ -6,7 +6,8 @@
 - ``lfdb``, ``db113``, ``db184``, ``sqlite_db``: fresh copies of databases real Langflow made.
 - ``target``: the same, opened as core's ``Target``, for tests that call core as a library.
 - Speed (the suite must stay under 5 minutes on 2 cores): ``--dist loadgroup`` (the Makefile's)
-  keeps each Langflow release's interop tests on one worker and schedules them first.
+  keeps each Langflow release's interop tests on one worker and schedules them first; bcrypt is
+  memoised in the test process (``tests/support/bcrypt_memo.py``: each password hashed once).
 - At the end of the session the Langflow servers are stopped and every PostgreSQL copy dropped;
   anything left over fails the run.
 """
@@ -21,9 +22,15 @@ from pathlib import Path
 import pytest
 
 from lfadmin.core.target import Target
+from tests.support import bcrypt_memo
 from tests.support.core import make_target
 from tests.support.databases import DB_PARAMS, POOL, VERSIONS, LangflowDB, make_db, pg_reachable
 from tests.support.langflow import SERVERS
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    bcrypt_memo.install()
+
 
 # -- environment isolation ----------------------------------------------------------------------
 
@@ -68,6 +75,14 @@ def db113(request: pytest.FixtureRequest, tmp_path: Path, pg_available: bool) ->
     if request.param == "postgresql" and not pg_available:
         pytest.skip("PostgreSQL not reachable (set LFADMIN_TEST_PG_URL)")
     yield from make_db(request.param, "1.13.0", tmp_path)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db169(request: pytest.FixtureRequest, tmp_path: Path, pg_available: bool) -> Iterator[LangflowDB]:
+    """One 1.6.9 database per backend: the oldest release, whose upgrade changes the most."""
+    if request.param == "postgresql" and not pg_available:
+        pytest.skip("PostgreSQL not reachable (set LFADMIN_TEST_PG_URL)")
+    yield from make_db(request.param, "1.6.9", tmp_path)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

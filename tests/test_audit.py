@@ -36,6 +36,8 @@ def test_each_change_leaves_one_chained_record(db113: LangflowDB) -> None:
     assert db.run("user", "delete", "carol", "--dry-run").exit_code == 0  # a dry run: no record
     assert db.run("user", "list").exit_code == 0  # a read: no record
     assert db.run("api-key", "revoke", "alice-key", "--user", "alice").exit_code == 0
+    assert db.run("user", "transfer", "bob", "carol", "--dry-run").exit_code == 0  # no record
+    assert db.run("user", "transfer", "bob", "carol").exit_code == 0  # a command of its own, recorded alike
     refused = db.run("user", "delete", "admin", "--yes")  # refused after authentication
     assert refused.exit_code == 10
     wrong = db.run("user", "promote", "alice", user="root2", LANGFLOW_SUPERUSER_PASSWORD="Wrong-pass-123")
@@ -45,6 +47,7 @@ def test_each_change_leaves_one_chained_record(db113: LangflowDB) -> None:
     assert [(r["command"], r["target"], r["outcome"], r["exit_code"]) for r in records] == [
         ("user create", ["user dora"], "ok", 0),
         ("api-key revoke", [f"api-key {next(k['id'] for k in db.manifest['api_keys'] if k['name'] == 'alice-key')} of alice"], "ok", 0),
+        ("user transfer", ["user bob", "user carol"], "ok", 0),
         ("user delete", ["user admin"], "error", 10),
         ("user promote", [], "error", 7),  # failed before it named what it acts on
     ]
@@ -65,11 +68,11 @@ def test_each_change_leaves_one_chained_record(db113: LangflowDB) -> None:
     assert made["auth_evidence"].startswith("the API key from LANGFLOW_API_KEY (environment) matches apikey row ")
     assert "***" in made["database"] if db.backend == "postgresql" else made["database"] == db.url
     assert (made["event"], made["pid"] > 0, made["lfadmin_version"]) == (None, True, "0.1.0")
-    assert records[2]["error"] == refused.stderr.removeprefix("Error: ").rstrip("\n")
+    assert records[3]["error"] == refused.stderr.removeprefix("Error: ").rstrip("\n")
     # A failed authentication: the name it claimed, unproven; the error line as printed.
-    claimed = {k: records[3][k] for k in ("actor", "actor_id", "authenticated", "auth_method", "auth_evidence")}
+    claimed = {k: records[4][k] for k in ("actor", "actor_id", "authenticated", "auth_method", "auth_evidence")}
     assert claimed == {"actor": "root2", "actor_id": None, "authenticated": False, "auth_method": "password", "auth_evidence": None}
-    assert records[3]["error"] == wrong.stderr.removeprefix("Error: ").rstrip("\n")
+    assert records[4]["error"] == wrong.stderr.removeprefix("Error: ").rstrip("\n")
     # The chain: each line names the hash of the one before it.
     lines = (db.config_dir / AUDIT).read_bytes().splitlines()
     assert [r["prev"] for r in records] == [GENESIS, *(_sha(line) for line in lines[:-1])]

@@ -206,6 +206,10 @@ JSON_CASES = {
     ),
     "lfadmin user rename OLD NEW --json": JsonCase(["user", "rename", "carol", "caroline", "--json"]),
     "lfadmin user delete NAME --json": JsonCase(["user", "delete", "carol", "--yes", "--json"]),
+    "lfadmin user transfer OLD NEW --json": JsonCase(["user", "transfer", "alice", "carol", "--json"]),
+    "lfadmin user delete NAME --transfer-to NEW --json": JsonCase(
+        ["user", "delete", "alice", "--transfer-to", "carol", "--yes", "--json"]
+    ),
     "lfadmin user export": JsonCase(["user", "export"]),
     "lfadmin user diff FILE --json": JsonCase(["user", "diff", "{tmp}/users.json", "--json"], codes=(3,), manifest=True),
     "lfadmin user apply FILE --json": JsonCase(["user", "apply", "{tmp}/users.json", "--json"], manifest=True),
@@ -232,6 +236,7 @@ JSON_CASES = {
     "lfadmin config doctor --json": JsonCase(["config", "doctor", "--json"], codes=(0, 12)),
     "lfadmin config doctor --list-checks --json": JsonCase(["config", "doctor", "--list-checks", "--json"]),
     "lfadmin upgrade check --json": JsonCase(["upgrade", "check", "--to", "1.13.0", "--json"], codes=(0, 12)),
+    "lfadmin upgrade repair --json": JsonCase(["upgrade", "repair", "--dry-run", "--json"]),
     "lfadmin backup create PATH --json": JsonCase(["backup", "create", "{tmp}/b.db", "--json"]),
     "lfadmin backup restore PATH --json": JsonCase(["backup", "restore", "{tmp}/b.db", "--yes", "--json"], backup=True),
     "lfadmin audit list --json": JsonCase(["audit", "list", "--json"], before=("user", "deactivate", "alice")),

@@ -109,7 +109,10 @@ def test_the_runner_would_notice(tmp_path: Path) -> None:
     assert {"sqlalchemy", "sqlite3"} <= set(result["modules"])
     assert "pydantic" not in result["modules"]  # Typer 0.29 would import it on every run (pyproject's cap)
     # ... and builds only the group it runs: no other group's commands are imported or parsed.
-    assert result["cli"] == ["lfadmin.cli.options", "lfadmin.cli.superuser", "lfadmin.cli.users"]
+    assert result["cli"] == [
+        "lfadmin.cli.options", "lfadmin.cli.superuser", "lfadmin.cli.users", "lfadmin.cli.users.manifest",
+        "lfadmin.cli.users.transfer",
+    ]
 
 
 @pytest.mark.parametrize(

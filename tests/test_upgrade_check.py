@@ -2,7 +2,7 @@
 
 Each rule: the fixture as Langflow left it, then the condition seeded with plain SQL, a setting
 or a file, and the exact finding asserted (ID, severity, evidence, fix) with the doctor's exit
-codes. The interop test runs Langflow 1.13.0's own migrations on a twin to prove LF-UPG-001.
+codes. The interop test starts Langflow 1.13.0 on a twin to prove LF-UPG-001.
 """
 
 from __future__ import annotations
@@ -22,17 +22,9 @@ import pytest
 
 from tests.support.cli import Result, run
 from tests.support.databases import LangflowDB, make_db
-from tests.support.langflow import langflow_python
+from tests.support.langflow import upgrade_by_starting
 
-BOTH = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 OTHER_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"  # a valid Fernet key, not the fixture's
-
-
-@pytest.fixture(params=BOTH)
-def db169(request: pytest.FixtureRequest, tmp_path: Path, pg_available: bool) -> Iterator[LangflowDB]:
-    if request.param == "postgresql" and not pg_available:
-        pytest.skip("PostgreSQL not reachable (set LFADMIN_TEST_PG_URL)")
-    yield from make_db(request.param, "1.6.9", tmp_path)
 
 
 @pytest.fixture
@@ -537,46 +529,16 @@ def test_read_only(sqlite_db: LangflowDB) -> None:
 
 # -- interop: Langflow 1.13.0's own migrations ---------------------------------------------------
 
-MIGRATE = """
-import asyncio, os, sys
-from langflow.services.utils import register_all_service_factories
-from langflow.services.database.utils import initialize_database
-async def main():
-    register_all_service_factories()
-    try:
-        await initialize_database()
-    except BaseException as e:
-        c = e
-        while c is not None:
-            print(type(c).__name__, c)
-            c = c.__cause__
-        sys.exit(3)
-    print("MIGRATED")
-asyncio.run(main())
-"""
-
 
 @pytest.mark.interop
 @pytest.mark.xdist_group("langflow-1.13.0")
-@pytest.mark.parametrize("twin", [True, False], ids=["twin", "no-twin"])
-def test_interop_twin_aborts_1_13_migrations(tmp_path: Path, twin: bool) -> None:
-    python = langflow_python("1.13.0")
-    db = next(make_db("sqlite", "1.6.9", tmp_path))
-    if twin:
-        add_user(db, "Alice")
-    res = check(db, "1.13.0")
-    assert ("LF-UPG-001" in ids(res)) is twin
-    assert db.path is not None
-    work = tmp_path / "migrate.db"
-    shutil.copyfile(db.path, work)
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("LANGFLOW_")}
-    env.update(LANGFLOW_DATABASE_URL=f"sqlite:///{work}", LANGFLOW_CONFIG_DIR=str(db.config_dir),
-               LANGFLOW_SECRET_KEY=db.secret_key, DO_NOT_TRACK="true")
-    proc = subprocess.run([str(python), "-c", MIGRATE], env=env, capture_output=True, text=True, timeout=600)
-    if twin:
-        assert proc.returncode == 3, proc.stderr[-2000:]
-        assert "Cannot enforce case-insensitive username uniqueness" in proc.stdout
-        assert "['alice']" in proc.stdout
-    else:
-        assert proc.returncode == 0, (proc.stdout[-2000:], proc.stderr[-2000:])
-        assert "MIGRATED" in proc.stdout
+def test_interop_twin_aborts_1_13_migrations(sqlite169: LangflowDB) -> None:
+    """LF-UPG-001 reported, and true: 1.13.0's start refuses the twin. The same jump without a
+    twin is started, repaired and read back in tests/test_upgrade_repair.py."""
+    db = sqlite169
+    add_user(db, "Alice")
+    assert "LF-UPG-001" in ids(check(db, "1.13.0"))
+    (started,) = upgrade_by_starting(db, "1.13.0")
+    assert started["result"] == "failed", started
+    assert "Cannot enforce case-insensitive username uniqueness" in started["message"], started
+    assert "['alice']" in started["message"]

@@ -9,6 +9,8 @@ import uuid
 import bcrypt
 import pytest
 
+from lfadmin.langflow.crypto import hash_password, verify_password
+from tests.support.bcrypt_memo import real_bcrypt
 from tests.support.databases import LangflowDB
 from tests.support.rows import audit_records, user_row, usernames
 
@@ -50,7 +52,10 @@ def test_show_counts_what_the_user_owns(lfdb: LangflowDB) -> None:
     alice = lfdb.user("alice")
     assert user["id"] == str(uuid.UUID(alice["id"]))
     owned_vars = [v for v in lfdb.manifest["variables"] if v["owner"] == "alice"]
-    assert user["owns"] == {"api_keys": 1, "variables": len(owned_vars), "flows": 1, "projects": 1}
+    first = {"api_keys": 1, "variables": len(owned_vars), "flows": 1, "projects": 1}
+    assert list(user["owns"].items())[:4] == list(first.items())  # then every other kind, none owned
+    assert {k: v for k, v in user["owns"].items() if k not in first} == dict.fromkeys(list(user["owns"])[4:], 0)
+    assert "files" in user["owns"] and (user["last_login_at"] is not None) == alice["logged_in"]
 
 
 def test_unknown_user_suggests_case_twin(lfdb: LangflowDB) -> None:
@@ -86,6 +91,15 @@ def test_create_writes_the_row_langflow_writes(lfdb: LangflowDB) -> None:
     else:
         assert isinstance(row["id"], uuid.UUID) and row["is_active"] is False
         assert row["optins"] == {"github_starred": False, "dialog_dismissed": False, "discord_clicked": False}
+
+
+def test_every_password_hash_gets_its_own_salt() -> None:
+    # The suite memoises bcrypt (tests/support/bcrypt_memo.py); the real thing salts every hash.
+    with real_bcrypt():
+        first, second = hash_password("Same-pass-123"), hash_password("Same-pass-123")
+        assert first != second and first[:7] == second[:7] == "$2b$12$"
+        assert verify_password("Same-pass-123", first) and verify_password("Same-pass-123", second)
+        assert not verify_password("Same-pass-124", first)
 
 
 def test_create_makes_the_default_project_like_the_release(lfdb: LangflowDB) -> None:

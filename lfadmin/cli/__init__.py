@@ -4,6 +4,7 @@
 exit code; anything else is a bug, reported in one line (``--debug`` shows the traceback).
 """
 
+import functools
 import importlib
 import inspect
 import os
@@ -69,6 +70,19 @@ def make_app(only: str | None = None, *, root_help: bool = False) -> typer.Typer
     root.command()(info)
     _reflow_help(root)
     return root
+
+
+@functools.cache
+def _command(only: str | None, root_help: bool) -> typer.core.TyperGroup:
+    """``make_app(only)`` as the click command it runs, built once a process.
+
+    Typer rebuilds the click tree from every command's signature at each call (about 25 ms for a
+    group); a process runs one command, but a host that calls ``main()`` again (the test suite
+    runs lfadmin in-process thousands of times) reuses the tree, which holds no per-run state:
+    the run's ``Invocation`` arrives as ``obj``."""
+    command = typer.main.get_command(make_app(only, root_help=root_help))
+    assert isinstance(command, typer.core.TyperGroup)
+    return command
 
 
 def reflow(doc: str | None) -> str | None:
@@ -240,7 +254,7 @@ def _run(inv: Invocation) -> None:
         args, completing = sys.argv[1:], "_LFADMIN_COMPLETE" in os.environ
         only = None if completing else invoked_group(args)
         with options.no_color_for_typer():
-            make_app(only, root_help=not completing and wants_root_help(args))(obj=inv)
+            _command(only, not completing and wants_root_help(args))(obj=inv)
     except OutputFailed as exc:
         if exc.broken_pipe and not inv.committed:  # `lfadmin ... | head`: quiet, like other tools
             sys.exit(int(ExitCode.BROKEN_PIPE))

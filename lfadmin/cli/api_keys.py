@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from lfadmin import output, redact
-from lfadmin.cli.options import Invocation, global_options, progress, target
+from lfadmin.cli.options import BackupOpt, Invocation, backup_first, global_options, progress, target
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -207,6 +207,7 @@ def prune(
             help="Prune even when LANGFLOW_DISABLE_TRACK_APIKEY_USAGE means usage is not recorded.",
         ),
     ] = False,
+    backup: BackupOpt = None,
 ) -> None:
     """Revoke every key unused (or never used) for a period.
 
@@ -217,8 +218,10 @@ def prune(
     from lfadmin.core import api_keys
 
     period = api_keys.parse_duration(unused_for, "--unused-for")
+    tgt = target(inv)
+    backup_first(inv, tgt, backup, dry_run=dry_run)
     with progress(inv, "revoking") as bar:
-        keys = api_keys.prune(target(inv), period, dry_run=dry_run, force=force, progress=bar)
+        keys = api_keys.prune(tgt, period, dry_run=dry_run, force=force, progress=bar)
     if inv.json:
         output.emit_json(
             {"api_keys": [k.to_json() for k in keys], "revoked": 0 if dry_run else len(keys), "dry_run": dry_run}

@@ -386,6 +386,65 @@ def new_password(inv: Invocation, stdin: bool, env_var: str | None) -> str:
 # -- opening the database ---------------------------------------------------------------------
 
 
+BackupOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--backup",
+        metavar="PATH",
+        help="First take a verified backup to PATH (as `lfadmin backup create PATH`); if it fails, "
+        "nothing is changed. Not taken with --dry-run.",
+        show_default=False,
+    ),
+]
+
+
+def warn_once(tgt: "Target") -> None:
+    """For a command that opens more than one session (a backup first, a plan first): each
+    warning or note about the database (an unknown revision, auto-login) is shown once, not per
+    session."""
+    shown: set[str] = set()
+
+    def once(say: Callable[[str], None]) -> Callable[[str], None]:
+        def said(message: str) -> None:
+            if message not in shown:
+                shown.add(message)
+                say(message)
+
+        return said
+
+    tgt.warn, tgt.note = once(tgt.warn), once(tgt.note)
+
+
+def backup_first(
+    inv: Invocation, tgt: "Target", path: Path | None, *, dry_run: bool, auto: bool = False
+) -> Path | None:
+    """``--backup PATH`` (or, with ``auto``, the default path of ``backup create``): one verified
+    backup before the command's transaction (``core.backup.safeguard``); on any failure it raises
+    and the command never starts. Skipped under --dry-run, which changes nothing. Returns the
+    backup's path (None: none taken)."""
+    if path is None and not auto:
+        return None
+    if dry_run:
+        if path is not None:
+            output.say("note: --dry-run changes nothing: no backup taken")
+        return None
+    from lfadmin.core import backup
+    from lfadmin.errors import LfadminError
+
+    warn_once(tgt)
+    try:
+        made = backup.safeguard(tgt, path)
+    except LfadminError as exc:
+        if path is None and exc.hint is None:  # the automatic one: say how to choose
+            exc.hint = ("the automatic backup goes beside the database: choose another place with "
+                        "--backup PATH, or --no-backup")
+        raise
+    output.say(f"Backed up the database to {made.path} (verified: {made.manifest.size} bytes, "
+               f"sha256 {made.manifest.sha256[:12]}; restore: lfadmin backup restore {made.path})")
+    return made.path
+
+
+
 def target(inv: Invocation, *, with_creds: bool = True) -> "Target":
     """Where this run acts, from its global options. ``with_creds``: the invoker's credentials
     (stdin, a prompt later), read when ``Target.session`` first opens, to authenticate."""

@@ -11,7 +11,15 @@ from typing import Annotated, Any
 import typer
 
 from lfadmin import output, redact
-from lfadmin.cli.options import Invocation, global_options, progress, read_stdin_secret, target
+from lfadmin.cli.options import (
+    BackupOpt,
+    Invocation,
+    backup_first,
+    global_options,
+    progress,
+    read_stdin_secret,
+    target,
+)
 from lfadmin.errors import InvalidInput
 
 app = typer.Typer(no_args_is_help=True)
@@ -51,7 +59,7 @@ WriteCfgOpt = Annotated[
 _ENV = {True: "yes", False: "no", None: None}
 
 
-def _receipt(columns: list[str], rows: list[tuple[Any, ...]], title: str | None = None) -> None:
+def store_receipt(columns: list[str], rows: list[tuple[Any, ...]], title: str | None = None) -> None:
     """A store receipt: on a terminal a row per store with only its non-zero counts (``14 ok, 1
     legacy``), which fits 80 columns; --wide and piped output: a column per count."""
     summary = [
@@ -273,7 +281,7 @@ def check(inv: Invocation) -> None:
             c = r.counts
             rows.append((r.store, r.values, c["ok"], c["legacy"], c["undecryptable"], c["plaintext"],
                          c["encrypted-generic"], c["plain-expected"]))
-        _receipt(
+        store_receipt(
             ["store", "values", "ok", "legacy", "undecryptable", "plaintext", "encrypted-generic",
              "plain-expected"],
             rows,
@@ -347,6 +355,7 @@ def rotate(
     force: Annotated[
         bool, typer.Option("--force", help="Rotate even though something else has the database open.")
     ] = False,
+    backup: BackupOpt = None,
 ) -> None:
     """Re-encrypt every stored secret under a new key in one transaction, then switch key files.
 
@@ -380,6 +389,11 @@ def rotate(
         verify_all=verify_all,
     )
     tgt = target(inv)
+    if backup is not None and rotation.journal_path(tgt.settings).exists():
+        # Rerunning the command that was interrupted: its backup was taken before its transaction.
+        output.say(f"note: an interrupted rotation's journal is there: no new backup (the first run's is {backup})")
+    else:
+        backup_first(inv, tgt, backup, dry_run=dry_run)
     inv.after_commit = (
         f"the rotation is committed; rerun the same command: it finds {rotation.journal_path(tgt.settings)} "
         "and finishes"
@@ -422,7 +436,7 @@ def rotate(
                 output.say_hanging(f"  {store_row[0]}: ", counts or "0 rows")
             output.emit_secret(key)
         else:
-            _receipt(columns, rows, title="dry run (nothing written)" if receipt.dry_run else None)
+            store_receipt(columns, rows, title="dry run (nothing written)" if receipt.dry_run else None)
     olds = ", ".join(receipt.old_fingerprints) or "-"
     output.say(
         f"{'Would rotate' if receipt.dry_run else 'Rotated'} {olds} → {receipt.new_fingerprint}: "

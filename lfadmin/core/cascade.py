@@ -112,8 +112,8 @@ class Graph:
             if edge.implicit:
                 # Compare spellings, not types: FK-less id columns may be VARCHAR holding a dashed
                 # or a 32-hex id, while the target is CHAR(32) (SQLite) or uuid (PostgreSQL).
-                ids = f"SELECT {_norm(q(edge.target_column))} FROM {q(table)} WHERE {where}"
-                child_where = f"{_norm(q(edge.column))} IN ({ids})"
+                ids = f"SELECT {normalized_id(q(edge.target_column))} FROM {q(table)} WHERE {where}"
+                child_where = f"{normalized_id(q(edge.column))} IN ({ids})"
             else:
                 ids = f"SELECT {q(edge.target_column)} FROM {q(table)} WHERE {where}"
                 child_where = f"{q(edge.column)} IN ({ids})"
@@ -167,5 +167,6 @@ def run_cascade(
     ]
 
 
-def _norm(column_sql: str) -> str:
+def normalized_id(column_sql: str) -> str:
+    """An id column as 32 lower-case hex digits, whichever spelling or type it holds."""
     return f"lower(replace(CAST({column_sql} AS TEXT), '-', ''))"

@@ -161,14 +161,3 @@ def update_user(s: Session, user: UserRecord, **values: Any) -> UserRecord:
     assert fresh is not None
     return fresh
 
-
-def owned_counts(s: Session, user_id: uuid.UUID) -> dict[str, int]:
-    """How many API keys, variables, flows and projects the user owns."""
-    counts = {}
-    for label, table in (("api_keys", "apikey"), ("variables", "variable"), ("flows", "flow"), ("projects", "folder")):
-        counts[label] = int(
-            execute(
-                s.conn, f"SELECT COUNT(*) FROM {quote(s, table)} WHERE user_id = :u", u=s.codec.uuid(user_id)
-            ).scalar_one()
-        )
-    return counts

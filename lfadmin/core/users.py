@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lfadmin.core import audit, user_rows
+from lfadmin.core import audit, ownership, user_rows
 from lfadmin.core.actor import Actor
 from lfadmin.core.auth import effective_auto_login
 from lfadmin.core.cascade import DeleteStep, run_cascade
@@ -30,7 +30,6 @@ from lfadmin.core.user_rows import (
     get_user,
     insert_row,
     look_alikes,
-    owned_counts,
     update_user,
 )
 from lfadmin.db import execute
@@ -176,16 +175,22 @@ def create_user(
     return record
 
 
+def default_folder_name(s: Session) -> str:
+    """The name of every user's default project in this release."""
+    if s.schema.default_folder_described:
+        # 1.7+: folder/constants.py reads the unprefixed DEFAULT_FOLDER_NAME variable.
+        custom = s.settings.env.exact("DEFAULT_FOLDER_NAME")
+        if custom is not None:
+            return custom.raw
+    return DEFAULT_FOLDER_NAME
+
+
 def create_default_folder(s: Session, user_id: uuid.UUID) -> None:
     """``get_or_create_default_folder`` as the detected release runs it at user creation."""
     owned = execute(s.conn, "SELECT 1 FROM folder WHERE user_id = :u", u=s.codec.uuid(user_id)).first()
     if owned is not None:
         return  # 1.10+ return the user's existing folder instead of creating one
-    name = DEFAULT_FOLDER_NAME
-    if s.schema.default_folder_described:
-        # 1.7+: folder/constants.py reads the unprefixed DEFAULT_FOLDER_NAME variable.
-        custom = s.settings.env.exact("DEFAULT_FOLDER_NAME")
-        name = custom.raw if custom is not None else DEFAULT_FOLDER_NAME
+    name = default_folder_name(s)
     c = s.codec
     cols: dict[str, Any] = {
         "id": c.uuid(uuid.uuid4()),
@@ -319,10 +324,10 @@ def list_users(target: Target, *, active: bool | None = None, superuser: bool | 
 
 
 def show(target: Target, username: str) -> tuple[UserRecord, dict[str, int]]:
-    """One user, and how many API keys, variables, flows and projects it owns."""
+    """One user, and how many rows of each kind it owns (``ownership.owned_counts``)."""
     with target.session(write=False) as s:
         user = get_user(s, username)
-        return user, owned_counts(s, user.id)
+        return user, ownership.owned_counts(s, user.id)
 
 
 def _granted(s: Session, event: str) -> Grant:

@@ -20,6 +20,8 @@ Ops (see README.md for examples):
     list_variables  {"username"}                        VariableService.get_all
     folders         {"username"}                        the user's folders via Langflow's Folder model
     flow            {"flow_id"}                         the flow row via Langflow's Flow model
+    list_flows      {"username"}                        the flows GET /api/v1/flows/ lists to that user
+                                                        (read_flows' query, rows read as FlowRead)
     user_refs       {"user_id"}                         every table.column still holding that user id
     schema_check    {}                                  Langflow's startup alembic check + model/DB diff
     startup         {"env": {...}, "full_app": false}   Langflow's real startup in a child process
@@ -433,6 +435,20 @@ class Checker:
             if flow is None:
                 return {"exists": False}
             return {"exists": True, **{k: to_json(v) for k, v in flow.model_dump().items()}}
+
+    async def op_list_flows(self, check: dict) -> dict:
+        """What ``GET /api/v1/flows/`` lists to ``username``: the route's query (``Flow.user_id ==
+        current_user.id``, 1.6.9 and 1.13.0 ``api/v1/flows.py`` ``read_flows``), each row validated
+        as the ``FlowRead`` it answers with. (Importing the route itself imports the whole API,
+        tens of seconds a fork.)"""
+        from langflow.services.database.models.flow.model import Flow, FlowRead
+        from sqlmodel import select
+
+        async with self.session() as session:
+            user = await self.get_user(session, check["username"])
+            flows = (await session.exec(select(Flow).where(Flow.user_id == user.id))).all()
+            names = [FlowRead.model_validate(f, from_attributes=True).name for f in flows]
+        return {"names": sorted(names)}
 
     # ------------------------------------------------------------------ user_refs
 

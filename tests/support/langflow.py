@@ -133,11 +133,23 @@ def langflow_script(version: str, script: str, argv: list[str], stdin: Any) -> A
     return json.loads(out["stdout"])
 
 
-def langflow_check(db: LangflowDB, checks: list[dict[str, Any]], key: str | None = None) -> list[dict[str, Any]]:
+def langflow_check(
+    db: LangflowDB, checks: list[dict[str, Any]], key: str | None = None, release: str | None = None
+) -> list[dict[str, Any]]:
     """Ask real Langflow (one process, many checks) about the database; see tests/langflow/README.md.
 
-    ``key``: the secret key Langflow runs with (default: the fixture's).
+    ``key``: the secret key Langflow runs with (default: the fixture's). ``release``: the Langflow
+    that answers (default: the one that made the fixture; another one after an upgrade).
     """
     argv = ["--db-url", db.url, "--secret-key", key or db.secret_key, "--config-dir", str(db.config_dir)]
-    results: list[dict[str, Any]] = langflow_script(db.version, "lf_check", argv, checks)
+    results: list[dict[str, Any]] = langflow_script(release or db.version, "lf_check", argv, checks)
     return results
+
+
+def upgrade_by_starting(db: LangflowDB, release: str, *after: dict[str, Any]) -> list[dict[str, Any]]:
+    """Upgrade the database as an operator does: Langflow ``release``'s own startup
+    (``initialize_services``: its migrations, superuser bootstrap) on it, in a fork of the
+    release's warm server, with the fixture's key and superuser; then the ``after`` checks, read by
+    that release, in the same call. [startup report, *after results]."""
+    return langflow_check(db, [{"op": "startup", "env": {"LANGFLOW_SECRET_KEY": db.secret_key}}, *after],
+                          release=release)

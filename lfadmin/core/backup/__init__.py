@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,7 +40,7 @@ from lfadmin.langflow.schema import Schema, detect, fmt
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-__all__ = ["Created", "Manifest", "Restored", "create", "restore"]
+__all__ = ["Created", "Manifest", "Restored", "create", "restore", "safeguard"]
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,22 @@ def create(target: Target, path: Path | None = None) -> Created:
         while view:
             view = view[os.write(mfile.fd, view):]
     return Created(path, mpath, manifest)
+
+
+def safeguard(target: Target, path: Path | None = None) -> Created:
+    """The backup a write command takes before its transaction (``--backup PATH``; ``None``: the
+    default path): ``create``, then the file read back against its manifest (size, SHA-256).
+    Anything failing raises here, before the command opens its transaction: nothing is changed.
+    A backup that fails its check is removed with its manifest, so no half-made file is trusted."""
+    made = create(target, path)
+    try:
+        Manifest.load(made.path).verify(made.path)
+    except LfadminError:
+        for leftover in (made.path, made.manifest_path):
+            with suppress(FileNotFoundError):
+                leftover.unlink()
+        raise
+    return made
 
 
 @contextmanager

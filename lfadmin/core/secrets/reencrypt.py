@@ -2,6 +2,10 @@
 key(s) and re-encrypted under the new one, in batches inside the caller's transaction, then
 re-read and checked (``verify_store``). ``probe`` tells which key a database is under.
 
+``upgrade repair`` runs the same pass with one key as old and new (``Ctx.in_place``): a value
+the release already reads as written stays as it is; what rotation heals on the way (legacy
+short-key tokens, 1.6-era encrypted Generic variables on 1.8+) is all that changes.
+
 Counts go into a ``StoreReceipt`` per store; nothing here commits, writes files or decides what
 to do about a value no key opens (``Ctx.undecryptable_*``: ``rotation.rotate`` does).
 """
@@ -59,6 +63,7 @@ class Ctx:
     undecryptable_rows: list[str] = field(default_factory=list)
     undecryptable_total: int = 0
     generic_plain: bool = False  # the release stores Generic variables in clear (1.8+)
+    in_place: bool = False  # old and new are the same key (upgrade repair): rewrite only what must change
 
 
 def _rotate_cell(
@@ -71,6 +76,9 @@ def _rotate_cell(
             return None, None
         for k in ctx.old:
             plain = sso_decrypt(k.secret, cell.value)
+            if plain is not None and ctx.in_place:
+                rec.already_new += 1
+                return None, None
             if plain is not None:
                 rec.reencrypted += 1
                 return sso_encrypt(ctx.new.secret, plain), fingerprint(plain) if want_fp else None
@@ -102,6 +110,9 @@ def _rotate_cell(
             return plain, None
         if legacy:
             rec.healed_legacy += 1
+        elif ctx.in_place:  # already under the key and derivation the release writes
+            rec.already_new += 1
+            return None, None
         else:
             rec.reencrypted += 1
         return ctx.new.seal(plain), fingerprint(plain) if want_fp else None
@@ -152,6 +163,27 @@ def rewrite_store(ctx: Ctx, store: Store, rec: StoreReceipt) -> dict[Any, dict[t
                 ctx.progress(store.name, rec.rows, total)
             batch = upcoming
     return sample
+
+
+Sample = dict[Any, dict[tuple[Any, ...], str]]  # {pk: {path: plaintext fingerprint}}
+
+
+def rewrite_stores(ctx: Ctx) -> tuple[list[StoreReceipt], list[tuple[Store, StoreReceipt, Sample]]]:
+    """``rewrite_store`` over every store of ``stores.STORES``: a receipt per store (absent ones
+    too, so a receipt shows the whole inventory), and what ``verify_stores`` re-reads."""
+    receipts: list[StoreReceipt] = []
+    samples: list[tuple[Store, StoreReceipt, Sample]] = []
+    for store in STORES:
+        rec = StoreReceipt(store.name, store.present(ctx.s))
+        receipts.append(rec)
+        if rec.present:
+            samples.append((store, rec, rewrite_store(ctx, store, rec)))
+    return receipts, samples
+
+
+def verify_stores(ctx: Ctx, samples: list[tuple[Store, StoreReceipt, Sample]]) -> None:
+    for store, rec, sample in samples:
+        verify_store(ctx, store, rec, sample)
 
 
 def _pipeline_connection(s: Session) -> Any:

@@ -75,8 +75,7 @@ from lfadmin.core.secrets.key import (
     validate_new_key,
 )
 from lfadmin.core.secrets.keyring import Keyring
-from lfadmin.core.secrets.reencrypt import Ctx, StoreReceipt, probe, rewrite_store, verify_store
-from lfadmin.core.secrets.stores import STORES, Store
+from lfadmin.core.secrets.reencrypt import Ctx, StoreReceipt, probe, rewrite_stores, verify_stores
 from lfadmin.errors import InvalidInput, Refused, Undecryptable
 from lfadmin.files import TEXT_CAP, atomic_write, check_config_dir, check_replaceable, read_text
 from lfadmin.langflow.crypto import fingerprint
@@ -317,12 +316,8 @@ def rotate(target: Target, req: RotationRequest, *, progress: Progress | None = 
         try:
             ctx = Ctx(s, old_rings, new_keys, req.verify_all, req.dry_run, req.skip_undecryptable, progress,
                        generic_plain=generic_plaintext(s) is True)
-            samples: list[tuple[Store, StoreReceipt, dict[Any, dict[tuple[Any, ...], str]]]] = []
-            for store in STORES:
-                rec = StoreReceipt(store.name, store.present(s))
-                receipt.stores.append(rec)
-                if rec.present:
-                    samples.append((store, rec, rewrite_store(ctx, store, rec)))
+            stores, samples = rewrite_stores(ctx)
+            receipt.stores.extend(stores)
             kb_rec = StoreReceipt(sidecars.STORE, False)
             receipt.stores.append(kb_rec)
             files = sidecars.plan(settings, schema, old_rings, new_keys, kb_rec, dry_run=req.dry_run)
@@ -377,8 +372,7 @@ def rotate(target: Target, req: RotationRequest, *, progress: Progress | None = 
                     "rotate the rest and leave those as they are",
                 )
             if not req.dry_run:
-                for store, rec, sample in samples:
-                    verify_store(ctx, store, rec, sample)
+                verify_stores(ctx, samples)
                 kill_point("before-commit")
         except BaseException:
             if not req.dry_run and not resumed:

@@ -1,22 +1,25 @@
 """``lfadmin user``: Typer only - parse, prompt, call ``lfadmin.core.users``, render."""
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from lfadmin import output
 from lfadmin.cli.options import (
+    BackupOpt,
     Invocation,
     PasswordEnv,
     PasswordStdin,
+    backup_first,
     global_options,
     interactive,
     new_password,
     progress,
     target,
 )
-from lfadmin.errors import ExitCode, Refused
+from lfadmin.cli.users import manifest as _manifest
+from lfadmin.cli.users import transfer as _transfer
+from lfadmin.errors import InvalidInput, Refused
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -103,7 +106,8 @@ def show(inv: Invocation, username: Username) -> None:
     if inv.json:
         output.emit_json({"user": {**user.to_json(), "owns": owned}})
         return
-    _show_user(user, {f"{k}": str(v) for k, v in owned.items()})
+    first = list(owned)[:4]  # API keys, variables, flows, projects: always; the rest when owned
+    _show_user(user, {k: str(v) for k, v in owned.items() if v or k in first})
 
 
 @app.command()
@@ -273,6 +277,9 @@ def rename(
         output.say(f"Renamed {old!r} to {new!r}")
 
 
+app.command("transfer")(_transfer.transfer)
+
+
 @app.command()
 @global_options
 def delete(
@@ -280,14 +287,31 @@ def delete(
     username: Username,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be deleted; change nothing.")] = False,
+    transfer_to: Annotated[
+        str | None,
+        typer.Option("--transfer-to", metavar="NEW", help="First give what the user owns to NEW (`user transfer`).",
+                     show_default=False),
+    ] = None,
+    allow_inactive: _transfer.AllowInactive = False,
+    backup: BackupOpt = None,
 ) -> None:
-    """Delete a user and everything it owns (flows, projects, keys, variables, ...).
+    """Delete a user and everything it owns (flows, projects, keys, variables, ...), or,
+    with --transfer-to, after giving it to another user, in the same transaction.
 
     \b
         lfadmin user delete bob --dry-run
-        lfadmin user delete bob --yes
+        lfadmin user delete bob --yes --backup /backups/before-deleting-bob.db
+        lfadmin user delete bob --transfer-to alice --yes
     """
     from lfadmin.core import users
+
+    if allow_inactive and transfer_to is None:
+        raise InvalidInput("--allow-inactive goes with --transfer-to")
+    tgt = target(inv)
+    backup_first(inv, tgt, backup, dry_run=dry_run)
+    if transfer_to is not None:
+        _transfer.delete_to(inv, tgt, username, transfer_to, yes=yes, dry_run=dry_run, allow_inactive=allow_inactive)
+        return
 
     def confirm(user: Any, steps: Any) -> None:
         # Show the exact plan, then ask - all inside the same transaction.
@@ -299,7 +323,7 @@ def delete(
 
     with progress(inv, "deleting" if not dry_run else "counting") as bar:
         user, steps = users.delete(
-            target(inv), username, dry_run=dry_run, confirm=None if yes else confirm, progress=bar
+            tgt, username, dry_run=dry_run, confirm=None if yes else confirm, progress=bar
         )
     if inv.json:
         output.emit_json(
@@ -333,77 +357,7 @@ def _render_steps(inv: Invocation, user: Any, steps: Any, *, planned: bool) -> N
     )
 
 
-ManifestFile = Annotated[
-    Path, typer.Argument(help="A users manifest (JSON, as `lfadmin user export` writes).", show_default=False)
-]
-
-
-@app.command()
-@global_options
-def export(inv: Invocation) -> None:
-    """Write every user as a manifest (the `langflow admin export` shape; no passwords).
-
-    \b
-        lfadmin user export > users.json
-    """
-    from lfadmin.core import manifest
-
-    doc = manifest.export(target(inv))
-    output.emit_json(doc, versioned=False)
-
-
-def _render_ops(inv: Invocation, ops: Any, dry_run: bool | None = None) -> None:
-    if inv.json:
-        doc: dict[str, Any] = {"changes": [op.to_json() for op in ops]}
-        if dry_run is not None:
-            doc["dry_run"] = dry_run
-        output.emit_json(doc)
-        return
-    if not ops:
-        output.say("No differences")
-        return
-    output.table(
-        ["action", "user", "changes"],
-        [(op.action, op.username, ", ".join(op.changes)) for op in ops],
-    )
-
-
-@app.command()
-@global_options
-def diff(inv: Invocation, file: ManifestFile) -> None:
-    """Show how the database differs from a manifest; exit code 3 when it does.
-
-    \b
-        lfadmin user diff users.json || echo "drift"
-    """
-    from lfadmin.core import manifest
-
-    desired = manifest.load(file)
-    ops = manifest.diff(target(inv), desired)
-    _render_ops(inv, ops)
-    if ops:
-        raise typer.Exit(code=int(ExitCode.DIFFERENCES))
-
-
-@app.command()
-@global_options
-def apply(
-    inv: Invocation,
-    file: ManifestFile,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the changes; make none.")] = False,
-) -> None:
-    """Make the database match a manifest, in one transaction.
-
-    New users need `password_env`: the name of an environment variable holding the password.
-
-    \b
-        ALICE_PW=... lfadmin user apply users.json --dry-run
-        ALICE_PW=... lfadmin user apply users.json
-    """
-    from lfadmin.core import manifest
-
-    desired = manifest.load(file)
-    ops = manifest.apply(target(inv), desired, dry_run=dry_run)
-    _render_ops(inv, ops, dry_run)
-    if not inv.json and ops:
-        output.say("Dry run: nothing was changed" if dry_run else f"Applied {len(ops)} change(s)")
+# The manifest commands (`user export/diff/apply`) live in their own module.
+app.command()(_manifest.export)
+app.command()(_manifest.diff)
+app.command()(_manifest.apply)

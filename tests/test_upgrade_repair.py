@@ -1,0 +1,223 @@
+"""`lfadmin upgrade repair` and `--backup PATH`, on databases real Langflow made.
+
+The proof is the interop test: the 1.6.9 fixture is upgraded by starting Langflow 1.13.0 on it
+(its own migrations; both backends), 1.13.0 is shown to misread the 1.6-era Generic variable,
+repair runs, and 1.13.0's own code then reads every variable, API key and user. The other
+tests: the short-key fixture judged as 1.13.0 (legacy derivation healed with the same key), a
+database with nothing to repair, the backup taken first (and refused cleanly) on the four commands
+that take ``--backup``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from lfadmin.core.secrets.keyring import Keyring
+from lfadmin.core.secrets.stores import STORES
+from lfadmin.core.target import Target
+from lfadmin.core.upgrade.repair import repair as core_repair
+from lfadmin.langflow.crypto import Derivation, fingerprint
+from tests.support.cli import Result, assert_one_error
+from tests.support.databases import LangflowDB, make_db
+from tests.support.langflow import langflow_check, upgrade_by_starting
+from tests.support.secrets_seed import NEW, uid
+
+
+def repair(db: LangflowDB, *args: str, **env: str) -> Result:
+    return db.run("upgrade", "repair", *args, **env)
+
+
+def store(res: Result, name: str) -> dict[str, int]:
+    return next(s for s in res.json["stores"] if s["store"] == name)
+
+
+def backups(db: LangflowDB) -> list[str]:
+    assert db.path is not None
+    return sorted(p.name for p in db.path.parent.iterdir() if ".backup-" in p.name)
+
+
+# -- interop: 1.6.9, started by 1.13.0, repaired, read by 1.13.0 ------------------------------------
+
+
+@pytest.mark.interop
+@pytest.mark.xdist_group("langflow-1.13.0")
+def test_interop_1_6_9_upgraded_by_1_13_then_repaired(db169: LangflowDB) -> None:
+    db = db169
+    man = db.manifest
+    plan = db.run("upgrade", "check", "--to", "1.13.0", "--json", LANGFLOW_AUTO_LOGIN="False",
+                  LANGFLOW_SUPERUSER="admin", LANGFLOW_SUPERUSER_PASSWORD=db.password("admin"))
+    assert {"LF-UPG-007", "LF-UPG-008"} <= {f["id"] for f in plan.json["findings"]}
+    assert "LF-UPG-001" not in {f["id"] for f in plan.json["findings"]}
+
+    reads = [{"op": "variable", "username": v["owner"], "name": v["name"]} for v in man["variables"]]
+    reads += [{"op": "list_variables", "username": u} for u in ("admin", "alice")]
+    started, *broken = upgrade_by_starting(db, "1.13.0", *reads)
+    assert started["result"] == "ok", started
+    gen = next(i for i, v in enumerate(man["variables"]) if v["type"] == "Generic")
+    assert broken[gen]["value"].startswith("gAAAAA"), broken[gen]  # what a flow got: the token
+    assert "MY_GEN" not in [v["name"] for v in broken[-1]["variables"]]  # and the listing skips it
+
+    dry = repair(db, "--dry-run", "--json")
+    assert dry.exit_code == 0, dry
+    assert (dry.json["changed"], store(dry, "variable.value")["generic_decrypted"]) == (3, 1)
+    fixed = repair(db, "--json", "--no-backup")
+    assert fixed.exit_code == 0, fixed
+    assert fixed.json["release"] == "1.13.0" and fixed.json["changed"] == 3, fixed.json
+    assert sorted(fixed.json["api_keys"]["encrypted"]) == ["admin-key (admin)", "alice-key (alice)"]
+    assert fixed.json["key_fingerprint"] == fingerprint(db.secret_key)  # the key in effect, unchanged
+    again = repair(db)
+    assert again.exit_code == 0 and "Nothing to repair" in again.stderr, again
+
+    checks = reads + [{"op": "api_key", "key": k["plaintext"]} for k in man["api_keys"]]
+    checks += [{"op": "login", "username": u["username"], "password": u["password"]} for u in man["users"]]
+    out = langflow_check(db, checks, release="1.13.0")
+    n = len(man["variables"])
+    for v, got in zip(man["variables"], out[:n], strict=True):
+        assert (got["result"], got["value"]) == ("ok", v["value"]), (v["name"], got)
+    listed = {v["name"]: v["value"] for r in out[n:n + 2] for v in r["variables"]}
+    assert {v["name"] for v in man["variables"]} <= set(listed)
+    assert listed["MY_GEN"] == "generic-value-1"
+    for k, got in zip(man["api_keys"], out[n + 2:n + 2 + len(man["api_keys"])], strict=True):
+        assert (got["result"], got["username"]) == ("accepted", k["owner"]), got
+    for u, got in zip(man["users"], out[n + 2 + len(man["api_keys"]):], strict=True):
+        assert got["result"] == ("ok" if u["is_active"] else "inactive"), (u["username"], got)
+
+
+# -- the short-key derivation, the same key ---------------------------------------------------------
+
+
+def test_short_key_values_healed_with_the_same_key(tmp_path: Path) -> None:
+    """The 1.6.9 short-key fixture judged as 1.10.3 (reads only SHA-256 for short keys): every
+    value is re-encrypted under SHA-256 of the same key, Generic made plaintext; dry run first."""
+    db = next(make_db("sqlite", "1.6.9-shortkey", tmp_path))
+    pin = ("--langflow-version", "1.10.3")
+    assert db.run("secrets", "check", "--json", *pin).exit_code == 11
+    before = db.snapshot()
+    dry = repair(db, *pin, "--dry-run", "--json")
+    assert dry.exit_code == 0 and db.snapshot() == before, dry
+    res = repair(db, *pin, "--json")
+    assert res.exit_code == 0, res
+    variables = store(res, "variable.value")
+    assert (variables["healed_legacy"], variables["generic_decrypted"]) == (len(db.manifest["variables"]) - 1, 1)
+    assert variables["verified"] == variables["healed_legacy"]
+    assert res.json == {**dry.json, "dry_run": False, "duration_s": res.json["duration_s"],
+                        "stores": res.json["stores"], "backup": res.json["backup"]}
+    assert dry.json["backup"] is None  # SQLite: the automatic backup, taken because something changes
+    assert Path(res.json["backup"]).name in backups(db)
+    assert backups(db) == [n for n in backups(db) if n.startswith("langflow-1.6.9-shortkey.backup-1.10.3-")]
+    chk = db.run("secrets", "check", "--json", *pin)
+    assert chk.exit_code == 0 and chk.json["key"]["fingerprint"] == res.json["key_fingerprint"], chk
+    (value,) = db.query("SELECT value FROM variable WHERE name = 'MY_GEN'")[0]
+    assert value == "generic-value-1"
+    again = repair(db, *pin)
+    assert again.exit_code == 0, again
+    assert again.stdout == ""
+    assert again.stderr.endswith(
+        f"Nothing to repair: every stored value is readable by Langflow 1.10.3 with key {res.json['key_fingerprint']}\n")
+    assert len(backups(db)) == 2  # the backup and its manifest: a run with nothing to do takes none
+
+
+# -- nothing to do, refusals -------------------------------------------------------------------------
+
+
+def test_core_finds_nothing_where_a_release_reads_what_it_wrote(target: Target, lfdb: LangflowDB) -> None:
+    """Each fixture as its own release left it (1.6.9's encrypted Generic variables and plaintext
+    keys are what 1.6 reads): the library call changes nothing and reports every store."""
+    before = lfdb.snapshot()
+    receipt = core_repair(target)
+    assert (receipt.changed, receipt.undecryptable, receipt.dry_run) == (0, 0, False), receipt
+    assert [r.store for r in receipt.stores] == [s.name for s in STORES]
+    assert lfdb.snapshot() == before
+
+
+def test_nothing_to_repair_on_1_13(db113: LangflowDB) -> None:
+    before = db113.snapshot()
+    res = repair(db113)
+    assert (res.exit_code, res.stdout) == (0, ""), res
+    assert "Nothing to repair: every stored value is readable by Langflow 1.13.0" in res.stderr
+    assert db113.snapshot() == before
+    if db113.path is not None:
+        assert backups(db113) == []
+
+
+def test_repair_needs_a_superuser_and_a_known_schema(db113: LangflowDB) -> None:
+    before = db113.snapshot()
+    res = db113.run("upgrade", "repair", user="alice")
+    assert res.exit_code == 7, res
+    db113.execute("UPDATE alembic_version SET version_num = 'ffffffffffff'")
+    res = repair(db113, "--no-backup")  # as every write: the unknown revision warned, the write refused
+    assert res.exit_code == 6, res
+    assert res.stderr.splitlines()[-1].startswith("Error: this database's schema is newer than any Langflow")
+    db113.execute("UPDATE alembic_version SET version_num = :v", v=db113.manifest["alembic_revision"])
+    assert db113.snapshot() == before
+
+
+def test_keep_default_superuser(db113: LangflowDB) -> None:
+    """LF-UPG-006: the never-signed-in superuser 'langflow' is named in what repair leaves, and
+    kept on request (last_login_at set, as Langflow's preflight advises); then nothing to do."""
+    db113.execute('UPDATE "user" SET username = \'langflow\', last_login_at = NULL WHERE username = \'root2\'')
+    left = repair(db113, "--json")
+    assert left.exit_code == 0 and left.json["changed"] == 0, left
+    assert left.json["left"] == ["the superuser 'langflow' never signed in: a start with AUTO_LOGIN off removes it "
+                                 "(LF-UPG-006); keep it with --keep-default-superuser"]
+    kept = repair(db113, "--keep-default-superuser", "--no-backup")
+    assert kept.exit_code == 0, kept
+    assert "Gave the never-signed-in superuser 'langflow' a last-login time" in kept.stderr
+    assert db113.query('SELECT last_login_at FROM "user" WHERE username = \'langflow\'')[0][0] is not None
+    again = repair(db113, "--keep-default-superuser", "--json")
+    assert (again.json["changed"], again.json["left"], again.json["backup"]) == (0, [], None), again
+
+
+# -- --backup PATH, shared by four commands ------------------------------------------------------------
+
+
+def _encrypted_generic(db: LangflowDB) -> None:
+    """A 1.6-era Generic variable on a 1.13 database: what repair changes."""
+    token = Keyring(db.secret_key, Derivation.DIRECT).seal("old-generic")
+    db.execute("INSERT INTO variable (id, name, value, type, created_at, user_id, default_fields) "
+               "VALUES (:i, 'OLD_GEN', :v, 'Generic', '2026-11-26 10:00:00', :u, '[]')",
+               i=uid(), v=token, u=uid(db.user("alice")["id"]))
+
+
+def test_backup_option_takes_a_verified_backup_first(db113: LangflowDB, tmp_path: Path) -> None:
+    _encrypted_generic(db113)
+    path = tmp_path / "before-repair.bak"
+    res = repair(db113, "--backup", str(path))
+    assert res.exit_code == 0, res
+    assert res.stderr.startswith(f"Backed up the database to {path} (verified: ")
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    restored = db113.run("backup", "restore", str(path), "--yes", "--dry-run")
+    assert restored.exit_code == 0, restored
+    if db113.path is not None:
+        assert backups(db113) == []  # --backup PATH replaces the automatic one
+
+
+@pytest.mark.parametrize("db113", ["sqlite"], indirect=True)  # the refusals are the file layer's
+@pytest.mark.parametrize("command", [
+    ("upgrade", "repair"),
+    ("secrets", "rotate", "--new-key-stdin"),
+    ("user", "delete", "carol", "--yes"),
+    ("api-key", "prune", "--unused-for", "1d", "--force"),
+])
+def test_backup_refused_changes_nothing(db113: LangflowDB, tmp_path: Path, command: tuple[str, ...]) -> None:
+    db = db113
+    _encrypted_generic(db)
+    before = db.snapshot()
+    taken = tmp_path / "taken.bak"
+    taken.write_text("an earlier backup")
+    res = db.run(*command, "--backup", str(taken), input=NEW)
+    assert_one_error(res, 9, str(taken))
+    link = tmp_path / "link.bak"
+    link.symlink_to(tmp_path / "elsewhere.bak")
+    res = db.run(*command, "--backup", str(link), input=NEW)
+    assert_one_error(res, 10, str(link))
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    unwritable = locked if os.geteuid() != 0 else Path("/sys")  # root writes anywhere but sysfs
+    res = db.run(*command, "--backup", str(unwritable / "x.bak"), input=NEW)
+    assert_one_error(res, 10, "its directory is not writable by this user")
+    assert db.snapshot() == before
+    assert taken.read_text() == "an earlier backup" and not (tmp_path / "elsewhere.bak").exists()
