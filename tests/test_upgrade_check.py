@@ -168,7 +168,7 @@ def test_case_twin_is_an_error(db169: LangflowDB) -> None:
         "1 group of usernames differ only in case (alice/Alice): Langflow 1.13.0's migration 1d28fd31a982 "
         "aborts the upgrade and leaves the database half-migrated.")
     assert twin["fix"] == "lfadmin user rename Alice NEW-NAME"
-    assert twin["hint"] == "(planned command, being built); or `lfadmin user delete Alice`; before the upgrade"
+    assert twin["hint"] == "before the upgrade; or `lfadmin user delete Alice --transfer-to OTHER`"
     assert twin["details"] == {"groups": 1, "users": 2}
     # Not for a target before 1.13, nor on a 1.13 database (its unique index forbids twins).
     assert "LF-UPG-001" not in ids(check(db169, "1.12.8"))

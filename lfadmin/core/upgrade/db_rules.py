@@ -103,8 +103,8 @@ def _case_twins(s: Session, jump: Jump) -> Found:
         "half-migrated.",
         evidence,
         f"lfadmin user rename {first} NEW-NAME",
-        f"{PLANNED}; or `lfadmin user delete {first}`; before the upgrade"
-        + (f", for each of: {', '.join(renames)}" if len(renames) > 1 else ""),
+        "before the upgrade" + (f", for each of: {', '.join(renames)}" if len(renames) > 1 else "")
+        + f"; or `lfadmin user delete {first} --transfer-to OTHER`",
         groups=len(groups), users=len(rows),
     )
 
@@ -325,5 +325,5 @@ def packaged_sqlite(path: Path | None, source: str, jump: Jump) -> Found:
         [Evidence("database", str(path), source)],
         f"cp -p {path} /var/lib/langflow/langflow.db && LANGFLOW_DATABASE_URL=sqlite:////var/lib/langflow/langflow.db",
         "any directory outside the package will do; copy the -wal/-shm files too if they exist, with the "
-        "server stopped (or `lfadmin backup create`, planned)",
+        "server stopped (or `lfadmin backup create`, which copies a live database consistently)",
     )
