@@ -29,8 +29,9 @@ GROUPS: dict[str, tuple[str, bool]] = {
     "config": ("lfadmin.cli.config", False),
     "upgrade": ("lfadmin.cli.upgrade", False),
     "backup": ("lfadmin.cli.backup", False),
+    "db": ("lfadmin.cli.db", False),
 }
-_ROOT_ORDER = ["user", "users", "api-key", "api-keys", "superuser", "secrets", "config", "backup", "upgrade"]
+_ROOT_ORDER = ["user", "users", "api-key", "api-keys", "superuser", "secrets", "config", "backup", "db", "upgrade"]
 # Hidden root commands that are another group's command: name -> (module, function). The
 # specification lfadmin was built from calls the doctor `config-audit` (also `config audit`).
 ALIASES: dict[str, tuple[str, str]] = {"config-audit": ("lfadmin.cli.config", "doctor")}
