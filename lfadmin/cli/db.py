@@ -70,14 +70,14 @@ def prune(
         output.emit_json(done.to_json())
         return
     output.table(["table", "would delete" if done.dry_run else "deleted"], sorted(done.rows.items()))
-    kept = f", keeping the newest {done.keep_last} per flow" if done.keep_last is not None else ""
-    since = done.cutoff.strftime("%Y-%m-%d %H:%M UTC")
+    kept = f" (keeping the newest {done.keep_last} per flow)" if done.keep_last is not None else ""
+    what = f"{done.total} rows older than {done.cutoff.strftime('%Y-%m-%d %H:%M UTC')}{kept}"
     if done.dry_run:
-        output.say(f"Dry run: {done.total} rows older than {since}{kept} would be deleted; nothing was changed")
+        output.say(f"Dry run: would delete {what}; nothing was changed")
     else:
         output.say(
-            f"Deleted {done.total} rows older than {since}{kept} in {done.batches} batches, "
-            f"{done.seconds:.1f} s; the longest batch held the write lock {done.longest_lock * 1000:.0f} ms"
+            f"Deleted {what} in {done.batches} batches, {done.seconds:.1f} s; "
+            f"the longest batch held the write lock {done.longest_lock * 1000:.0f} ms"
         )
 
 

@@ -2,7 +2,8 @@
 seeded behind lfadmin's back for the prune tests, and counted back.
 
 Rows carry the columns every release 1.6-1.13 requires, in each backend's spelling
-(``tests.support.rows``); timestamps are one hour apart, the newest ``newest`` ago.
+(``tests.support.rows``); timestamps are one hour apart, the newest half an hour ago (so
+``--older-than 1d`` takes rows 24..N-1, whenever the test runs).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from tests.support.databases import LangflowDB
 from tests.support.rows import flag, uid
 
 RUN_TABLES = ("transaction", "vertex_build", "message", "trace", "span")
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 
 
 def tables(db: LangflowDB) -> set[str]:
@@ -29,30 +29,38 @@ def stamp(db: LangflowDB, when: datetime) -> Any:
     return when if db.backend == "postgresql" else when.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def seed(db: LangflowDB, flow_id: str, hours: int, *, newest: timedelta = timedelta(0)) -> None:
+def seed(db: LangflowDB, flow_id: str, hours: int) -> None:
     """``hours`` rows per run-history table for ``flow_id`` (a trace with one span each), one an
-    hour, the newest at ``NOW - newest``."""
+    hour, the newest half an hour ago."""
     present = tables(db)
-    fid = uid(db, flow_id)
+    fid, now = uid(db, flow_id), datetime.now(timezone.utc)
+    owner = db.query("SELECT user_id FROM flow WHERE id = :f", f=fid)[0][0]
+    with db.connection() as conn:
+        from sqlalchemy import inspect
+
+        owned = {"user_id"} & {c["name"] for c in inspect(conn).get_columns("message")}  # 1.13 scopes by owner
+    who, whom = ("user_id, ", ":owner, ") if owned else ("", "")
     rows: dict[str, list[dict[str, Any]]] = {t: [] for t in RUN_TABLES}
     for i in range(hours):
-        ts = stamp(db, NOW - newest - timedelta(hours=i))
+        ts = stamp(db, now - timedelta(hours=i, minutes=30))
         trace = uuid.uuid4()
         rows["message"].append({
             "id": uid(db, str(uuid.uuid4())), "ts": ts, "flow": fid, "sid": flow_id, "f": flag(db, False),
+            "owner": owner,
         })
-        rows["transaction"].append({"id": uid(db, str(uuid.uuid4())), "ts": ts, "flow": fid})
+        rows["transaction"].append({"id": uid(db, str(uuid.uuid4())), "ts": ts, "flow": fid, "owner": owner})
         rows["vertex_build"].append({"id": uid(db, str(uuid.uuid4())), "ts": ts, "flow": fid, "t": flag(db, True)})
         rows["trace"].append({"id": uid(db, str(trace)), "ts": ts, "flow": fid})
         rows["span"].append({"id": uid(db, str(uuid.uuid4())), "ts": ts, "trace": uid(db, str(trace))})
     db.execute_many(
-        "INSERT INTO message (id, timestamp, flow_id, session_id, sender, sender_name, text, error, edit) "
-        "VALUES (:id, :ts, :flow, :sid, 'User', 'User', 'hello', :f, :f)",
+        f"INSERT INTO message ({who}id, timestamp, flow_id, session_id, sender, sender_name, text, error, edit, "
+        "files, properties, content_blocks) "
+        f"VALUES ({whom}:id, :ts, :flow, :sid, 'User', 'User', 'hello', :f, :f, '[]', '{{}}', '[]')",
         rows["message"],
     )
     db.execute_many(
-        'INSERT INTO "transaction" (id, timestamp, flow_id, vertex_id, status) '
-        "VALUES (:id, :ts, :flow, 'ChatInput-abc', 'success')",
+        f'INSERT INTO "transaction" ({who}id, timestamp, flow_id, vertex_id, status) '
+        f"VALUES ({whom}:id, :ts, :flow, 'ChatInput-abc', 'success')",
         rows["transaction"],
     )
     db.execute_many(

@@ -96,8 +96,15 @@ def params(s: Session, cutoff: datetime, keep_last: int | None) -> dict[str, Any
 def doomed_keys(s: Session, sel: Selection, cutoff: datetime, keep_last: int | None) -> list[Any]:
     """Every doomed row's key, read once in the session's snapshot: a row Langflow writes later is
     newer than the cutoff and only raises the older rows' rank, so the list never grows stale in
-    the unsafe direction (a row already gone is simply not counted)."""
-    return list(execute(s.conn, sel.doomed_sql, **params(s, cutoff, keep_last)).scalars())
+    the unsafe direction (a row already gone is simply not counted).
+
+    SQLite: through the driver's own cursor (the statement's ``:name`` parameters are sqlite3's
+    own style), as a million rowids through SQLAlchemy's result rows cost seconds."""
+    p = params(s, cutoff, keep_last)
+    raw = s.conn.connection.driver_connection if s.backend == "sqlite" else None
+    if raw is not None:
+        return [row[0] for row in raw.execute(sel.doomed_sql, p).fetchall()]
+    return list(execute(s.conn, sel.doomed_sql, **p).scalars())
 
 
 def counts(s: Session, sel: Selection, cutoff: datetime, keep_last: int | None) -> dict[str, int]:
