@@ -233,6 +233,8 @@ JSON_CASES = {
     "lfadmin upgrade check --json": JsonCase(["upgrade", "check", "--to", "1.13.0", "--json"], codes=(0, 12)),
     "lfadmin backup create PATH --json": JsonCase(["backup", "create", "{tmp}/b.db", "--json"]),
     "lfadmin backup restore PATH --json": JsonCase(["backup", "restore", "{tmp}/b.db", "--yes", "--json"], backup=True),
+    "lfadmin db prune --json": JsonCase(["db", "prune", "--older-than", "0d", "--keep-last", "1", "--json"]),
+    "lfadmin db vacuum --json": JsonCase(["db", "vacuum", "--json"]),
 }
 
 
@@ -291,7 +293,7 @@ def test_json_doc_covers_every_command() -> None:
     documented = documented_json()
     assert sorted(documented) == sorted(JSON_CASES)
     for path in PATHS:
-        if not path or (path[0] in {"user", "api-key", "secrets", "config", "upgrade", "backup"} and len(path) == 1):
+        if not path or (path[0] in {"user", "api-key", "secrets", "config", "upgrade", "backup", "db"} and len(path) == 1):
             continue  # the root and the groups print no JSON
         assert any(
             t.split()[1 : len(path)] == path[:-1] and path[-1] in t.split()[len(path)].split("|") for t in JSON_CASES
@@ -329,7 +331,8 @@ def _doc_commands(path: Path) -> list[list[str]]:
 
 
 START_MARK, END_MARK = "<!-- commands:start -->", "<!-- commands:end -->"
-DOCS = ["README.md", "docs/ci.md", "docs/json.md", "docs/text-output.md", "docs/backup.md", "docs/users.md"]
+DOCS = ["README.md", "docs/ci.md", "docs/json.md", "docs/text-output.md", "docs/backup.md", "docs/users.md",
+        "docs/retention.md"]
 
 
 def doc_problems(path: Path, helps: dict[str, str]) -> list[str]:

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from lfadmin.core import run_history as history
 from lfadmin.core.doctor.context import EnvContext, evidence
 from lfadmin.core.doctor.model import Evidence, Finding, Severity, register
-from lfadmin.core.retention import history
 
 if TYPE_CHECKING:
     from lfadmin.core.session import Session

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from lfadmin.core import run_history as history
 from lfadmin.core.cascade import Graph
-from lfadmin.core.retention import history
 from lfadmin.core.retention.batches import NO_PAUSE, Pacing, Tally, delete_in_batches
 from lfadmin.core.retention.vacuum import Vacuumed, vacuum
 from lfadmin.core.session import Progress

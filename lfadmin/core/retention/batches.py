@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lfadmin.core.cascade import Step
-from lfadmin.core.retention.history import batch_param
+from lfadmin.core.run_history import batch_param
 from lfadmin.db import Database, execute
 from lfadmin.errors import LfadminError
 
