@@ -7,8 +7,9 @@ before 1.10, 30 s from 1.10). So each batch is its own transaction, sized to hol
 about ``Pacing.target_hold`` seconds, and the lock is let go between batches long enough for a
 waiting writer to get in: SQLite's busy handler sleeps up to 100 ms between attempts, so after
 every ``Pacing.window_every`` seconds of holding it, the loop pauses ``Pacing.window`` (longer
-than that sleep). PostgreSQL's deletes take row locks only, which Langflow's inserts never wait
-for: batches keep its transactions short, and no pause is needed.
+than that sleep) and checkpoints the WAL in that pause, outside any transaction. PostgreSQL's
+deletes take row locks only, which Langflow's inserts never wait for: batches keep its
+transactions short, and no pause is needed.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ class Pacing:
     gap: float = 0.03  # pause after each batch, as a share of its hold (min 1 ms)
     window_every: float = 1.0  # seconds of held lock after which ...
     window: float = 0.11  # ... a pause longer than SQLite's longest busy-handler sleep (100 ms)
-    sqlite_pragmas: tuple[str, ...] = ("synchronous = NORMAL", "wal_autocheckpoint = 10000")
+    # No fsync per batch (a power cut loses the last batches, which the rerun deletes again), and
+    # no checkpoint inside COMMIT: the loop checkpoints in its pauses, with the lock let go.
+    sqlite_pragmas: tuple[str, ...] = ("synchronous = NORMAL", "wal_autocheckpoint = 0")
 
 
 NO_PAUSE = Pacing(gap=0.0, window_every=float("inf"), window=0.0)
@@ -70,9 +73,8 @@ def delete_in_batches(
     size, done, held_since_window = pacing.first_batch, 0, 0.0
     try:
         with db.connection(write=True) as conn:
-            if db.backend == "sqlite":
-                raw = conn.connection.driver_connection  # outside any transaction, as they must be
-                assert raw is not None
+            raw = conn.connection.driver_connection if db.backend == "sqlite" else None
+            if raw is not None:  # outside any transaction, as pragmas must be
                 for pragma in pacing.sqlite_pragmas:
                     raw.execute(f"PRAGMA {pragma}")
             while done < len(keys):
@@ -99,8 +101,11 @@ def delete_in_batches(
                     progress(done)
                 size = _next_size(size, hold, pacing)
                 held_since_window += hold
-                if held_since_window >= pacing.window_every:
-                    time.sleep(pacing.window)
+                if held_since_window >= pacing.window_every or done >= len(keys):
+                    paused = time.monotonic()
+                    if raw is not None:  # PASSIVE: copies what it can, never waits for anyone
+                        raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    time.sleep(max(0.0, pacing.window - (time.monotonic() - paused)))
                     held_since_window = 0.0
                 elif pacing.gap:
                     time.sleep(max(hold * pacing.gap, 0.001))
