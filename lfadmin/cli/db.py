@@ -64,6 +64,9 @@ def prune(
     """
     from lfadmin.core import retention
 
+    inv.after_commit = (
+        "the batches before the failure stay deleted (each batch is whole); rerunning the same command continues"
+    )
     with progress(inv, "deleting") as bar:
         done = retention.prune(target(inv), older_than, keep_last=keep_last, dry_run=dry_run, progress=bar)
     if inv.json:

@@ -43,8 +43,8 @@ def run_history(s: Session, ctx: EnvContext) -> Iterator[Finding]:
     settings: list[Evidence] = []
     for table, n in counts.items():
         setting = limits[table]
-        if setting is not None and ctx.exists(setting):
-            cap = int(ctx.value(setting))
+        cap = _limit(ctx, setting)
+        if setting is not None and cap is not None:
             if n > FAR * cap:
                 over[table] = n
                 settings.append(evidence(ctx.get(setting)))
@@ -52,7 +52,7 @@ def run_history(s: Session, ctx: EnvContext) -> Iterator[Finding]:
             over[table] = n
     if not over:
         return
-    keep = int(ctx.value("MAX_TRANSACTIONS_TO_KEEP")) if ctx.exists("MAX_TRANSACTIONS_TO_KEEP") else 3000
+    keep = _limit(ctx, "MAX_TRANSACTIONS_TO_KEEP") or 3000
     yield Finding(
         DB_RUN_HISTORY,
         Severity.LOW,
@@ -62,3 +62,13 @@ def run_history(s: Session, ctx: EnvContext) -> Iterator[Finding]:
         hint="try --dry-run first; pick the age and the number kept per flow you need",
         details={"tables": counts},
     )
+
+
+def _limit(ctx: EnvContext, setting: str | None) -> int | None:
+    """The server's value of a limit (None: no such setting, or one Langflow would refuse)."""
+    if setting is None or not ctx.exists(setting):
+        return None
+    try:
+        return int(ctx.value(setting))
+    except (TypeError, ValueError):
+        return None
