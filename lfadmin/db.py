@@ -228,6 +228,14 @@ class Database:
     @contextmanager
     def transaction(self, *, write: bool) -> Iterator[Connection]:
         """One transaction: committed when the block ends normally, rolled back on any error."""
+        with self.connection(write=write) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def connection(self, *, write: bool) -> Iterator[Connection]:
+        """One connection, the database's errors mapped as for ``transaction``; the caller runs
+        its transactions on it (``with conn.begin():``). Only ``db prune`` commits more than once
+        per command, each batch in its own short transaction (docs/retention.md §2)."""
         from sqlalchemy.exc import DatabaseError, OperationalError
 
         try:
@@ -237,7 +245,7 @@ class Database:
         except DatabaseError as exc:
             raise self._not_a_database(exc) from None
         try:
-            with conn, conn.begin():
+            with conn:
                 yield conn
         except DatabaseError as exc:
             mapped = refusal(exc, self.backend) or self._refused_privilege(exc, write=write)

@@ -125,6 +125,14 @@ JSON_SCHEMA_VERSION = 1
 """The version of every ``--json`` document (docs/json.md); raised only by a breaking change."""
 
 
+def size(n: int) -> str:
+    """1323008 -> "1.3 MB" (decimal units, as `ls -h --si` and disk vendors count)."""
+    if n < 1000:
+        return f"{n} bytes"
+    exp = min(3, (len(str(n)) - 1) // 3)
+    return f"{n / 1000 ** exp:.1f} {('KB', 'MB', 'GB')[exp - 1]}"
+
+
 def emit_json(data: dict[str, Any], *, versioned: bool = True) -> None:
     """One JSON document on stdout, ``schema_version`` first (``versioned=False``: a file format
     of its own, like the ``user export`` manifest, which carries its own ``apiVersion``)."""

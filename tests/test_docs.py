@@ -241,6 +241,8 @@ JSON_CASES = {
     "lfadmin backup restore PATH --json": JsonCase(["backup", "restore", "{tmp}/b.db", "--yes", "--json"], backup=True),
     "lfadmin audit list --json": JsonCase(["audit", "list", "--json"], before=("user", "deactivate", "alice")),
     "lfadmin audit verify --json": JsonCase(["audit", "verify", "--json"], before=("user", "deactivate", "alice")),
+    "lfadmin db prune --json": JsonCase(["db", "prune", "--older-than", "0d", "--keep-last", "1", "--json"]),
+    "lfadmin db vacuum --json": JsonCase(["db", "vacuum", "--json"]),
 }
 
 
@@ -301,7 +303,7 @@ def test_json_doc_covers_every_command() -> None:
     documented = documented_json()
     assert sorted(documented) == sorted(JSON_CASES)
     for path in PATHS:
-        groups = {"user", "api-key", "secrets", "config", "upgrade", "backup", "audit"}
+        groups = {"user", "api-key", "secrets", "config", "upgrade", "backup", "audit", "db"}
         if not path or (path[0] in groups and len(path) == 1):
             continue  # the root and the groups print no JSON
         assert any(
@@ -340,7 +342,8 @@ def _doc_commands(path: Path) -> list[list[str]]:
 
 
 START_MARK, END_MARK = "<!-- commands:start -->", "<!-- commands:end -->"
-DOCS = ["README.md", "docs/ci.md", "docs/json.md", "docs/text-output.md", "docs/backup.md", "docs/users.md"]
+DOCS = ["README.md", "docs/ci.md", "docs/json.md", "docs/text-output.md", "docs/backup.md", "docs/users.md",
+        "docs/retention.md"]
 
 
 def doc_problems(path: Path, helps: dict[str, str]) -> list[str]:

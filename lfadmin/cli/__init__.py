@@ -31,8 +31,11 @@ GROUPS: dict[str, tuple[str, bool]] = {
     "upgrade": ("lfadmin.cli.upgrade", False),
     "backup": ("lfadmin.cli.backup", False),
     "audit": ("lfadmin.cli.audit", False),
+    "db": ("lfadmin.cli.db", False),
 }
-_ROOT_ORDER = ["user", "users", "api-key", "api-keys", "superuser", "secrets", "config", "backup", "upgrade", "audit"]
+_ROOT_ORDER = [
+    "user", "users", "api-key", "api-keys", "superuser", "secrets", "config", "backup", "db", "upgrade", "audit",
+]
 # Hidden root commands that are another group's command: name -> (module, function). The
 # specification lfadmin was built from calls the doctor `config-audit` (also `config audit`).
 ALIASES: dict[str, tuple[str, str]] = {"config-audit": ("lfadmin.cli.config", "doctor")}

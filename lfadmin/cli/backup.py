@@ -25,14 +25,6 @@ def backup_group() -> None:
     """
 
 
-def _size(n: int) -> str:
-    """1323008 -> "1.3 MB" (decimal units, as `ls -h --si` and disk vendors count)."""
-    if n < 1000:
-        return f"{n} bytes"
-    exp = min(3, (len(str(n)) - 1) // 3)
-    return f"{n / 1000 ** exp:.1f} {('KB', 'MB', 'GB')[exp - 1]}"
-
-
 _NOUNS = {"users": "user", "flows": "flow", "variables": "variable", "api_keys": "API key", "folders": "folder"}
 
 
@@ -72,7 +64,7 @@ def create(
         return
     output.say(
         f"Backed up {m.database} (Langflow {m.langflow_release}, alembic revision {m.alembic_revision}; "
-        f"{_rows(m.counts)}): {_size(m.size)}, sha256 {m.sha256[:12]}, manifest {done.manifest_path}"
+        f"{_rows(m.counts)}): {output.size(m.size)}, sha256 {m.sha256[:12]}, manifest {done.manifest_path}"
     )
     output.emit_line(str(done.path))
 

@@ -27,7 +27,7 @@ from lfadmin.db import Database, parse_url
 from lfadmin.errors import ExitCode, InvalidInput, OutputFailed, UnsupportedDatabase
 from lfadmin.langflow.codec import Codec
 from lfadmin.langflow.env import Environment
-from lfadmin.langflow.schema import detect, fmt, parse_version
+from lfadmin.langflow.schema import Schema, detect, fmt, parse_version
 from lfadmin.langflow.settings import LangflowSettings
 
 
@@ -125,6 +125,18 @@ class Target:
         if write:
             self.on_commit()
 
+    def check_write(self, schema: Schema) -> None:
+        """Refuse what a write session refuses: a read-only SQLite file, a schema newer than any
+        release lfadmin knows (unless --force-unknown-schema). For a command that reads in one
+        session and writes in others of its own (``db prune``'s batches)."""
+        _refuse_read_only_sqlite(self.db)
+        if schema.newer_unknown and not self.force_unknown_schema:
+            raise UnsupportedDatabase(
+                f"this database's schema is newer than any Langflow lfadmin knows "
+                f"(alembic revision {schema.revision}); refusing to write",
+                hint="upgrade lfadmin, or pass --force-unknown-schema to write anyway",
+            )
+
     @contextmanager
     def audited(
         self,
@@ -174,12 +186,8 @@ class Target:
                 for note in schema.notes:
                     self.warn(note)
                 if schema.newer_unknown:
-                    if write and not self.force_unknown_schema:
-                        raise UnsupportedDatabase(
-                            f"this database's schema is newer than any Langflow lfadmin knows "
-                            f"(alembic revision {schema.revision}); refusing to write",
-                            hint="upgrade lfadmin, or pass --force-unknown-schema to write anyway",
-                        )
+                    if write:
+                        self.check_write(schema)
                     self.warn(
                         f"the schema (alembic revision {schema.revision}) is newer than Langflow "
                         f"1.13.0; reading it as {fmt(schema.hi)}"

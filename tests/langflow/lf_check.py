@@ -24,6 +24,9 @@ Ops (see README.md for examples):
                                                         (read_flows' query, rows read as FlowRead)
     user_refs       {"user_id"}                         every table.column still holding that user id
     schema_check    {}                                  Langflow's startup alembic check + model/DB diff
+    run_history     {"flow_id"}                         the flow's messages, transactions, vertex builds
+                                                        (and traces, spans) as Langflow's models and
+                                                        its monitor functions read them
     startup         {"env": {...}, "full_app": false}   Langflow's real startup in a child process
                                                         (mutates the DB: put it last in a batch)
     twin_*          add_user, superuser, update_user,   write one row through Langflow's own code
@@ -642,6 +645,44 @@ class Checker:
                 fields.setdefault("password", row.password)
             await self.user_crud.update_user(row, UserUpdate(**fields), session)
             return {"user_id": to_json(row.id)}
+
+    async def op_run_history(self, check: dict) -> dict:
+        """Read one flow's run history as Langflow does: its models (every column validated) and the
+        functions behind the monitor endpoints (aget_messages, get_transactions_by_flow_id,
+        get_vertex_builds_by_flow_id; 1.8+ traces and their spans)."""
+        from langflow.memory import aget_messages
+        from langflow.services.database.models.flow.model import Flow
+        from langflow.services.database.models.message.model import MessageTable
+        from langflow.services.database.models.transactions.crud import get_transactions_by_flow_id
+        from langflow.services.database.models.transactions.model import TransactionTable
+        from langflow.services.database.models.vertex_builds import crud as vb_crud
+        from langflow.services.database.models.vertex_builds.model import VertexBuildTable
+        from sqlmodel import func, select
+
+        flow_id = uuid.UUID(str(check["flow_id"]))
+        out: dict = {}
+        async with self.session() as session:
+            flow = await session.get(Flow, flow_id)
+            for name, model in (("message", MessageTable), ("transaction", TransactionTable),
+                                ("vertex_build", VertexBuildTable)):
+                rows = (await session.exec(select(model).where(model.flow_id == flow_id))).all()
+                out[name] = len(rows)
+            scope = {"user_id": flow.user_id} if "user_id" in inspect.signature(aget_messages).parameters else {}
+            out["monitor_messages"] = len(await aget_messages(flow_id=flow_id, limit=None, **scope))
+            out["monitor_transactions"] = len(await get_transactions_by_flow_id(session, flow_id, limit=None))
+            params = inspect.signature(vb_crud.get_vertex_builds_by_flow_id).parameters
+            extra = {"user_id": flow.user_id} if "user_id" in params else {}
+            out["monitor_vertex_builds"] = len(await vb_crud.get_vertex_builds_by_flow_id(session, flow_id, **extra))
+            with contextlib.suppress(ImportError):
+                from langflow.services.database.models.traces.model import SpanTable, TraceTable
+
+                traces = (await session.exec(select(TraceTable).where(TraceTable.flow_id == flow_id))).all()
+                out["trace"] = len(traces)
+                ids = [t.id for t in traces]
+                spans = (await session.exec(select(func.count()).select_from(SpanTable))).one()
+                out["span_total"] = int(spans)
+                out["span"] = len((await session.exec(select(SpanTable).where(SpanTable.trace_id.in_(ids)))).all())
+        return out
 
     async def op_kb_list(self, check: dict) -> dict:
         """``GET /api/v1/knowledge_bases`` of 1.6-1.12 as ``username``, under the directory ``root``

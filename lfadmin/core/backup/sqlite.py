@@ -34,12 +34,12 @@ if TYPE_CHECKING:
 METHOD = "sqlite3 online backup API"
 
 
-def _uri(path: str | Path, **params: str) -> str:
+def file_uri(path: str | Path, **params: str) -> str:
     query = "&".join(f"{k}={v}" for k, v in params.items())
     return f"file:{quote(str(path))}?{query}"
 
 
-def _connect(uri: str) -> sqlite3.Connection:
+def connect(uri: str) -> sqlite3.Connection:
     conn = sqlite3.connect(uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     conn.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     return conn
@@ -54,26 +54,26 @@ def copy_out(source: Path, dest: str) -> None:
     of its own (``journal_mode=OFF``, ``synchronous=OFF``), which keeps the copy as fast as
     ``sqlite3 .backup``."""
     try:
-        with closing(_connect(_uri(source.resolve(), mode="rw"))) as src, closing(_connect(_uri(dest))) as dst:
+        with closing(connect(file_uri(source.resolve(), mode="rw"))) as src, closing(connect(file_uri(dest))) as dst:
             dst.execute("PRAGMA journal_mode = OFF")
             dst.execute("PRAGMA synchronous = OFF")
             src.backup(dst, pages=-1)
     except sqlite3.DatabaseError as exc:
-        raise _failed("cannot back up", source, exc) from None
+        raise failed("cannot back up", source, exc) from None
 
 
 def copy_in(backup: Path, target: str, what: Path) -> None:
     """The backup at ``backup`` into the database at ``target``, as one transaction on it."""
     try:
-        with closing(_connect(_uri(backup.resolve(), mode="ro", immutable="1"))) as src, closing(
-            _connect(_uri(target, mode="rw"))
+        with closing(connect(file_uri(backup.resolve(), mode="ro", immutable="1"))) as src, closing(
+            connect(file_uri(target, mode="rw"))
         ) as dst:
             src.backup(dst, pages=-1)
     except sqlite3.DatabaseError as exc:
-        raise _failed("cannot restore into", what, exc) from None
+        raise failed("cannot restore into", what, exc) from None
 
 
-def _failed(doing: str, path: Path, exc: sqlite3.DatabaseError) -> Exception:
+def failed(doing: str, path: Path, exc: sqlite3.DatabaseError) -> Exception:
     detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     if "not a database" in detail:
         return UnsupportedDatabase(f"{path} is not a SQLite database")
@@ -95,7 +95,7 @@ def reading(path: str | Path) -> Iterator[Connection]:
     from sqlalchemy.exc import DatabaseError
     from sqlalchemy.pool import NullPool
 
-    uri = _uri(path, mode="ro", immutable="1")
+    uri = file_uri(path, mode="ro", immutable="1")
     engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True), poolclass=NullPool)
     try:
         with engine.connect() as conn:
@@ -123,7 +123,7 @@ def is_empty(path: Path) -> bool:
     except FileNotFoundError:
         return True
     try:
-        with closing(_connect(_uri(path.resolve(), mode="rw"))) as conn:
+        with closing(connect(file_uri(path.resolve(), mode="rw"))) as conn:
             return not conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        raise _failed("cannot read", path, exc) from None
+        raise failed("cannot read", path, exc) from None

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from lfadmin.core.doctor.context import EnvContext, evidence
+from lfadmin.core.doctor.history_checks import run_history
 from lfadmin.core.doctor.key_checks import VerifyingKeyring
 from lfadmin.core.doctor.model import Evidence, Finding, Severity, register
 from lfadmin.core.secrets.flow_scan import scan_flows
@@ -185,7 +186,7 @@ def run(s: Session, ctx: EnvContext, progress: Progress | None = None) -> DbResu
     # bcrypt releases the GIL: the password checks run in threads while the queries run here.
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
         pending = _password_jobs(s, ctx, res, pool)
-        parts = (_superusers, _default_user, _api_keys, _secrets, _flows, _twins, _orphans)
+        parts = (_superusers, _default_user, _api_keys, _secrets, _flows, _twins, _orphans, _run_history)
         for done, part in enumerate(parts, 1):
             res.findings.extend(part(s, ctx, res))
             if progress:
@@ -538,6 +539,10 @@ def _orphans(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
             details={"tables": counts},
             hint="delete them, or hand the flows to a real user",
         )
+
+
+def _run_history(s: Session, ctx: EnvContext, res: DbResult) -> Iterator[Finding]:
+    return run_history(s, ctx)  # its own module: docs/langflow/run-history.md §2
 
 
 def _fmt(d: datetime | None) -> str:

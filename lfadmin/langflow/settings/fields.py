@@ -107,6 +107,9 @@ SPECS: dict[str, Spec] = {
     "RATE_LIMIT_ENABLED": Spec(_B, (ABSENT, True, True)),
     "RATE_LIMIT_TRUST_PROXY": Spec(_B, (ABSENT, False, False)),
     "DEVELOPER_API_ENABLED": Spec(_B, (ABSENT, False, False), since=(((1, 8, 0), False),)),
+    "MAX_TRANSACTIONS_TO_KEEP": Spec(_I, (3000, 3000, 3000)),  # docs/langflow/run-history.md §2
+    "MAX_VERTEX_BUILDS_TO_KEEP": Spec(_I, (3000, 3000, 3000)),
+    "MAX_VERTEX_BUILDS_PER_VERTEX": Spec(_I, (2, 50, 50), since=(((1, 8, 0), 50),)),
     "SQLITE_PRAGMAS": Spec("dict", (None, None, None)),
     "DB_CONNECTION_SETTINGS": Spec("dict", (None, None, None)),
     "DB_DRIVER_CONNECTION_SETTINGS": Spec("dict", (None, None, None)),
