@@ -437,8 +437,9 @@ def test_orphans_sqlite(sqlite_db: LangflowDB) -> None:
     res = check(sqlite_db, "1.13.0", env=server_env(sqlite_db) if sqlite_db.version == "1.6.9" else sqlite_db.env)
     f = one(res, "LF-UPG-016")
     assert f["severity"] == "warning"  # nothing in the migrations refuses it on SQLite
-    assert ("variable.user_id", "1 orphan (-> user.id)") in evidence(f)
-    assert f["fix"] == "lfadmin upgrade repair --orphans"
+    assert ("variable.user_id", "1 orphan (-> user.id, ON DELETE no rule)") in evidence(f)
+    assert f["fix"] == "lfadmin upgrade repair --drop-orphans"
+    assert f["hint"].endswith("; no rule covers variable.user_id: fix those by hand")
     assert res.stderr == ""  # no SQLAlchemy reflection warnings
 
 
@@ -454,7 +455,7 @@ def test_orphaned_file_rows_block_postgresql(tmp_path: Path, pg_available: bool)
                    "VALUES (gen_random_uuid(), gen_random_uuid(), 'lost.txt', 'x/lost.txt', 1, now(), now())")
         f = one(check(db, "1.9.6"), "LF-UPG-016")
         assert f["severity"] == "error"
-        assert evidence(f) == [("file.user_id", "1 orphan (-> user.id)")]
+        assert evidence(f) == [("file.user_id", "1 orphan (-> user.id, ON DELETE no rule)")]
     finally:
         copy.close()
 

@@ -171,6 +171,44 @@ def test_keep_default_superuser(db113: LangflowDB) -> None:
     assert (again.json["changed"], again.json["left"], again.json["backup"]) == (0, [], None), again
 
 
+def test_drop_orphans_as_langflows_convert_does(db113: LangflowDB) -> None:
+    """LF-UPG-016: rows whose parent is gone - deleted where ON DELETE CASCADE would have deleted
+    them (span.trace_id), cleared where SET NULL would have (authz_audit_log.user_id), left and
+    named where no rule says (variable.user_id; the child span, orphaned by the first pass)."""
+    from sqlalchemy import text
+
+    gone, at = uid(), "2026-11-26 10:00:00"
+    with db113.connection(commit=True) as conn:
+        if db113.backend == "postgresql":  # its foreign keys hold: orphans only come from bypassing them
+            conn.execute(text("SET session_replication_role = replica"))
+        first = uid()
+        for span, parent in ((first, None), (uid(), first)):
+            conn.execute(text("INSERT INTO span (id, trace_id, parent_span_id, name, span_type, status, start_time, "
+                              "latency_ms, span_kind) VALUES (:s, :t, :p, 'lost', 'chain', 'ok', :at, 1, 'INTERNAL')"),
+                         {"s": span, "t": gone, "p": parent, "at": at})
+        conn.execute(text("INSERT INTO authz_audit_log (id, user_id, action, result, timestamp) "
+                          "VALUES (:a, :t, 'read', 'allow', :at)"), {"a": uid(), "t": gone, "at": at})
+        conn.execute(text("UPDATE variable SET user_id = :t WHERE name = 'MY_GEN'"), {"t": gone})
+    before = db113.snapshot()
+    dry = repair(db113, "--drop-orphans", "--dry-run")
+    assert dry.exit_code == 0, dry
+    assert db113.snapshot() == before
+    assert "Would settle orphans: authz_audit_log.user_id: 1 row key cleared (ON DELETE SET NULL)\n" in dry.stderr
+    assert "Would settle orphans: span.trace_id: 2 rows deleted (ON DELETE CASCADE)\n" in dry.stderr
+    done = repair(db113, "--drop-orphans", "--no-backup", "--json")
+    assert done.exit_code == 0, done
+    assert done.json["orphans"] == {"rows": 3, "settled": [
+        "authz_audit_log.user_id: 1 row key cleared (ON DELETE SET NULL)",
+        "span.trace_id: 2 rows deleted (ON DELETE CASCADE)",
+    ]}
+    assert done.json["left"] == ["1 variable row whose user_id names no user.id (LF-UPG-016, no ON DELETE rule): "
+                                 "no rule says what to do with them: fix them by hand"]
+    assert db113.query("SELECT count(*) FROM span WHERE name = 'lost'") == [(0,)]
+    assert db113.query("SELECT user_id FROM authz_audit_log WHERE action = 'read'") == [(None,)]
+    again = repair(db113, "--drop-orphans", "--json")
+    assert (again.json["changed"], again.json["orphans"]["rows"]) == (0, 0), again
+
+
 # -- --backup PATH, shared by four commands ------------------------------------------------------------
 
 

@@ -108,6 +108,12 @@ def repair(
         typer.Option("--keep-default-superuser", help="Give a never-signed-in superuser 'langflow' a "
                      "last-login time, so no start with AUTO_LOGIN off removes it (LF-UPG-006)."),
     ] = False,
+    drop_orphans: Annotated[
+        bool,
+        typer.Option("--drop-orphans", help="Delete the rows whose parent is gone where ON DELETE CASCADE would "
+                     "have deleted them, clear the keys where SET NULL would have (LF-UPG-016), as Langflow's "
+                     "convert-sqlite-to-postgres --drop-orphans does."),
+    ] = False,
     backup: BackupOpt = None,
     no_backup: Annotated[
         bool, typer.Option("--no-backup", help="SQLite: skip the automatic backup taken before changes.")
@@ -126,6 +132,7 @@ def repair(
     \b
         lfadmin upgrade repair --env-file /srv/langflow/.env --dry-run
         lfadmin upgrade repair --env-file /srv/langflow/.env --json
+        lfadmin upgrade repair --env-file /srv/langflow/.env --drop-orphans --dry-run
     """
     from lfadmin.core.upgrade import repair as core
 
@@ -135,10 +142,12 @@ def repair(
     auto = backup is None and not no_backup and not dry_run and tgt.db.url.backend == "sqlite"
     if auto:  # back up only when something will change: a second run leaves no second file
         warn_once(tgt)
-        auto = core.repair(tgt, dry_run=True, keep_default_superuser=keep_default_superuser).changed > 0
+        auto = core.repair(tgt, dry_run=True, keep_default_superuser=keep_default_superuser,
+                           drop_orphans=drop_orphans).changed > 0
     taken = backup_first(inv, tgt, backup, dry_run=dry_run, auto=auto)
     with progress(inv, "repairing") as bar:
-        receipt = core.repair(tgt, dry_run=dry_run, keep_default_superuser=keep_default_superuser, progress=bar)
+        receipt = core.repair(tgt, dry_run=dry_run, keep_default_superuser=keep_default_superuser,
+                              drop_orphans=drop_orphans, progress=bar)
     if inv.json:
         output.emit_json({**receipt.to_json(), "backup": str(taken) if taken else None})
     else:
@@ -169,6 +178,8 @@ def _render_receipt(receipt: Any) -> None:
     if receipt.default_superuser_kept:
         output.say(("Would give" if receipt.dry_run else "Gave") + " the never-signed-in superuser 'langflow' a "
                    "last-login time: no start removes it now")
+    for line in receipt.orphans:
+        output.say(f"{'Would settle' if receipt.dry_run else 'Settled'} orphans: {line}")
     if not receipt.changed:
         if receipt.undecryptable:
             output.say(f"Nothing to repair with key {receipt.key_fingerprint}: {receipt.undecryptable} value(s) "

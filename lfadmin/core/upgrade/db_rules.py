@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lfadmin.core.doctor.model import Evidence
 from lfadmin.core.secrets.stores import table_columns
@@ -16,7 +16,6 @@ from lfadmin.core.upgrade.rules import (
     ERROR,
     EXAMPLES,
     INFO,
-    PLANNED,
     R001,
     R005,
     R006,
@@ -223,13 +222,29 @@ def _knowledge_bases(s: Session, st: Settings, jump: Jump) -> Found:
     )
 
 
-def orphan_keys(s: Session) -> list[tuple[str, str, str, str, int]]:
-    """Every single-column foreign key with child rows naming a missing parent:
-    (table, column, parent table, parent column, rows), in table order."""
+class Orphans(NamedTuple):
+    """Rows of ``table`` whose ``column`` names no ``parent.parent_column``; ``ondelete``: the
+    key's ON DELETE rule in the database's own DDL ("CASCADE", "SET NULL" or None)."""
+
+    table: str
+    column: str
+    parent: str
+    parent_column: str
+    rows: int
+    ondelete: str | None
+
+    @property
+    def where(self) -> str:
+        return (f'"{self.column}" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "{self.parent}" p '
+                f'WHERE p."{self.parent_column}" = "{self.table}"."{self.column}")')
+
+
+def orphan_keys(s: Session) -> list[Orphans]:
+    """Every single-column foreign key with child rows naming a missing parent, in table order."""
     from sqlalchemy import inspect
 
     insp = inspect(s.conn)
-    found: list[tuple[str, str, str, str, int]] = []
+    found: list[Orphans] = []
     for table in sorted(s.schema.tables):
         if table == "alembic_version":
             continue
@@ -240,14 +255,11 @@ def orphan_keys(s: Session) -> list[tuple[str, str, str, str, int]]:
             cols, ref, refcols = fk["constrained_columns"], fk["referred_table"], fk["referred_columns"]
             if len(cols) != 1 or len(refcols) != 1 or ref not in s.schema.tables:
                 continue
-            col, refcol = cols[0], refcols[0]
-            n = execute(
-                s.conn,
-                f'SELECT count(*) FROM "{table}" c WHERE c."{col}" IS NOT NULL AND NOT EXISTS '
-                f'(SELECT 1 FROM "{ref}" p WHERE p."{refcol}" = c."{col}")',
-            ).scalar_one()
+            ondelete = (fk.get("options") or {}).get("ondelete")
+            probe = Orphans(table, cols[0], ref, refcols[0], 0, str(ondelete).upper() if ondelete else None)
+            n = execute(s.conn, f'SELECT count(*) FROM "{table}" WHERE {probe.where}').scalar_one()
             if n:
-                found.append((table, col, ref, refcol, int(n)))
+                found.append(probe._replace(rows=int(n)))
     return found
 
 
@@ -256,19 +268,31 @@ def _orphans(s: Session, jump: Jump) -> Found:
     if not found:
         return
     blocking = (jump.backend == "postgresql" and jump.source_lo <= any_patch((1, 8)) and jump.to >= V1_9
-                and any(f[0] == "file" and f[1] == "user_id" for f in found))
-    total = sum(f[4] for f in found)
+                and any(o.table == "file" and o.column == "user_id" for o in found))
+    total = sum(o.rows for o in found)
     why = (f"Langflow {jump.to_label}'s migration 0e6138e7a0c2 re-creates file.user_id's key and PostgreSQL "
            "refuses the orphaned rows: the upgrade aborts" if blocking else
            "Langflow's convert-sqlite-to-postgres refuses them, and the new release's foreign keys may too")
+    unruled = [f"{o.table}.{o.column}" for o in found if not droppable(o)]
     yield make_finding(
         R016, f"{total} row{'s' if total > 1 else ''} name{'s' if total == 1 else ''} a parent that does not "
         f"exist; {why}.",
-        [Evidence(f"{t}.{c}", f"{n} orphan{'s' if n > 1 else ''} (-> {r}.{rc})", "database")
-         for t, c, r, rc, n in found[:EXAMPLES]],
-        "lfadmin upgrade repair --orphans", PLANNED,
+        [Evidence(f"{o.table}.{o.column}", f"{o.rows} orphan{'s' if o.rows > 1 else ''} (-> {o.parent}."
+                  f"{o.parent_column}, ON DELETE {o.ondelete or 'no rule'})", "database")
+         for o in found[:EXAMPLES]],
+        "lfadmin upgrade repair --drop-orphans",
+        "deletes the rows ON DELETE CASCADE would have deleted and clears the keys ON DELETE SET NULL would "
+        "have cleared, as Langflow's convert-sqlite-to-postgres --drop-orphans does"
+        + (f"; no rule covers {', '.join(unruled)}: fix those by hand" if unruled else ""),
         severity=ERROR if blocking else WARNING, count=total,
     )
+
+
+def droppable(o: Orphans) -> bool:
+    """What Langflow's own ``--drop-orphans`` lets go (``langflow/services/database/
+    sqlite_to_postgres.py`` ``_preflight``, 1.13.0): a SET NULL key, or a CASCADE key to another
+    table (a self-referencing cascade would need a recursive delete; Langflow refuses it too)."""
+    return o.ondelete == "SET NULL" or (o.ondelete == "CASCADE" and o.parent != o.table)
 
 
 def _sso_secrets(s: Session, jump: Jump) -> Found:

@@ -9,7 +9,9 @@ decrypt to "" on 1.10.1-1.10.3 (LF-UPG-011); plaintext API keys stay plaintext (
 pass (``core/secrets/reencrypt.py``) with the key in effect as both old and new key
 (``Ctx.in_place``), so only what must change is rewritten, and encrypts plaintext API keys with
 ``api-key encrypt-legacy``'s own function. ``--keep-default-superuser`` applies Langflow's own
-preflight advice for LF-UPG-006. Foreign-key orphans (LF-UPG-016) are reported, not changed.
+preflight advice for LF-UPG-006. Foreign-key orphans (LF-UPG-016) are reported; with
+``drop_orphans`` those an ON DELETE rule accounts for are settled the way Langflow's own
+``convert-sqlite-to-postgres --drop-orphans`` settles them (``_drop_orphans``).
 
 One transaction, in the authenticated invoker's session; ``dry_run`` rolls it back. A value no
 derivation of the key opens is listed and left as it is: repair cannot make it readable (carry
@@ -26,7 +28,7 @@ from lfadmin.core.api_keys import encrypt_legacy_keys
 from lfadmin.core.secrets.inventory import generic_plaintext
 from lfadmin.core.secrets.keyring import Keyring
 from lfadmin.core.secrets.reencrypt import Ctx, StoreReceipt, rewrite_stores, verify_stores
-from lfadmin.core.upgrade.db_rules import orphan_keys
+from lfadmin.core.upgrade.db_rules import droppable, orphan_keys
 from lfadmin.db import execute
 from lfadmin.errors import InvalidInput
 from lfadmin.langflow.codec import utcnow
@@ -49,6 +51,8 @@ class RepairReceipt:
     api_keys_encrypted: list[str] = field(default_factory=list)  # "name (owner)"
     api_keys_skipped: list[str] = field(default_factory=list)  # "name (owner): why"
     default_superuser_kept: bool = False
+    orphans: list[str] = field(default_factory=list)  # "file.user_id: 2 rows deleted (ON DELETE CASCADE)"
+    orphan_rows: int = 0
     undecryptable_rows: list[str] = field(default_factory=list)
     undecryptable: int = 0
     left: list[str] = field(default_factory=list)  # what repair does not change, and what does
@@ -57,7 +61,7 @@ class RepairReceipt:
     @property
     def changed(self) -> int:
         return (sum(r.healed_legacy + r.generic_decrypted for r in self.stores)
-                + len(self.api_keys_encrypted) + int(self.default_superuser_kept))
+                + len(self.api_keys_encrypted) + int(self.default_superuser_kept) + self.orphan_rows)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +74,7 @@ class RepairReceipt:
             "stores": [r.to_json() for r in self.stores],
             "api_keys": {"encrypted": self.api_keys_encrypted, "skipped": self.api_keys_skipped},
             "default_superuser_kept": self.default_superuser_kept,
+            "orphans": {"rows": self.orphan_rows, "settled": self.orphans},
             "undecryptable": self.undecryptable,
             "undecryptable_rows": self.undecryptable_rows,
             "left": self.left,
@@ -119,7 +124,7 @@ def _api_keys(s: Session, receipt: RepairReceipt, dry_run: bool) -> None:
     receipt.api_keys_skipped = [f"{k.name} ({k.owner}): {why}" for k, why in result.skipped]
 
 
-def _left(s: Session, receipt: RepairReceipt, keep_default_superuser: bool) -> None:
+def _left(s: Session, receipt: RepairReceipt, keep_default_superuser: bool, drop_orphans: bool) -> None:
     """What repair leaves alone, said once in the receipt (each with what changes it)."""
     if generic_plaintext(s) is None:
         receipt.left.append(
@@ -134,10 +139,46 @@ def _left(s: Session, receipt: RepairReceipt, keep_default_superuser: bool) -> N
             receipt.left.append(
                 "the superuser 'langflow' never signed in: a start with AUTO_LOGIN off removes it (LF-UPG-006); "
                 "keep it with --keep-default-superuser")
-    for table, col, ref, refcol, n in orphan_keys(s):
+    for o in orphan_keys(s):
+        if drop_orphans and droppable(o):  # a dry run's: already in receipt.orphans
+            continue
+        rule = f"ON DELETE {o.ondelete}" if o.ondelete else "no ON DELETE rule"
+        fix = ("--drop-orphans settles them" if droppable(o) else
+               "no rule says what to do with them: fix them by hand")
         receipt.left.append(
-            f"{n} {table} row{'s' if n > 1 else ''} whose {col} names no {ref}.{refcol} (LF-UPG-016): not "
-            "changed; see lfadmin config doctor")
+            f"{o.rows} {o.table} row{'s' if o.rows > 1 else ''} whose {o.column} names no {o.parent}."
+            f"{o.parent_column} (LF-UPG-016, {rule}): {fix}")
+
+
+MAX_ORPHAN_PASSES = 8
+
+
+def _drop_orphans(s: Session, receipt: RepairReceipt, dry_run: bool) -> None:
+    """LF-UPG-016 settled as Langflow 1.13's ``convert-sqlite-to-postgres --drop-orphans`` does
+    (``db_rules.droppable``): rows a CASCADE key would have deleted are deleted, keys a SET NULL
+    key would have cleared are cleared, anything else is left for ``_left`` to name. Deleting
+    orphans can orphan their own children (Langflow never enables SQLite's foreign keys), so
+    passes repeat until none is left (a dry run counts the first pass only)."""
+    settled: dict[tuple[str, str, str], int] = {}
+    for _ in range(MAX_ORPHAN_PASSES):
+        found = [o for o in orphan_keys(s) if droppable(o)]
+        for o in found:
+            key = (o.table, o.column, o.ondelete or "")
+            settled[key] = settled.get(key, 0) + o.rows
+            if dry_run:
+                continue
+            if o.ondelete == "CASCADE":
+                execute(s.conn, f'DELETE FROM "{o.table}" WHERE {o.where}')
+            else:
+                execute(s.conn, f'UPDATE "{o.table}" SET "{o.column}" = NULL WHERE {o.where}')
+        if not found or dry_run:
+            break
+    verb = {"CASCADE": "deleted", "SET NULL": "key cleared"}
+    receipt.orphans = [f"{t}.{c}: {n} row{'s' if n > 1 else ''} {verb[r]} (ON DELETE {r})"
+                       for (t, c, r), n in settled.items()]
+    receipt.orphan_rows = sum(settled.values())
+    for table, _col, _rule in settled:
+        s.subject(f"orphaned {table} rows")
 
 
 def repair(
@@ -145,6 +186,7 @@ def repair(
     *,
     dry_run: bool = False,
     keep_default_superuser: bool = False,
+    drop_orphans: bool = False,
     progress: Progress | None = None,
 ) -> RepairReceipt:
     """``upgrade repair``: one transaction (module docstring); ``dry_run`` writes nothing."""
@@ -162,6 +204,8 @@ def repair(
             verify_stores(ctx, samples)
         receipt.undecryptable_rows = ctx.undecryptable_rows
         receipt.undecryptable = ctx.undecryptable_total
-        _left(s, receipt, keep_default_superuser)
+        if drop_orphans:
+            _drop_orphans(s, receipt, dry_run)
+        _left(s, receipt, keep_default_superuser, drop_orphans)
     receipt.duration_s = time.monotonic() - started
     return receipt

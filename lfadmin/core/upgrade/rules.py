@@ -17,7 +17,6 @@ LABELS = {ERROR: "error", WARNING: "warning", INFO: "info"}
 FAIL_ON = {"error": ERROR, "warning": WARNING}
 JSON_SCHEMA_VERSION = 1
 SPEC = "docs/langflow/upgrades.md"
-PLANNED = "(planned command, being built)"
 NOWHERE = "not set in the environment or the env file"
 EXAMPLES = 10  # rows named per finding; the count says how many there are
 
