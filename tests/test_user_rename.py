@@ -5,6 +5,7 @@ knowledge-base folder, and real Langflow logging the user in by its new name."""
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -174,14 +175,17 @@ def test_kb_folder_refusals_before_commit(sqlite_db: LangflowDB, tmp_path: Path,
     elif case == "symlink":
         os.rename(root / "alice", tmp_path / "elsewhere")
         (root / "alice").symlink_to(tmp_path / "elsewhere")
+    elif os.geteuid() == 0:  # root writes anywhere, but not into an immutable directory
+        if subprocess.run(["chattr", "+i", str(root)], capture_output=True).returncode != 0:
+            pytest.skip("root writes anywhere, and chattr +i is not available here")
     else:
-        if os.geteuid() == 0:
-            pytest.skip("root writes anywhere")
         root.chmod(0o500)
     snap = sqlite_db.snapshot()
     try:
         res = sqlite_db.run("user", "rename", "alice", "alicia", **kb_env(root))
     finally:
+        if case == "not writable" and os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(root)], check=True)
         root.chmod(0o700)
     want = {
         "destination": (9, f"Error: knowledge-base folder {root / 'alicia'} already exists; nothing changed"),
