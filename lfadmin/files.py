@@ -37,6 +37,7 @@ import errno
 import os
 import secrets
 import stat
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -482,6 +483,37 @@ def move_dir(src: Path, dst: Path, what: str) -> None:
     move_path(src, dst, what)
 
 
+_RENAME_NOREPLACE = 1  # linux/fs.h
+
+
+def _rename_noreplace(src_fd: int, src: str, dst_fd: int, dst: str) -> bool:
+    """``renameat2(..., RENAME_NOREPLACE)``: the kernel refuses to replace an entry that appeared
+    at ``dst`` after the check (someone who can write in the directory racing us); raises
+    ``FileExistsError`` then. False where the call or the filesystem lacks it (not Linux, an
+    old glibc, a filesystem answering EINVAL): the caller renames after its own check."""
+    if sys.platform != "linux":
+        return False
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    if renameat2(src_fd, os.fsencode(src), dst_fd, os.fsencode(dst), _RENAME_NOREPLACE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS):
+        return False
+    raise OSError(err, os.strerror(err), dst)
+
+
+def _rename_entry(src_fd: int, src: str, dst_fd: int, dst: str, *, replace_itself: bool) -> None:
+    """The one rename of ``move_path``: never over another entry where the kernel can promise
+    it; ``replace_itself``: ``dst`` is ``src`` under another case (a case-insensitive filesystem)."""
+    if replace_itself or not _rename_noreplace(src_fd, src, dst_fd, dst):
+        os.rename(src, dst, src_dir_fd=src_fd, dst_dir_fd=dst_fd)
+
+
 def move_path(src: Path, dst: Path, what: str) -> None:
     """Rename ``src`` to ``dst`` (same filesystem; ``dst``'s missing directories are made, as
     Langflow's storage makes them): the entry itself, never a link (checked again through a
@@ -500,14 +532,18 @@ def move_path(src: Path, dst: Path, what: str) -> None:
         st = os.lstat(src.name, dir_fd=fd)
         if stat.S_ISLNK(st.st_mode):
             raise _symlink(what, src)
+        same = False
         with suppress(FileNotFoundError):
-            if not os.path.samestat(st, os.lstat(dst.name, dir_fd=dst_fd)):
+            same = os.path.samestat(st, os.lstat(dst.name, dir_fd=dst_fd))  # a case-only rename
+            if not same:
                 raise Conflict(f"{what} {dst} already exists")
-        os.rename(src.name, dst.name, src_dir_fd=fd, dst_dir_fd=dst_fd)
+        _rename_entry(fd, src.name, dst_fd, dst.name, replace_itself=same)
         for done in dict.fromkeys((fd, dst_fd)):
             with suppress(OSError):  # durable if the filesystem can say so
                 os.fsync(done)
     except OSError as exc:
+        if exc.errno == errno.EEXIST:  # it appeared after the check: renameat2 refused to replace it
+            raise Conflict(f"{what} {dst} already exists") from None
         raise InvalidInput(f"cannot move {what} {src} to {dst}: {exc.strerror}") from None
     finally:
         if dst_fd != fd:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from lfadmin import files
+from lfadmin.errors import Conflict
 from lfadmin.files import atomic_write
 from tests.support.files import mode
 
@@ -47,3 +51,31 @@ def test_a_failed_check_leaves_the_file_and_no_temp_file(tmp_path: Path) -> None
     assert seen == [b"new"]  # the bytes on disk, read back
     assert target.read_bytes() == b"old"
     assert [p.name for p in target.parent.iterdir()] == ["embedding_metadata.json"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="renameat2 is Linux's")
+def test_a_move_never_replaces_what_appeared_after_its_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The race the check alone loses: an empty directory made at the destination between the
+    check and the rename. Plain ``rename`` would silently replace it; renameat2(RENAME_NOREPLACE)
+    refuses, and the move says so."""
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "kb.txt").write_text("data")
+    (tmp_path / "alicia").mkdir()  # appears "after" the check: the check is made not to see it
+    real_lstat = os.lstat
+
+    def lstat_missing_the_newcomer(path: Any, *, dir_fd: int | None = None) -> os.stat_result:
+        if path == "alicia":
+            raise FileNotFoundError(path)
+        return real_lstat(path, dir_fd=dir_fd)
+
+    monkeypatch.setattr(files.os, "lstat", lstat_missing_the_newcomer)
+    with pytest.raises(Conflict, match="already exists"):
+        files.move_path(tmp_path / "alice", tmp_path / "alicia", "knowledge-base folder")
+    assert (tmp_path / "alice" / "kb.txt").read_text() == "data"
+    assert list((tmp_path / "alicia").iterdir()) == []
+
+
+def test_a_move_renames_the_entry(tmp_path: Path) -> None:
+    (tmp_path / "alice").mkdir()
+    files.move_path(tmp_path / "alice", tmp_path / "sub" / "alicia", "folder")
+    assert (tmp_path / "sub" / "alicia").is_dir() and not (tmp_path / "alice").exists()

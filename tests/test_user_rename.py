@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from lfadmin import files
 from tests.support.databases import LangflowDB
 from tests.support.langflow import langflow_check
 from tests.support.rows import user_row, usernames
@@ -207,7 +208,7 @@ def test_kb_move_failing_after_commit_says_what_was_done(
     def fail(*args: object, **kw: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(os, "rename", fail)
+    monkeypatch.setattr(files, "_rename_entry", fail)  # the move's one rename
     res = sqlite_db.run("user", "rename", "alice", "alicia", **kb_env(root))
     assert (res.exit_code, res.stdout) == (4, ""), res
     assert res.stderr == (

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from lfadmin import files
 from lfadmin.core import transfer
 from lfadmin.core.transfer import names
 from tests.support.core import make_target
@@ -148,12 +149,12 @@ def test_a_move_failing_after_the_commit_is_finished_by_the_next_run(
         pytest.skip("one release: the journal does not depend on it")
     sd = seed(sqlite_db)
     target = sd.carol_notes.parent / "notes (1).txt"
-    real = os.rename
+    real = files._rename_entry
 
     def fail(*args: object, **kw: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(os, "rename", fail)
+    monkeypatch.setattr(files, "_rename_entry", fail)  # the move's one rename
     res = sqlite_db.run("user", "transfer", "alice", "carol")
     assert (res.exit_code, res.stdout) == (4, ""), res
     assert res.stderr.endswith(
@@ -163,7 +164,7 @@ def test_a_move_failing_after_the_commit_is_finished_by_the_next_run(
     ), res
     journal = sqlite_db.config_dir / "lfadmin-transfer.journal"
     assert oct(journal.stat().st_mode & 0o777) == "0o600" and owned(sqlite_db, "flow", sd.alice) == []
-    monkeypatch.setattr(os, "rename", real)
+    monkeypatch.setattr(files, "_rename_entry", real)
     res = sqlite_db.run("user", "transfer", "alice", "root2")
     assert res.exit_code == 0, res
     assert "Warning: finished an interrupted transfer to 'carol': moved 1 of its files\n" in res.stderr
