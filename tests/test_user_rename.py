@@ -4,6 +4,7 @@ knowledge-base folder, and real Langflow logging the user in by its new name."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -286,3 +287,24 @@ def test_a_writer_getting_there_first_is_a_conflict(lfdb: LangflowDB, monkeypatc
     assert res.exit_code == 9 and res.stderr.startswith("Error: the database refused the change: "), res
     assert res.stderr.endswith("; nothing was changed\n"), res
     assert lfdb.snapshot() == snap
+
+
+def test_user_apply_renames_by_the_same_rules(sqlite_db: LangflowDB, tmp_path: Path) -> None:
+    """A manifest that renames a user goes through `user rename`'s rules: a case twin is refused
+    on every release (nothing changed), and before 1.13 the knowledge-base folder follows."""
+    root = kb_root(tmp_path, "alice")
+    doc = sqlite_db.run("user", "export").json
+    alice = next(u for u in doc["users"] if u["username"] == "alice")
+    manifest = tmp_path / "users.json"
+    snap = sqlite_db.snapshot()
+    alice["username"] = "Bob"
+    manifest.write_text(json.dumps(doc))
+    res = sqlite_db.run("user", "apply", str(manifest), **kb_env(root))
+    assert res.exit_code == 9 and res.stderr.startswith("Error: user 'Bob' conflicts with existing 'bob'"), res
+    assert sqlite_db.snapshot() == snap
+    alice["username"] = "alicia"
+    manifest.write_text(json.dumps(doc))
+    res = sqlite_db.run("user", "apply", str(manifest), **kb_env(root))
+    assert res.exit_code == 0, res
+    moved = sqlite_db.version != "1.13.0"  # 1.13 keys knowledge bases by owner id: no folder moves
+    assert (root / "alicia" / "docs").is_dir() is moved and (root / "alice").exists() is not moved

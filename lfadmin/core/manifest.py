@@ -154,9 +154,13 @@ def plan(
     return ops
 
 
-def carry_out(s: Session, ops: list[Operation], environ: Mapping[str, str] | None = None) -> None:
-    """Carry out ``ops`` (from ``plan``) in the caller's transaction."""
+def carry_out(
+    s: Session, ops: list[Operation], environ: Mapping[str, str] | None = None
+) -> list[tuple[users.KbFolder, str]]:
+    """Carry out ``ops`` (from ``plan``) in the caller's transaction; returns the knowledge-base
+    folders renames leave to move after the commit (``users.move_kb_folder``), with the new names."""
     environ = os.environ if environ is None else environ
+    moves: list[tuple[users.KbFolder, str]] = []
     for op in ops:
         want = op.desired
         assert want is not None
@@ -173,11 +177,14 @@ def carry_out(s: Session, ops: list[Operation], environ: Mapping[str, str] | Non
         current = user_rows.find_user_by_id(s, want.id) if want.id else user_rows.find_user(s, want.username)
         assert current is not None
         if "username" in op.changes:
-            users.rename(s, current.username, want.username)
+            _user, folder = users.rename(s, current.username, want.username)
+            if folder is not None and folder.action == "to move":
+                moves.append((folder, want.username))
         if "state" in op.changes:
             users.set_active(s, want.username, want.state == "active")
         if "superuser" in op.changes:
             users.set_superuser(s, want.username, bool(want.superuser))  # audits a promotion
+    return moves
 
 
 # -- the commands: each opens (and authenticates) its own transaction on the target -----------
@@ -197,8 +204,11 @@ def diff(target: Target, desired: list[DesiredUser]) -> list[Operation]:
 
 def apply(target: Target, desired: list[DesiredUser], *, dry_run: bool = False) -> list[Operation]:
     """``lfadmin user apply``: make the database match ``desired`` in one transaction."""
+    moves: list[tuple[users.KbFolder, str]] = []
     with target.session(write=not dry_run) as s:
         ops = plan(s, desired)
         if not dry_run:
-            carry_out(s, ops)
-        return ops
+            moves = carry_out(s, ops)
+    for folder, new in moves:  # after the commit, as `user rename` moves it
+        users.move_kb_folder(folder, new)
+    return ops

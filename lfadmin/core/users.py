@@ -255,13 +255,31 @@ def set_superuser(s: Session, username: str, superuser: bool) -> tuple[UserRecor
     return updated, True
 
 
-def rename(s: Session, username: str, new_name: str) -> UserRecord:
+def rename(s: Session, username: str, new_name: str, *, dry_run: bool = False) -> tuple[UserRecord, KbFolder | None]:
+    """Rename inside ``s`` by ``rename_user``'s rules (``_check_rename``); returns the user and its
+    knowledge-base folder, which the caller moves after the commit (``move_kb_folder``) when its
+    ``action`` is "to move"."""
+    validate_username(new_name)
     s.subject(f"user {username}")
     s.detail(new_username=new_name)
     user = get_user(s, username)
-    validate_username(new_name)
-    _check_unique(s, new_name)
-    return update_user(s, user, username=new_name)
+    _check_rename(s, user, new_name)
+    folder, _move = _kb_folder(s, username, new_name)  # _move: folder.action == "to move"
+    _warn_configured(s, user, new_name)
+    if not dry_run:
+        user = update_user(s, user, username=new_name)
+    return user, folder
+
+
+def move_kb_folder(folder: KbFolder, new: str) -> KbFolder:
+    """After the rename's commit: the folder follows (checked before the commit)."""
+    assert folder.to is not None
+    try:
+        move_dir(folder.path, folder.to, KB_FOLDER)
+    except LfadminError as exc:
+        exc.message += f": move it by hand, as the user Langflow runs as, or {new!r} sees none of its knowledge bases"
+        raise
+    return KbFolder(folder.path, folder.to, "moved")
 
 
 def set_password(s: Session, username: str, password: str) -> UserRecord:
@@ -469,22 +487,8 @@ def rename_user(target: Target, old: str, new: str, *, dry_run: bool = False) ->
     ``username`` and ``updated_at`` columns; the password it writes back is the same hash), and
     refuse a case-insensitive collision on every release. Before 1.13 the user's
     ``<knowledge_bases_dir>/<old>`` folder follows, after the commit (checked before it)."""
-    validate_username(new)
     with target.session(write=not dry_run) as s:
-        s.subject(f"user {old}")
-        s.detail(new_username=new)
-        user = get_user(s, old)
-        _check_rename(s, user, new)
-        folder, move = _kb_folder(s, old, new)
-        _warn_configured(s, user, new)
-        if not dry_run:
-            user = update_user(s, user, username=new)
-    if folder is None or not move or dry_run:
+        user, folder = rename(s, old, new, dry_run=dry_run)
+    if folder is None or folder.action != "to move" or dry_run:
         return Renamed(old, user, dry_run, folder)
-    assert folder.to is not None
-    try:
-        move_dir(folder.path, folder.to, KB_FOLDER)
-    except LfadminError as exc:
-        exc.message += f": move it by hand, as the user Langflow runs as, or {new!r} sees none of its knowledge bases"
-        raise
-    return Renamed(old, user, dry_run, KbFolder(folder.path, folder.to, "moved"))
+    return Renamed(old, user, dry_run, move_kb_folder(folder, new))

@@ -77,6 +77,7 @@ def apply(
     from lfadmin.core import manifest
 
     desired = manifest.load(file)
+    inv.after_commit = "the users were changed as the manifest says"  # a renamed user's folder left unmoved
     ops = manifest.apply(target(inv), desired, dry_run=dry_run)
     _render_ops(inv, ops, dry_run)
     if not inv.json and ops:
