@@ -309,3 +309,16 @@ def test_cookies_and_local_files_by_the_release_default(
     assert insecure == ({"LANGFLOW_ACCESS_SECURE"} if secure else {"LANGFLOW_ACCESS_SECURE", "LANGFLOW_REFRESH_SECURE"})
     assert same_site == ({"LANGFLOW_REFRESH_SAME_SITE": "none"} if secure else {})
     assert files == ([] if restricted else [[default_evidence("LANGFLOW_RESTRICT_LOCAL_FILE_ACCESS", "false", version)]])
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [("1.6.9", None), ("1.8.4", "default (Langflow 1.8.4)"), ("1.9.2", "default (Langflow 1.9.2)"), ("1.9.3", None)],
+)
+def test_ssrf_protection_off_by_default_on_1_7_to_1_9_2(tmp_path: Path, version: str, expected: str | None) -> None:
+    """SSRF protection exists from 1.7, off by default until 1.9.3 (docs/langflow/settings.md):
+    the check follows the setting's own release range, not the 1.10 tier."""
+    res = doctor(tmp_path, BASE, version=version)
+    ssrf = [f for f in found(res, "LF-EXEC-003") if "SSRF_PROTECTION_ENABLED" in f["message"]]
+    got = [ev["source"] for f in ssrf for ev in f["evidence"]]
+    assert got == ([] if expected is None else [expected]), res.json

@@ -117,68 +117,69 @@ def custom_code(ctx: EnvContext) -> Iterator[Finding]:
 @check
 def hardening(ctx: EnvContext) -> Iterator[Finding]:
     multi = not ctx.auto_login()
-    if ctx.tier >= 1:
-        s = ctx.get("RESTRICT_LOCAL_FILE_ACCESS")
-        if multi and not s.value:
-            yield Finding(
-                EXEC_FILES,
-                M,
-                "file components may read any file the server can (RESTRICT_LOCAL_FILE_ACCESS off) in multi-user mode",
-                [evidence(s)],
-                fix="LANGFLOW_RESTRICT_LOCAL_FILE_ACCESS=true",
-                hint=fix_hint(s, "LANGFLOW_RESTRICT_LOCAL_FILE_ACCESS=true"),
-            )
-        for name in ("SSRF_PROTECTION_ENABLED", "CONNECTOR_SSRF_VALIDATION_ENABLED"):
-            s = ctx.get(name)
-            if not s.value:
-                yield Finding(
-                    EXEC_SSRF,
-                    M,
-                    f"{s.variable} is off: flows can reach internal addresses",
-                    [evidence(s)],
-                    fix=f"LANGFLOW_{name}=true",
-                    hint=fix_hint(s, f"LANGFLOW_{name}=true"),
-                )
-        s = ctx.get("SSRF_ALLOWED_HOSTS")
-        broad = [h.strip() for h in s.value or [] if _broad_network(h.strip())]
-        if broad:
+    # Each setting where the release has it (fields.SPECS: SSRF protection from 1.7, the
+    # others from 1.10 or later), not by tier: 1.7-1.9 have SSRF protection, off by default.
+    s = ctx.get("RESTRICT_LOCAL_FILE_ACCESS")
+    if ctx.exists(s.field) and multi and not s.value:
+        yield Finding(
+            EXEC_FILES,
+            M,
+            "file components may read any file the server can (RESTRICT_LOCAL_FILE_ACCESS off) in multi-user mode",
+            [evidence(s)],
+            fix="LANGFLOW_RESTRICT_LOCAL_FILE_ACCESS=true",
+            hint=fix_hint(s, "LANGFLOW_RESTRICT_LOCAL_FILE_ACCESS=true"),
+        )
+    for name in ("SSRF_PROTECTION_ENABLED", "CONNECTOR_SSRF_VALIDATION_ENABLED"):
+        s = ctx.get(name)
+        if ctx.exists(name) and not s.value:
             yield Finding(
                 EXEC_SSRF,
                 M,
-                f"LANGFLOW_SSRF_ALLOWED_HOSTS exempts very broad ranges from SSRF protection: {', '.join(broad)}",
+                f"{s.variable} is off: flows can reach internal addresses",
                 [evidence(s)],
-                hint="allow single hosts or small ranges only (never 0.0.0.0/0, a /8 or the metadata address)",
+                fix=f"LANGFLOW_{name}=true",
+                hint=fix_hint(s, f"LANGFLOW_{name}=true"),
             )
-        s = ctx.get("RATE_LIMIT_ENABLED")
-        if not s.value:
-            yield Finding(
-                NET_RATE_LIMIT,
-                M,
-                "login rate limiting is off",
-                [evidence(s)],
-                fix="LANGFLOW_RATE_LIMIT_ENABLED=true",
-                hint=fix_hint(s, "LANGFLOW_RATE_LIMIT_ENABLED=true"),
-            )
-        s = ctx.get("RATE_LIMIT_TRUST_PROXY")
-        if s.value:
-            yield Finding(
-                NET_TRUST_PROXY,
-                L,
-                "rate limiting trusts X-Forwarded-For (RATE_LIMIT_TRUST_PROXY on)",
-                [evidence(s)],
-                fix="LANGFLOW_RATE_LIMIT_TRUST_PROXY=false",
-                hint="keep it only behind a proxy that overwrites X-Forwarded-For",
-            )
-        s = ctx.get("DEVELOPER_API_ENABLED")
-        if s.value:
-            yield Finding(
-                DEV_API,
-                M,
-                "developer API endpoints are enabled",
-                [evidence(s)],
-                fix="LANGFLOW_DEVELOPER_API_ENABLED=false",
-                hint=fix_hint(s, "LANGFLOW_DEVELOPER_API_ENABLED=false"),
-            )
+    s = ctx.get("SSRF_ALLOWED_HOSTS")
+    broad = [h.strip() for h in s.value or [] if _broad_network(h.strip())] if ctx.exists(s.field) else []
+    if broad:
+        yield Finding(
+            EXEC_SSRF,
+            M,
+            f"LANGFLOW_SSRF_ALLOWED_HOSTS exempts very broad ranges from SSRF protection: {', '.join(broad)}",
+            [evidence(s)],
+            hint="allow single hosts or small ranges only (never 0.0.0.0/0, a /8 or the metadata address)",
+        )
+    s = ctx.get("RATE_LIMIT_ENABLED")
+    if ctx.exists(s.field) and not s.value:
+        yield Finding(
+            NET_RATE_LIMIT,
+            M,
+            "login rate limiting is off",
+            [evidence(s)],
+            fix="LANGFLOW_RATE_LIMIT_ENABLED=true",
+            hint=fix_hint(s, "LANGFLOW_RATE_LIMIT_ENABLED=true"),
+        )
+    s = ctx.get("RATE_LIMIT_TRUST_PROXY")
+    if ctx.exists(s.field) and s.value:
+        yield Finding(
+            NET_TRUST_PROXY,
+            L,
+            "rate limiting trusts X-Forwarded-For (RATE_LIMIT_TRUST_PROXY on)",
+            [evidence(s)],
+            fix="LANGFLOW_RATE_LIMIT_TRUST_PROXY=false",
+            hint="keep it only behind a proxy that overwrites X-Forwarded-For",
+        )
+    s = ctx.get("DEVELOPER_API_ENABLED")
+    if ctx.exists(s.field) and s.value:
+        yield Finding(
+            DEV_API,
+            M,
+            "developer API endpoints are enabled",
+            [evidence(s)],
+            fix="LANGFLOW_DEVELOPER_API_ENABLED=false",
+            hint=fix_hint(s, "LANGFLOW_DEVELOPER_API_ENABLED=false"),
+        )
     s = ctx.get("DEV")
     if s.value:
         yield Finding(
