@@ -50,8 +50,8 @@ def test_transfer_renames_clashes_and_moves_files(lfdb: LangflowDB) -> None:
         return (
             f"{'Would move' if dry else 'Moved'} from 'alice' to 'carol'\n"
             f"{'Would rename' if dry else 'Renamed'}: names 'carol' already uses\n"
-            "Kept by 'alice': 1 api keys (personal, like login sessions (which Langflow does not store): never moved)\n"
-            "Kept by 'alice': 1 projects (its default project 'Starter Project': what it held went into the "
+            "Kept by 'alice': 1 API key (personal to the account, never moved; Langflow keeps no login sessions to move)\n"
+            "Kept by 'alice': 1 project (its default project 'Starter Project': what it held went into the "
             "default project of 'carol')\n"
             f"{would.strip() or 'Moved'}{' move' if dry else ''} uploaded file {sd.notes} to {target}\n"
             + ("Dry run: nothing was changed\n" if dry else "Transferred what 'alice' owned to 'carol'\n")
@@ -88,7 +88,7 @@ def test_delete_transfer_to_is_one_transaction_json(db113: LangflowDB) -> None:
         "alice", "carol", False, True, True)
     assert [(r["kind"], r["old"], r["new"]) for r in doc["renamed"]][-1] == ("files", "notes", "notes (1)")
     assert doc["kept"][0] == {"kind": "api_keys", "table": "apikey", "rows": 1, "why": (
-        "personal, like login sessions (which Langflow does not store): never moved")}
+        "personal to the account, never moved; Langflow keeps no login sessions to move")}
     assert doc["disk"] == [{"what": "uploaded file", "path": str(sd.notes),
                             "to": str(sd.carol_notes.parent / "notes (1).txt"), "action": "moved"}]
     assert {"table": "apikey", "column": "user_id", "action": "delete", "rows": 1} in doc["deleted"]

@@ -97,7 +97,7 @@ def render(done: Any) -> None:
             title=f"{'Would rename' if done.dry_run else 'Renamed'}: names {done.new.username!r} already uses",
         )
     for k in done.kept:
-        output.say(f"Kept by {done.old.username!r}: {k.rows} {k.label.replace('_', ' ')} ({k.why})")
+        output.say(f"Kept by {done.old.username!r}: {_count(k.rows, k.label)} ({k.why})")
     for m in done.disk:
         if m.action == "kept":
             output.say(f"Kept {m.what} folder {m.path}: Langflow 1.13 ties it to its owner by its upgrade ledger")
@@ -109,3 +109,9 @@ def render(done: Any) -> None:
             [(st.table, st.column, st.action, st.rows) for st in done.deleted],
             title=f"{'Would change' if done.dry_run else 'Changed'} deleting {done.old.username!r}",
         )
+
+
+def _count(n: int, label: str) -> str:
+    """``1 API key``, ``2 projects``: a kind's label (``api_keys``) with its count."""
+    words = label.replace("_", " ").replace("api key", "API key")
+    return f"{n} {words[:-1] if n == 1 and words.endswith('s') else words}"

@@ -145,7 +145,7 @@ class _Mover:
         for col in self.columns:
             n = ownership.count(self.s, col, self.old.id) if col.personal else 0
             if col.table == "apikey":
-                why = "personal, like login sessions (which Langflow does not store): never moved"
+                why = "personal to the account, never moved; Langflow keeps no login sessions to move"
                 self.result.kept.append(Kept(col.label, col.table, n, why))
             elif n:
                 self.result.kept.append(Kept(col.label, col.table, n, "personal to the account: never moved"))
