@@ -2,7 +2,9 @@
 
 The proof is the interop test: the 1.6.9 fixture is upgraded by starting Langflow 1.13.0 on it
 (its own migrations; both backends), 1.13.0 is shown to misread the 1.6-era Generic variable,
-repair runs, and 1.13.0's own code then reads every variable, API key and user. The other
+repair runs, and 1.13.0's own code then reads every variable, API key and user; after
+``user transfer alice carol``, a live 1.13.0 server (SQLite; the suite's one full-app start)
+lists the variables over HTTP, shows carol alice's flows and runs one, shows alice none. The other
 tests: the short-key fixture judged as 1.13.0 (legacy derivation healed with the same key), a
 database with nothing to repair, the backup taken first (and refused cleanly) on the four commands
 that take ``--backup``.
