@@ -79,6 +79,7 @@ def test_interop_1_6_9_upgraded_by_1_13_then_repaired(db169: LangflowDB) -> None
 
     # What alice owns moves to carol on the repaired database; then 1.13.0 reads it as carol's.
     echo = clone(db, "flow", bind_uid(db, man["flows"][0]["id"]), name="Echo", endpoint_name=None,
+                 description="ChatInput -> ChatOutput, no model",
                  data=(FIXTURES / "langflow-1.13.0-echo-flow.json").read_text())
     moved = db.run("user", "transfer", "alice", "carol", "--json")
     assert moved.exit_code == 0, moved

@@ -47,7 +47,9 @@ def serve_and_ask(requests: list[dict], passwords: dict[str, str], timeout: floa
     thread.start()
     while not server.started:
         if not thread.is_alive() or time.monotonic() - t0 > timeout:
-            return {"result": "failed", "exception": "ServerDidNotStart", "message": f"uvicorn on port {port}"}
+            server.should_exit = True  # a lifespan still starting stops at its end
+            return {"result": "failed", "exception": "ServerDidNotStart",
+                    "message": f"uvicorn on port {port}: {'timed out' if thread.is_alive() else 'exited'}"}
         time.sleep(0.05)
     report: dict[str, Any] = {"result": "ok", "import_seconds": round(imported, 1),
                               "serve_seconds": round(time.monotonic() - t0, 1), "logins": {}}
