@@ -2,7 +2,9 @@
 
 The proof is the interop test: the 1.6.9 fixture is upgraded by starting Langflow 1.13.0 on it
 (its own migrations; both backends), 1.13.0 is shown to misread the 1.6-era Generic variable,
-repair runs, and 1.13.0's own code then reads every variable, API key and user. The other
+repair runs, and 1.13.0's own code then reads every variable, API key and user; after
+``user transfer alice carol``, a live 1.13.0 server (SQLite; the suite's one full-app start)
+lists the variables over HTTP, shows carol alice's flows and runs one, shows alice none. The other
 tests: the short-key fixture judged as 1.13.0 (legacy derivation healed with the same key), a
 database with nothing to repair, the backup taken first (and refused cleanly) on the four commands
 that take ``--backup``.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,10 +23,13 @@ from lfadmin.core.secrets.stores import STORES
 from lfadmin.core.target import Target
 from lfadmin.core.upgrade.repair import repair as core_repair
 from lfadmin.langflow.crypto import Derivation, fingerprint
+from tests.support import FIXTURES
 from tests.support.cli import Result, assert_one_error
 from tests.support.databases import LangflowDB, make_db
-from tests.support.langflow import langflow_check, upgrade_by_starting
+from tests.support.langflow import langflow_check, live_server, upgrade_by_starting
+from tests.support.rows import uid as bind_uid
 from tests.support.secrets_seed import NEW, uid
+from tests.support.transfer_seed import clone
 
 
 def repair(db: LangflowDB, *args: str, **env: str) -> Result:
@@ -71,8 +77,20 @@ def test_interop_1_6_9_upgraded_by_1_13_then_repaired(db169: LangflowDB) -> None
     again = repair(db)
     assert again.exit_code == 0 and "Nothing to repair" in again.stderr, again
 
+    # What alice owns moves to carol on the repaired database; then 1.13.0 reads it as carol's.
+    echo = clone(db, "flow", bind_uid(db, man["flows"][0]["id"]), name="Echo", endpoint_name=None,
+                 description="ChatInput -> ChatOutput, no model",
+                 data=(FIXTURES / "langflow-1.13.0-echo-flow.json").read_text())
+    moved = db.run("user", "transfer", "alice", "carol", "--json")
+    assert moved.exit_code == 0, moved
+    owner = {"alice": "carol"}
+    reads = [{"op": "variable", "username": owner.get(v["owner"], v["owner"]), "name": v["name"]}
+             for v in man["variables"]]
+    reads += [{"op": "list_variables", "username": u} for u in ("admin", "carol")]
     checks = reads + [{"op": "api_key", "key": k["plaintext"]} for k in man["api_keys"]]
     checks += [{"op": "login", "username": u["username"], "password": u["password"]} for u in man["users"]]
+    if db.backend == "sqlite":  # one live server in the suite: its full start is the expensive part
+        checks.append(live_server(db, *live_requests(echo)))
     out = langflow_check(db, checks, release="1.13.0")
     n = len(man["variables"])
     for v, got in zip(man["variables"], out[:n], strict=True):
@@ -82,8 +100,64 @@ def test_interop_1_6_9_upgraded_by_1_13_then_repaired(db169: LangflowDB) -> None
     assert listed["MY_GEN"] == "generic-value-1"
     for k, got in zip(man["api_keys"], out[n + 2:n + 2 + len(man["api_keys"])], strict=True):
         assert (got["result"], got["username"]) == ("accepted", k["owner"]), got
-    for u, got in zip(man["users"], out[n + 2 + len(man["api_keys"]):], strict=True):
+    for u, got in zip(man["users"], out[n + 2 + len(man["api_keys"]):][:len(man["users"])], strict=True):
         assert got["result"] == ("ok" if u["is_active"] else "inactive"), (u["username"], got)
+    if db.backend == "sqlite":
+        assert_live_answers(out[-1], man, echo)
+
+
+def live_requests(echo: str) -> list[dict[str, Any]]:
+    """What the operator's users do next: each lists its variables, carol (the new owner) and
+    alice (the old one) list their flows and run the moved Echo flow (ChatInput -> ChatOutput)."""
+    run = {"method": "POST", "path": f"/api/v1/run/session/{echo}",
+           "json": {"input_value": "hello from carol", "input_type": "chat", "output_type": "chat"}}
+    return [
+        {"as": "admin", "path": "/api/v1/variables/"},
+        {"as": "carol", "path": "/api/v1/variables/"},
+        {"as": "alice", "path": "/api/v1/variables/"},
+        {"as": "carol", "path": "/api/v1/flows/", "params": {"header_flows": "true"}},
+        {"as": "alice", "path": "/api/v1/flows/", "params": {"header_flows": "true"}},
+        {"as": "carol", **run},
+        {"as": "alice", **run},
+        {"as": "alice", "path": f"/api/v1/flows/{echo}"},
+    ]
+
+
+def assert_live_answers(live: dict[str, Any], man: dict[str, Any], echo: str) -> None:
+    """Exactly what the live 1.13.0 server answered. Variables: every one the 1.6.9 fixture made,
+    the very rows (same ids) under their new owner, the Generic value readable, Credentials masked
+    as 1.13 masks them (value null, has_value true); beside them the four agentic Credential
+    variables 1.13's login gives every user (empty). Flows: carol lists both of alice's, runs Echo
+    (its ChatOutput answers what ChatInput got); alice lists none and gets 404 for Echo."""
+    assert (live["result"], live["mode"], live["health_check"]) == (
+        "ok", "live", {"status_code": 200, "json": {"status": "ok", "chat": "ok", "db": "ok"}}), live
+    assert live["logins"] == {"admin": 200, "carol": 200, "alice": 200}
+    admin_vars, carol_vars, alice_vars, carol_flows, alice_flows, run, alice_run, alice_get = live["answers"]
+
+    def variables(a: dict[str, Any]) -> dict[str, tuple[str, str, str | None, bool]]:
+        assert a["status_code"] == 200, a
+        return {v["name"]: (v["id"], v["type"], v["value"], v["has_value"]) for v in a["json"]}
+
+    agentic = {"ASTRA_TOKEN", "COMPONENT_ID", "FIELD_NAME", "FLOW_ID"}
+    fixture = {v["name"]: (v["id"], v["type"], v["value"] if v["type"] == "Generic" else None, True)
+               for v in man["variables"]}
+    for got, owner in ((admin_vars, "admin"), (carol_vars, "carol"), (alice_vars, "alice")):
+        listed = variables(got)
+        assert {n: listed.pop(n)[1:] for n in agentic} == dict.fromkeys(agentic, ("Credential", None, False)), owner
+        mine = {v["name"] for v in man["variables"] if {"alice": "carol"}.get(v["owner"], v["owner"]) == owner}
+        assert listed == {n: fixture[n] for n in mine}, (owner, listed)
+    assert fixture["MY_GEN"] == (fixture["MY_GEN"][0], "Generic", "generic-value-1", True)
+
+    assert carol_flows["status_code"] == 200, carol_flows
+    assert sorted((f["name"], f["id"]) for f in carol_flows["json"]) == [
+        ("Alice Secret Flow", man["flows"][0]["id"]), ("Echo", echo)]
+    assert alice_flows == {"status_code": 200, "json": [], "seconds": alice_flows["seconds"]}
+    assert run["status_code"] == 200, run
+    (result,) = run["json"]["outputs"]
+    assert result["inputs"] == {"input_value": "hello from carol"}
+    assert result["outputs"][0]["results"]["message"]["text"] == "hello from carol", result
+    assert (alice_run["status_code"], alice_run["json"]) == (404, {"detail": f"Flow identifier {echo} not found"})
+    assert (alice_get["status_code"], alice_get["json"]) == (404, {"detail": "Flow not found"})
 
 
 # -- the short-key derivation, the same key ---------------------------------------------------------

@@ -28,7 +28,9 @@ Ops (see README.md for examples):
                                                         (and traces, spans) as Langflow's models and
                                                         its monitor functions read them
     startup         {"env": {...}, "full_app": false}   Langflow's real startup in a child process
-                                                        (mutates the DB: put it last in a batch)
+                    opt. "requests", "passwords"        (mutates the DB: put it last in a batch);
+                                                        full_app + requests: served on a real socket
+                                                        and asked over HTTP (lf_live.py)
     twin_*          add_user, superuser, update_user,   write one row through Langflow's own code
                     create_api_key, delete_api_key,     path for the operation (COMMITS; for the
                     create_variable, update_variable    parity test, tests/test_parity.py)
@@ -768,6 +770,9 @@ class Checker:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--startup-child"]
         if check.get("full_app"):
             cmd.append("--full-app")
+        # full_app with requests: served on a real socket and asked over HTTP (lf_live.py)
+        live = json.dumps({"requests": check["requests"], "passwords": check.get("passwords", {})}) \
+            if check.get("requests") is not None else ""
         t0 = time.monotonic()
         server = os.environ.get("LF_SERVER_SOCKET")
         if server:  # under lf_server.py: a fresh fork of the already-imported Langflow
@@ -775,12 +780,13 @@ class Checker:
             from lf_server import request
 
             env.pop("LF_SERVER_SOCKET", None)
-            answer = request(server, "lf_check", cmd[2:], env, "", timeout=int(check.get("timeout", 600)))
+            answer = request(server, "lf_check", cmd[2:], env, live, timeout=int(check.get("timeout", 600)))
             returncode, stdout, stderr = answer["rc"], answer["stdout"], answer["stderr"]
         else:
             try:
                 proc = subprocess.run(
-                    cmd, env=env, capture_output=True, text=True, timeout=float(check.get("timeout", 600)), check=False
+                    cmd, env=env, input=live, capture_output=True, text=True,
+                    timeout=float(check.get("timeout", 600)), check=False,
                 )
             except subprocess.TimeoutExpired:
                 return {"result": "failed", "exception": "TimeoutExpired", "message": "startup did not finish"}
@@ -811,8 +817,15 @@ def startup_child(full_app: bool) -> int:
     (what ``langflow run`` does) via TestClient, then ``GET /health_check``.
     """
     report: dict = {"result": "ok", "mode": "full_app" if full_app else "initialize_services"}
+    live = sys.stdin.read().strip() if full_app else ""
     try:
-        if full_app:
+        if live:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            from lf_live import serve_and_ask
+
+            asked = json.loads(live)
+            report = {"mode": "live", **serve_and_ask(asked["requests"], asked["passwords"])}
+        elif full_app:
             from fastapi.testclient import TestClient
             from langflow.main import create_app
 

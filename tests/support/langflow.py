@@ -153,3 +153,11 @@ def upgrade_by_starting(db: LangflowDB, release: str, *after: dict[str, Any]) ->
     that release, in the same call. [startup report, *after results]."""
     return langflow_check(db, [{"op": "startup", "env": {"LANGFLOW_SECRET_KEY": db.secret_key}}, *after],
                           release=release)
+
+
+def live_server(db: LangflowDB, *requests: dict[str, Any]) -> dict[str, Any]:
+    """The check that starts the full Langflow app on the database (its whole lifespan, served by
+    uvicorn on a real socket) and sends it ``requests`` over HTTP, signed in as each request's
+    ``as`` user with the fixture's password (tests/langflow/lf_live.py). Mutates: put it last."""
+    return {"op": "startup", "full_app": True, "env": {"LANGFLOW_SECRET_KEY": db.secret_key},
+            "requests": list(requests), "passwords": {u["username"]: u["password"] for u in db.manifest["users"]}}
