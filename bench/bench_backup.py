@@ -13,7 +13,8 @@ times each:
 * ``lfadmin``: ``python -m lfadmin backup create`` as an operator runs it - process start,
   authentication, the backup API, fsync, SHA-256 of the copy, its schema read back, the manifest.
 
-and reports the best time of each and the ratio lfadmin / sqlite3 (the issue asks for <= 1.2).
+and reports the median and the best time of each and the ratio lfadmin / sqlite3 (the issue asks
+for <= 1.2).
 The page cache is warm for both (the source was just written); each destination is a new file in
 the same directory, removed after its run. Not part of the test suite.
 """
@@ -25,6 +26,7 @@ import json
 import os
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -78,20 +80,23 @@ def main() -> None:
                "LANGFLOW_DATABASE_URL": f"sqlite:///{db}", "LANGFLOW_CONFIG_DIR": str(work),
                "LANGFLOW_SECRET_KEY": manifest["secret_key"], "LANGFLOW_AUTO_LOGIN": "False",
                "LANGFLOW_SUPERUSER": "admin", "LANGFLOW_API_KEY": admin_key}
-        best = {"sqlite3": float("inf"), "lfadmin": float("inf")}
+        runs: dict[str, list[float]] = {"sqlite3": [], "lfadmin": []}
         for i in range(args.rounds):
             out = work / f"sqlite3-{i}.db"
-            best["sqlite3"] = min(best["sqlite3"], timed(["sqlite3", str(db), f".backup '{out}'"], env))
+            runs["sqlite3"].append(timed(["sqlite3", str(db), f".backup '{out}'"], env))
             out.unlink()
             out = work / f"lfadmin-{i}.db"
-            best["lfadmin"] = min(best["lfadmin"], timed([sys.executable, "-m", "lfadmin", "backup", "create",
-                                                          str(out), "--quiet"], env))
+            argv = [sys.executable, "-m", "lfadmin", "backup", "create", str(out), "--quiet"]
+            runs["lfadmin"].append(timed(argv, env))
             out.unlink()
             Path(f"{out}.manifest.json").unlink()
-        ratio = best["lfadmin"] / best["sqlite3"]
-        print(f"sqlite3 .backup: {best['sqlite3']:.2f} s ({size / 1e6 / best['sqlite3']:.0f} MB/s)")
-        print(f"lfadmin backup create: {best['lfadmin']:.2f} s ({size / 1e6 / best['lfadmin']:.0f} MB/s)")
-        print(f"ratio lfadmin / sqlite3: {ratio:.2f} (target <= 1.2)")
+        for name, label in (("sqlite3", "sqlite3 .backup"), ("lfadmin", "lfadmin backup create")):
+            med = statistics.median(runs[name])
+            print(f"{label}: median {med:.2f} s ({size / 1e6 / med:.0f} MB/s), best {min(runs[name]):.2f} s, "
+                  f"runs {', '.join(f'{t:.2f}' for t in runs[name])}")
+        ratio = statistics.median(runs["lfadmin"]) / statistics.median(runs["sqlite3"])
+        best = min(runs["lfadmin"]) / min(runs["sqlite3"])
+        print(f"ratio lfadmin / sqlite3: median {ratio:.2f}, best {best:.2f} (target <= 1.2)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
