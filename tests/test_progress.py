@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from tests.support import history
 from tests.support.cli import run_process_on_ptys
 from tests.support.databases import LangflowDB
 
@@ -39,6 +40,9 @@ def test_no_bar_in_a_pipe(sqlite_db: LangflowDB, args: list[str], bar: str) -> N
 
 
 def test_bars_shown_on_a_terminal(sqlite_db: LangflowDB) -> None:
+    history.seed(sqlite_db, str(sqlite_db.manifest["flows"][0]["id"]), 4)  # alice's flow, before alice goes
+    code, _, err = run_on_terminal(sqlite_db, "db", "prune", "--older-than", "0d")
+    assert code == 0 and "deleting message" in err and "Deleted " in err, err
     code, _, err = run_on_terminal(sqlite_db, "user", "delete", "carol", "--dry-run")
     assert code == 0, err
     assert "counting statements" in err
