@@ -16,18 +16,20 @@ import sys
 import threading
 import time
 import uuid
+from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from lfadmin.core import retention
+from lfadmin.core import retention, run_history
 from lfadmin.errors import DatabaseUnavailable, Refused
 from tests.support import history
 from tests.support.cli import assert_one_error
 from tests.support.core import make_target
 from tests.support.databases import LangflowDB, make_db
-from tests.support.rows import audit_records
+from tests.support.rows import audit_records, uid
 
 TABLES = {"1.6.9": ["message", "transaction", "vertex_build"],
           "1.13.0": ["message", "message_ingestion_record", "span", "trace", "transaction", "vertex_build"]}
@@ -248,3 +250,38 @@ def test_doctor_run_history(tmp_path: Path) -> None:
     assert f["fix"] == "lfadmin db prune --older-than 30d --keep-last 4 && lfadmin db vacuum"
     assert {"variable": "LANGFLOW_MAX_TRANSACTIONS_TO_KEEP", "value": "4"}.items() <= f["evidence"][1].items()
     assert f["details"]["tables"] == {"transaction": 48, "vertex_build": 48, "message": 48, "trace": 48}
+
+
+def test_a_row_written_after_the_keys_were_read_is_never_taken(
+    sqlite_db: LangflowDB, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite gives a deleted row's rowid to the next row inserted: a flow rebuilt between the
+    prune's snapshot and its batches gets the doomed rowids for its fresh builds. Each batch
+    checks the cutoff again, so the fresh rows stay."""
+    flow = flow_of(sqlite_db)
+    fid = uid(sqlite_db, flow)
+    history.seed(sqlite_db, flow, 48)
+    assert sqlite_db.path is not None
+    real = run_history.doomed_keys
+
+    def rebuilt_meanwhile(s: Any, sel: Any, cutoff: Any, keep_last: Any) -> list[Any]:
+        keys = real(s, sel, cutoff, keep_last)
+        if sel.table.name == "vertex_build":  # Langflow rebuilds the flow: its builds go, fresh ones come
+            with closing(sqlite3.connect(sqlite_db.path, timeout=30)) as w:
+                cols = [r[1] for r in w.execute("PRAGMA table_info(vertex_build)")]
+                rows = w.execute("SELECT * FROM vertex_build WHERE flow_id = ?", (fid,)).fetchall()
+                w.execute("DELETE FROM vertex_build WHERE flow_id = ?", (fid,))
+                stamp = cols.index("timestamp")
+                now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+                for row in rows:
+                    fresh = list(row)
+                    fresh[stamp], fresh[cols.index("build_id")] = now, uuid.uuid4().hex
+                    w.execute(f"INSERT INTO vertex_build VALUES ({', '.join('?' * len(cols))})", fresh)
+                w.commit()
+        return keys
+
+    monkeypatch.setattr(run_history, "doomed_keys", rebuilt_meanwhile)
+    res = sqlite_db.run("db", "prune", "--older-than", "1d", "--json")
+    assert res.exit_code == 0, res
+    assert res.json["tables"]["vertex_build"] == 0
+    assert sqlite_db.query("SELECT count(*) FROM vertex_build WHERE flow_id = :f", f=fid) == [(48,)]

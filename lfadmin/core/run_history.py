@@ -84,6 +84,10 @@ def select(s: Session, graph: Graph, table: RunTable, keep_last: int | None) -> 
             "WHERE ts < :cutoff AND rn > :keep"
         )
     in_batch = f"{key} IN (SELECT value FROM json_each(:keys))" if s.backend == "sqlite" else f"{key} = ANY(:keys)"
+    # The cutoff again, at each batch: the keys were read in a snapshot, and SQLite gives a
+    # deleted row's rowid to the next row inserted (a flow rebuilt meanwhile): a key must never
+    # take a row written after the cutoff with it.
+    in_batch += f" AND {ts} < :cutoff"
     steps = graph.plan(table.name, in_batch, table.key)
     counted = graph.plan(table.name, f"{key} IN ({doomed})", table.key)
     return Selection(table, doomed, steps, [st for st in counted[:-1] if st.action == "delete"])

@@ -118,6 +118,7 @@ def prune(
                         rows.setdefault(step.table, 0)
                 work.append((sel, history.doomed_keys(s, sel, cutoff, keep_last)))
         backend, actor, release = s.backend, s.actor, s.schema.release_label
+        bind = {"cutoff": history.params(s, cutoff, keep_last)["cutoff"]}
     tally = Tally(rows)
     if not dry_run:
         pace = pacing or (NO_PAUSE if backend == "postgresql" else Pacing())
@@ -130,7 +131,8 @@ def prune(
                 report = None
                 if progress is not None and keys:
                     report = _reporter(progress, sel.table.name, len(keys))
-                delete_in_batches(target.db, sel.steps, keys, tally, pace, on_commit=target.on_commit, progress=report)
+                delete_in_batches(target.db, sel.steps, keys, tally, pace, bind=bind,
+                                  on_commit=target.on_commit, progress=report)
         target.db.dispose()
     return Pruned(
         dry_run, older_than, cutoff, keep_last, dict(tally.rows), tally.batches,

@@ -67,11 +67,12 @@ def delete_in_batches(
     tally: Tally,
     pacing: Pacing,
     *,
+    bind: dict[str, Any],
     on_commit: Callable[[], None],
     progress: Callable[[int], None] | None = None,
 ) -> None:
-    """Run ``steps`` (binding ``:keys``) over ``keys``, one transaction per batch. A failure
-    rolls back only the batch it happened in; the message says what earlier batches deleted."""
+    """Run ``steps`` (binding ``:keys`` and ``bind``) over ``keys``, one transaction per batch. A
+    failure rolls back only the batch it happened in; the message says what earlier batches deleted."""
     size, done, held_since_window = pacing.first_batch, 0, 0.0
     try:
         with db.connection(write=True) as conn:
@@ -86,7 +87,7 @@ def delete_in_batches(
                     locked = time.monotonic()
                     param = batch_param(db.backend, chunk)
                     counted = [
-                        (st, int(execute(conn, st.sql, keys=param).rowcount or 0))
+                        (st, int(execute(conn, st.sql, keys=param, **bind).rowcount or 0))
                         for st in steps
                         if st is steps[-1] or _has_rows(conn, st.table)
                     ]
