@@ -233,10 +233,12 @@ class Orphans(NamedTuple):
     rows: int
     ondelete: str | None
 
-    @property
-    def where(self) -> str:
-        return (f'"{self.column}" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "{self.parent}" p '
-                f'WHERE p."{self.parent_column}" = "{self.table}"."{self.column}")')
+    def where(self, s: Session) -> str:
+        """The orphaned rows, for ``SELECT``/``DELETE``/``UPDATE`` on ``table``: names quoted by
+        the dialect (they come from the database's own reflection, and may hold anything)."""
+        q = s.conn.dialect.identifier_preparer.quote
+        return (f"{q(self.column)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {q(self.parent)} p "
+                f"WHERE p.{q(self.parent_column)} = {q(self.table)}.{q(self.column)})")
 
 
 def orphan_keys(s: Session) -> list[Orphans]:
@@ -244,6 +246,7 @@ def orphan_keys(s: Session) -> list[Orphans]:
     from sqlalchemy import inspect
 
     insp = inspect(s.conn)
+    quote = s.conn.dialect.identifier_preparer.quote
     found: list[Orphans] = []
     for table in sorted(s.schema.tables):
         if table == "alembic_version":
@@ -257,7 +260,7 @@ def orphan_keys(s: Session) -> list[Orphans]:
                 continue
             ondelete = (fk.get("options") or {}).get("ondelete")
             probe = Orphans(table, cols[0], ref, refcols[0], 0, str(ondelete).upper() if ondelete else None)
-            n = execute(s.conn, f'SELECT count(*) FROM "{table}" WHERE {probe.where}').scalar_one()
+            n = execute(s.conn, f"SELECT count(*) FROM {quote(table)} WHERE {probe.where(s)}").scalar_one()
             if n:
                 found.append(probe._replace(rows=int(n)))
     return found

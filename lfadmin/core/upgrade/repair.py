@@ -160,6 +160,7 @@ def _drop_orphans(s: Session, receipt: RepairReceipt, dry_run: bool) -> None:
     orphans can orphan their own children (Langflow never enables SQLite's foreign keys), so
     passes repeat until none is left (a dry run counts the first pass only)."""
     settled: dict[tuple[str, str, str], int] = {}
+    q = s.conn.dialect.identifier_preparer.quote
     for _ in range(MAX_ORPHAN_PASSES):
         found = [o for o in orphan_keys(s) if droppable(o)]
         for o in found:
@@ -168,9 +169,9 @@ def _drop_orphans(s: Session, receipt: RepairReceipt, dry_run: bool) -> None:
             if dry_run:
                 continue
             if o.ondelete == "CASCADE":
-                execute(s.conn, f'DELETE FROM "{o.table}" WHERE {o.where}')
+                execute(s.conn, f"DELETE FROM {q(o.table)} WHERE {o.where(s)}")
             else:
-                execute(s.conn, f'UPDATE "{o.table}" SET "{o.column}" = NULL WHERE {o.where}')
+                execute(s.conn, f"UPDATE {q(o.table)} SET {q(o.column)} = NULL WHERE {o.where(s)}")
         if not found or dry_run:
             break
     verb = {"CASCADE": "deleted", "SET NULL": "key cleared"}
