@@ -237,3 +237,33 @@ def test_langflow_lists_the_flows_to_their_new_owner(lfdb: LangflowDB) -> None:
     assert {f["name"]: f["flow_count"] for f in r[1]["folders"]} == {"Starter Project": 3, "Team": 0, "Team (1)": 1}
     assert r[2]["exists"] is False and r[3]["refs"] == {}, r[2:4]
     assert os.listdir(lfdb.config_dir / str(lfdb.user("carol")["id"])) != []
+
+
+def test_a_file_row_through_a_linked_folder_moves_nothing(sqlite_db: LangflowDB, tmp_path: Path) -> None:
+    """The reviewer's reproduction: alice's folder ``<storage>/<alice id>`` made a link to another
+    directory; a root transfer must not move that directory's file into storage."""
+    sd = seed(sqlite_db)
+    elsewhere = tmp_path / "elsewhere"
+    sd.notes.parent.rename(elsewhere)
+    sd.notes.parent.symlink_to(elsewhere)
+    snap = sqlite_db.snapshot()
+    res = sqlite_db.run("user", "transfer", "alice", "carol")
+    assert res.exit_code == 10 and "is a symbolic link or not a directory" in res.stderr, res
+    assert (elsewhere / "notes.txt").read_text() == sd.alice[:5]
+    assert not (sd.carol_notes.parent / "notes (1).txt").exists()
+    assert sqlite_db.snapshot() == snap
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can give a folder away")
+def test_a_folder_a_root_transfer_makes_belongs_to_the_storage_owner(sqlite_db: LangflowDB) -> None:
+    """Langflow runs as its own user: the new owner's folder a root transfer makes must be that
+    user's (the storage dir's owner, group and mode), or the server cannot write uploads there."""
+    sd = seed(sqlite_db)
+    root2 = str(sqlite_db.user("root2")["id"])
+    os.chown(sqlite_db.config_dir, 65534, 65534)
+    res = sqlite_db.run("user", "transfer", "alice", "root2")
+    assert res.exit_code == 0, res
+    made = sqlite_db.config_dir / root2
+    assert (made / "notes.txt").read_text() == sd.alice[:5]
+    st, parent = made.stat(), sqlite_db.config_dir.stat()
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (65534, 65534, parent.st_mode & 0o7777)
