@@ -437,12 +437,23 @@ def check_dir_move(src: Path, dst: Path, what: str) -> bool:
     the new owner's. Refused (10): ``src`` is a symbolic link, or its directory is not writable
     by this user. Invalid input (4): ``src`` is not a directory. ``check_move`` does the same
     for a move into another directory, of a directory or a regular file."""
-    return check_move(src, dst, what, directory=True)
+    return check_move(src, dst, what, directory=True, root=src.parent)
 
 
-def check_move(src: Path, dst: Path, what: str, *, directory: bool) -> bool:
+def check_move(src: Path, dst: Path, what: str, *, directory: bool, root: Path | None = None) -> bool:
     """``check_dir_move`` for ``move_path``: ``src`` a directory (``directory``) or a regular
-    file; ``dst``'s directory (or the nearest one that exists, when it must be made) writable."""
+    file; ``dst``'s directory (or the nearest one that exists, when it must be made) writable.
+    Refused (10): a directory on the way is a symbolic link - below ``root`` (which may itself
+    be one: an operator's choice) every component must be a real directory; with no ``root``,
+    ``src``'s directory and ``dst``'s (when it exists) must not be links."""
+    for where in dict.fromkeys((src.parent, dst.parent)):
+        bad = _link_on_the_way(where, root)
+        if bad is not None:
+            raise Refused(
+                f"cannot move {what} {src} to {dst}: {bad} is a symbolic link or not a directory; "
+                "lfadmin does not move files through links; nothing changed",
+                hint="replace the link with the directory itself",
+            )
     src_st, dst_st = _lstat(src, what), _lstat(dst, what)
     if dst_st is not None and not (src_st is not None and os.path.samestat(src_st, dst_st)):
         raise Conflict(
@@ -469,6 +480,81 @@ def check_move(src: Path, dst: Path, what: str, *, directory: bool) -> bool:
     return True
 
 
+def _below(path: Path, root: Path) -> tuple[str, ...] | None:
+    """The components of ``path`` below ``root`` (lexically, no ``..``); None when not under it."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return None
+    return None if any(p in ("..", ".") for p in parts) else parts
+
+
+def _link_on_the_way(path: Path, root: Path | None) -> Path | None:
+    """The first existing directory from below ``root`` down to ``path`` that is a link or not a
+    directory (``path`` alone with no ``root``); ``path`` itself when it is not under ``root``."""
+    if root is None:
+        chain = [path]
+    else:
+        parts = _below(path, root)
+        if parts is None:
+            return path
+        chain = [root.joinpath(*parts[: i + 1]) for i in range(len(parts))]
+    for where in chain:
+        try:
+            st = os.lstat(where)
+        except FileNotFoundError:
+            return None  # made by the move, as a real directory
+        except OSError:
+            return where
+        if not stat.S_ISDIR(st.st_mode):
+            return where
+    return None
+
+
+def _open_dir(path: Path, root: Path | None, *, create: bool) -> int:
+    """A descriptor of directory ``path``, walked from ``root`` (followed: it may be a link) one
+    component at a time, never through a link (``O_NOFOLLOW``); with no ``root``, from ``path``
+    itself (or, with ``create``, its nearest existing ancestor), never a link either. ``create``:
+    missing directories are made, each with the owner, group and mode of its parent (a transfer
+    run as root must leave folders the Langflow server, running as its own user, can write)."""
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+    if root is None:
+        root = path
+        while create and not os.path.lexists(root) and root != root.parent:
+            root = root.parent
+        fd = os.open(root, flags | _NOFOLLOW)
+    else:
+        fd = os.open(root, flags)
+    parts = _below(path, root)
+    try:
+        if parts is None:
+            raise OSError(errno.EXDEV, f"{path} is not under {root}")
+        for part in parts:
+            made = False
+            if create:
+                try:
+                    os.mkdir(part, mode=0o700, dir_fd=fd)
+                    made = True
+                except FileExistsError:
+                    pass
+            nxt = os.open(part, flags | _NOFOLLOW, dir_fd=fd)
+            if made:
+                _like_parent(nxt, os.fstat(fd))
+            os.close(fd)
+            fd = nxt
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _like_parent(fd: int, parent: os.stat_result) -> None:
+    """Give a directory just made the owner and group (when root can) and mode of its parent."""
+    if hasattr(os, "fchown") and os.geteuid() == 0:
+        os.fchown(fd, parent.st_uid, parent.st_gid)
+    os.fchmod(fd, stat.S_IMODE(parent.st_mode))  # after the chown, which may clear set-id bits
+
+
 def _lstat(path: Path, what: str) -> os.stat_result | None:
     try:
         return os.lstat(path)
@@ -480,7 +566,7 @@ def _lstat(path: Path, what: str) -> os.stat_result | None:
 
 def move_dir(src: Path, dst: Path, what: str) -> None:
     """Rename directory ``src`` to ``dst`` in the same parent (``move_path``)."""
-    move_path(src, dst, what)
+    move_path(src, dst, what, root=src.parent)
 
 
 _RENAME_NOREPLACE = 1  # linux/fs.h
@@ -514,21 +600,22 @@ def _rename_entry(src_fd: int, src: str, dst_fd: int, dst: str, *, replace_itsel
         os.rename(src, dst, src_dir_fd=src_fd, dst_dir_fd=dst_fd)
 
 
-def move_path(src: Path, dst: Path, what: str) -> None:
+def move_path(src: Path, dst: Path, what: str, *, root: Path | None = None) -> None:
     """Rename ``src`` to ``dst`` (same filesystem; ``dst``'s missing directories are made, as
     Langflow's storage makes them): the entry itself, never a link (checked again through a
     descriptor of its directory), never over an existing entry (checked just before;
     ``rename`` would silently replace an empty directory or a file). Raises ``InvalidInput``
-    naming both paths when the move cannot be done."""
+    naming both paths when the move cannot be done. Both directories are opened without
+    following a link (below ``root``, which may be one: ``_open_dir``), so a directory swapped
+    for a link cannot make root move a file from, or into, elsewhere."""
     try:
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(src.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        fd = _open_dir(src.parent, root, create=False)
     except OSError as exc:
         raise InvalidInput(f"cannot move {what} {src} to {dst}: {exc.strerror}") from None
     dst_fd = fd
     try:
         if dst.parent != src.parent:
-            dst_fd = os.open(dst.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW)
+            dst_fd = _open_dir(dst.parent, root, create=True)
         st = os.lstat(src.name, dir_fd=fd)
         if stat.S_ISLNK(st.st_mode):
             raise _symlink(what, src)

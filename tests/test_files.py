@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from lfadmin import files
-from lfadmin.errors import Conflict
+from lfadmin.errors import Conflict, InvalidInput, Refused
 from lfadmin.files import atomic_write
 from tests.support.files import mode
 
@@ -79,3 +79,54 @@ def test_a_move_renames_the_entry(tmp_path: Path) -> None:
     (tmp_path / "alice").mkdir()
     files.move_path(tmp_path / "alice", tmp_path / "sub" / "alicia", "folder")
     assert (tmp_path / "sub" / "alicia").is_dir() and not (tmp_path / "alice").exists()
+
+
+def test_a_move_never_goes_through_a_link_below_its_root(tmp_path: Path) -> None:
+    """The reviewer's reproduction: a file row ``<uuid>/shadow`` with ``<storage>/<uuid>`` made a
+    link to another directory must not make root move that directory's ``shadow`` into storage;
+    the root itself (an operator's choice) may be a link."""
+    (tmp_path / "store").mkdir()
+    root = tmp_path / "root-link"
+    root.symlink_to(tmp_path / "store")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "shadow").write_text("secret")
+    (root / "u1").symlink_to(tmp_path / "elsewhere")
+    src, dst = root / "u1" / "shadow", root / "u2" / "shadow"
+    with pytest.raises(Refused, match="is a symbolic link or not a directory"):
+        files.check_move(src, dst, "uploaded file", directory=False, root=root)
+    with pytest.raises(InvalidInput):  # the check raced: the descriptor walk refuses the link
+        files.move_path(src, dst, "uploaded file", root=root)
+    with pytest.raises(InvalidInput):  # no root: src's directory itself is opened without following
+        files.move_path(src, dst, "uploaded file")
+    assert (tmp_path / "elsewhere" / "shadow").read_text() == "secret" and not dst.exists()
+    # A destination directory swapped for a link is refused the same way.
+    (root / "u1").unlink()
+    (root / "u1").mkdir()
+    (root / "u1" / "f").write_text("mine")
+    (root / "u2").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(Refused):
+        files.check_move(root / "u1" / "f", root / "u2" / "f", "uploaded file", directory=False, root=root)
+    with pytest.raises(InvalidInput):
+        files.move_path(root / "u1" / "f", root / "u2" / "f", "uploaded file", root=root)
+    assert not (tmp_path / "elsewhere" / "f").exists()
+    # Through the linked root, real directories below it: the move is made.
+    (root / "u2").unlink()
+    assert files.check_move(root / "u1" / "f", root / "u2" / "f", "uploaded file", directory=False, root=root)
+    files.move_path(root / "u1" / "f", root / "u2" / "f", "uploaded file", root=root)
+    assert (tmp_path / "store" / "u2" / "f").read_text() == "mine"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can give a folder away")
+def test_folders_a_move_makes_are_like_their_parent(tmp_path: Path) -> None:
+    """A transfer run as root must not leave root-owned 0755 folders the Langflow server (its own
+    user) cannot write: each folder made takes its parent's owner, group and mode."""
+    root = tmp_path / "store"
+    (root / "a").mkdir(parents=True)
+    (root / "a" / "f").write_text("x")
+    os.chown(root, 65534, 65534)
+    root.chmod(0o750)
+    files.move_path(root / "a" / "f", root / "b" / "c" / "f", "uploaded file", root=root)
+    for made in (root / "b", root / "b" / "c"):
+        st = made.stat()
+        assert (st.st_uid, st.st_gid, mode(made)) == (65534, 65534, 0o750), made
+    assert (root / "b" / "c" / "f").read_text() == "x"

@@ -20,7 +20,7 @@ from tests.support.databases import LangflowDB
 from tests.support.langflow import langflow_check
 from tests.support.rows import uid, usernames
 from tests.support.secrets_seed import NOW, insert, kb_env
-from tests.support.transfer_seed import seed
+from tests.support.transfer_seed import Seeded, seed
 
 
 def owned(db: LangflowDB, table: str, user: str, column: str = "name") -> list[str]:
@@ -169,12 +169,80 @@ def test_a_move_failing_after_the_commit_is_finished_by_the_next_run(
     assert res.exit_code == 0, res
     assert "Warning: finished an interrupted transfer to 'carol': moved 1 of its files\n" in res.stderr
     assert target.read_text() == sd.alice[:5] and not journal.exists()
-    # A journal whose transaction never committed (its witness still the old owner's) is dropped.
+    # A journal whose transaction never committed (its witness still the old owner's) is dropped;
+    # a dry run leaves it.
+    here = sqlite_db.config_dir
     journal.write_text(json.dumps({"to": "x", "witness": {"table": "flow", "column": "user_id", "id": sd.team,
-                                                        "owner": uuid.uuid4().hex}, "moves": [["f", "/a", "/b"]]}))
+                                                        "owner": uuid.uuid4().hex},
+                                   "moves": [["f", str(here / "a"), str(here / "b")]]}))
+    journal.chmod(0o600)
     assert sqlite_db.run("user", "show", "alice").exit_code == 0
     assert sqlite_db.run("user", "transfer", "carol", "root2", "--dry-run").exit_code == 0
+    assert journal.exists()
+    assert sqlite_db.run("user", "transfer", "carol", "root2").exit_code == 0
     assert not journal.exists()
+
+
+def _journal(db: LangflowDB, sd: Seeded, moves: list[list[str]], *, witness: bool = True, mode: int = 0o600) -> Path:
+    """A journal whose witness (carol's default project, carol's) says its transfer committed."""
+    where = db.config_dir / "lfadmin-transfer.journal"
+    proof = {"table": "folder", "column": "user_id", "id": sd.carol_default, "owner": uuid.UUID(sd.carol).hex}
+    where.write_text(json.dumps({"to": "carol", "witness": proof if witness else None, "moves": moves}))
+    where.chmod(mode)
+    return where
+
+
+def test_a_forged_journal_is_refused_and_moves_nothing(sqlite_db: LangflowDB, tmp_path: Path) -> None:
+    """The config dir is Langflow's service user's; lfadmin may run as root. A journal naming no
+    witness, moving something from outside the storage dir, not 0600, or a link is refused
+    (10) before any move, and left for the operator to inspect."""
+    if sqlite_db.version != "1.6.9":
+        pytest.skip("one release: the journal does not depend on it")
+    sd = seed(sqlite_db)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "shadow").write_text("secret")
+    inside = sqlite_db.config_dir / sd.carol / "stolen"
+    in_root = [["uploaded file", str(sd.notes), str(inside)]]
+    stolen = [["uploaded file", str(outside / "shadow"), str(inside)]]
+    cases = [
+        ("names no witness row, so whether its transfer committed cannot be proven", in_root, False, 0o600),
+        (f"moves {outside / 'shadow'} to {inside}, outside the storage and knowledge-bases dirs", stolen, True, 0o600),
+        ("has mode 0644, not 0600", in_root, True, 0o644),
+    ]
+    snap = sqlite_db.snapshot()
+    for why, moves, witness, mode in cases:
+        where = _journal(sqlite_db, sd, moves, witness=witness, mode=mode)
+        res = sqlite_db.run("user", "transfer", "alice", "root2")
+        assert res.exit_code == 10 and f"journal) {why}; it was not used and nothing was moved" in res.stderr, res.stderr
+        assert where.exists()
+    link = sqlite_db.config_dir / "real.journal"
+    where.rename(link)
+    link.chmod(0o600)
+    where.symlink_to(link)
+    res = sqlite_db.run("user", "transfer", "alice", "root2")
+    assert res.exit_code == 10 and "journal) is a symbolic link" in res.stderr, res
+    assert (outside / "shadow").read_text() == "secret" and sd.notes.read_text() == sd.alice[:5]
+    assert not inside.exists() and sqlite_db.snapshot() == snap
+
+
+def test_a_dry_run_leaves_a_pending_journal_and_moves_nothing(sqlite_db: LangflowDB) -> None:
+    """A dry run changes nothing, a journal's moves included: it says one is pending; the next
+    real run finishes it."""
+    if sqlite_db.version != "1.6.9":
+        pytest.skip("one release: the journal does not depend on it")
+    sd = seed(sqlite_db)
+    inside = sqlite_db.config_dir / sd.carol / "moved.txt"
+    where = _journal(sqlite_db, sd, [["uploaded file", str(sd.notes), str(inside)]])
+    before = where.read_bytes()
+    res = sqlite_db.run("user", "transfer", "carol", "root2", "--dry-run")
+    assert res.exit_code == 0, res
+    assert f"Warning: an interrupted transfer's journal is pending ({where})" in res.stderr
+    assert where.read_bytes() == before and sd.notes.exists() and not inside.exists()
+    res = sqlite_db.run("user", "transfer", "carol", "root2")
+    assert res.exit_code == 0, res
+    assert "finished an interrupted transfer to 'carol': moved 1 of its files" in res.stderr
+    assert inside.read_text() == sd.alice[:5] and not where.exists()
 
 
 def _kb_row(db: LangflowDB, owner: str, name: str) -> str:
@@ -237,3 +305,33 @@ def test_langflow_lists_the_flows_to_their_new_owner(lfdb: LangflowDB) -> None:
     assert {f["name"]: f["flow_count"] for f in r[1]["folders"]} == {"Starter Project": 3, "Team": 0, "Team (1)": 1}
     assert r[2]["exists"] is False and r[3]["refs"] == {}, r[2:4]
     assert os.listdir(lfdb.config_dir / str(lfdb.user("carol")["id"])) != []
+
+
+def test_a_file_row_through_a_linked_folder_moves_nothing(sqlite_db: LangflowDB, tmp_path: Path) -> None:
+    """The reviewer's reproduction: alice's folder ``<storage>/<alice id>`` made a link to another
+    directory; a root transfer must not move that directory's file into storage."""
+    sd = seed(sqlite_db)
+    elsewhere = tmp_path / "elsewhere"
+    sd.notes.parent.rename(elsewhere)
+    sd.notes.parent.symlink_to(elsewhere)
+    snap = sqlite_db.snapshot()
+    res = sqlite_db.run("user", "transfer", "alice", "carol")
+    assert res.exit_code == 10 and "is a symbolic link or not a directory" in res.stderr, res
+    assert (elsewhere / "notes.txt").read_text() == sd.alice[:5]
+    assert not (sd.carol_notes.parent / "notes (1).txt").exists()
+    assert sqlite_db.snapshot() == snap
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can give a folder away")
+def test_a_folder_a_root_transfer_makes_belongs_to_the_storage_owner(sqlite_db: LangflowDB) -> None:
+    """Langflow runs as its own user: the new owner's folder a root transfer makes must be that
+    user's (the storage dir's owner, group and mode), or the server cannot write uploads there."""
+    sd = seed(sqlite_db)
+    root2 = str(sqlite_db.user("root2")["id"])
+    os.chown(sqlite_db.config_dir, 65534, 65534)
+    res = sqlite_db.run("user", "transfer", "alice", "root2")
+    assert res.exit_code == 0, res
+    made = sqlite_db.config_dir / root2
+    assert (made / "notes.txt").read_text() == sd.alice[:5]
+    st, parent = made.stat(), sqlite_db.config_dir.stat()
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (65534, 65534, parent.st_mode & 0o7777)

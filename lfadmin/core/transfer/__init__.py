@@ -324,7 +324,12 @@ def transfer(
     pending: Path | None = None
     try:
         with target.session(write=True, dry_run=dry_run) as s:
-            journal.resume(s)
+            if dry_run:
+                if (left := journal.pending(s)) is not None:
+                    s.warn(f"an interrupted transfer's journal is pending ({left}); a dry run leaves it: "
+                           "the next transfer (not a dry run) checks it and finishes its moves")
+            else:
+                journal.resume(s)
             if confirm is not None and not dry_run:
                 confirm(_planned(s, old, new, allow_inactive, delete))
             if dry_run:

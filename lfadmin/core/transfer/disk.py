@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lfadmin.core.session import Session
@@ -37,6 +37,7 @@ class DiskMove:
     path: Path
     to: Path | None
     action: str
+    root: Path | None = field(default=None, compare=False)  # the storage or knowledge-bases dir
 
     def to_json(self) -> dict[str, object]:
         return {"what": self.what, "path": str(self.path), "to": None if self.to is None else str(self.to),
@@ -66,10 +67,10 @@ def user_file_path(path: str, old: uuid.UUID, new: uuid.UUID, old_base: str, new
 
 def plan_file(s: Session, root: Path, old_path: str, new_path: str) -> DiskMove | None:
     src, dst = root / old_path, root / new_path
-    if not check_move(src, dst, FILE, directory=False):
+    if not check_move(src, dst, FILE, directory=False, root=root):
         s.warn(f"{FILE} {src} is not on disk: its row moves, there is nothing to move")
         return None
-    return DiskMove(FILE, src, dst, "to move")
+    return DiskMove(FILE, src, dst, "to move", root)
 
 
 def plan_kbs(
@@ -84,8 +85,8 @@ def plan_kbs(
         moves = []
         for kb in kb_ids:
             src, dst = root / "sqlite" / str(old[0]) / str(kb), root / "sqlite" / str(new[0]) / str(kb)
-            if check_move(src, dst, KB, directory=True):
-                moves.append(DiskMove(KB, src, dst, "to move"))
+            if check_move(src, dst, KB, directory=True, root=root):
+                moves.append(DiskMove(KB, src, dst, "to move", root))
         legacy = root / old[1]
         if os.path.lexists(legacy):  # fingerprinted upgrade sources, tied to the owner by a ledger
             moves.append(DiskMove(KB, legacy, None, "kept"))
@@ -98,8 +99,8 @@ def plan_kbs(
         if entry.name.startswith("."):
             continue
         dst = root / new[1] / entry.name
-        if check_move(entry, dst, KB, directory=True):
-            moves.append(DiskMove(KB, entry, dst, "to move"))
+        if check_move(entry, dst, KB, directory=True, root=root):
+            moves.append(DiskMove(KB, entry, dst, "to move", root))
     return moves
 
 
@@ -111,12 +112,12 @@ def apply(moves: list[DiskMove], new_username: str) -> list[DiskMove]:
             done.append(move)
             continue
         try:
-            move_path(move.path, move.to, move.what)
+            move_path(move.path, move.to, move.what, root=move.root)
         except LfadminError as exc:
             left = "; ".join(f"{m.path} -> {m.to}" for m in moves[i:] if m.action == "to move")
             exc.message += (
                 f"; move by hand, as the user Langflow runs as ({left}), or {new_username!r} cannot open them"
             )
             raise
-        done.append(DiskMove(move.what, move.path, move.to, "moved"))
+        done.append(DiskMove(move.what, move.path, move.to, "moved", move.root))
     return done
