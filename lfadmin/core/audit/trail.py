@@ -91,27 +91,23 @@ def line_hash(line: bytes) -> str:
     return hashlib.sha256(line.rstrip(b"\n")).hexdigest()
 
 
+def check_writable(loc: Location) -> None:
+    """Prove, before a change that cannot be rolled back, that a record can be appended to the
+    trail: opened as ``append`` opens it (same flags, same checks), locked, closed - nothing
+    written. ``AuditUnavailable`` otherwise: no record, no change."""
+    fd = _open(loc)
+    try:
+        _lock(fd)
+    except OSError as exc:
+        raise _unavailable(loc, exc) from None
+    finally:
+        os.close(fd)
+
+
 def append(loc: Location, record: dict[str, Any]) -> None:
     """Append ``record`` chained to the trail's last line; ``AuditUnavailable`` if it cannot be
     made durable (``prev`` is set here, under the lock)."""
-    try:
-        loc.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # Never through a symbolic link, and only into a regular file (a FIFO would block the
-        # run inside its write transaction): whoever owns the directory must not be able to
-        # make a root run append to a file of their choosing, or hang it.
-        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
-        fd = os.open(loc.path, flags, 0o600)
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            os.close(fd)
-            raise AuditUnavailable(
-                f"the audit trail {loc.path} ({loc.why}) is not a regular file",
-                hint=f"remove it, or set {ENV_VAR} to a regular file",
-            )
-    except OSError as exc:
-        raise AuditUnavailable(
-            f"cannot write the audit trail {loc.path} ({loc.why}): {exc.strerror}",
-            hint=f"fix its permissions or set {ENV_VAR} to a writable file",
-        ) from None
+    fd = _open(loc)
     try:
         _lock(fd)
         last = _last_line(fd)
@@ -127,6 +123,33 @@ def append(loc: Location, record: dict[str, Any]) -> None:
         ) from None
     finally:
         os.close(fd)  # also releases the lock
+
+
+def _unavailable(loc: Location, exc: OSError) -> AuditUnavailable:
+    return AuditUnavailable(
+        f"cannot write the audit trail {loc.path} ({loc.why}): {exc.strerror}",
+        hint=f"fix its permissions or set {ENV_VAR} to a writable file",
+    )
+
+
+def _open(loc: Location) -> int:
+    """The trail's descriptor for appending (created 0600 when missing)."""
+    try:
+        loc.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Never through a symbolic link, and only into a regular file (a FIFO would block the
+        # run inside its write transaction): whoever owns the directory must not be able to
+        # make a root run append to a file of their choosing, or hang it.
+        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(loc.path, flags, 0o600)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise AuditUnavailable(
+                f"the audit trail {loc.path} ({loc.why}) is not a regular file",
+                hint=f"remove it, or set {ENV_VAR} to a regular file",
+            )
+    except OSError as exc:
+        raise _unavailable(loc, exc) from None
+    return fd
 
 
 def _lock(fd: int) -> None:
