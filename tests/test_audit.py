@@ -250,3 +250,31 @@ def test_an_unwritable_trail_refuses_before_anything_changes(tmp_path: Path, com
     assert not (tmp_path / "new.env").exists()
     assert audit_records(db)[-1]["command"] == "user create"  # nothing else recorded anywhere
 
+
+@pytest.mark.parametrize("command", ["restore", "prune", "vacuum", "generate"])
+def test_a_trail_that_fails_after_the_change_says_it_was_made(
+    tmp_path: Path, command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trail breaks between the check and the record (the check is skipped here): the
+    change is done and cannot be undone, so the error says it WAS made, and what to do."""
+    db, argv = _changes(tmp_path)
+    trail = _unwritable_trail(tmp_path)
+    monkeypatch.setattr("lfadmin.core.audit.record.check_writable", lambda _loc: None)
+    before = db.snapshot()
+    res = db.run(*argv[command], LFADMIN_AUDIT_LOG=str(trail))
+    assert res.exit_code == 5, res
+    assert res.stderr.startswith(f"Error: cannot write the audit trail {trail} (LFADMIN_AUDIT_LOG"), res
+    assert res.stderr.count("\n") == 1, res
+    said = {
+        "restore": f"the database WAS changed: it was replaced with the backup {tmp_path / 'b.db'}; ",
+        "prune": "the database WAS changed: every batch deleted before the failure stays deleted",
+        "vacuum": "the database WAS changed: the VACUUM ran (it changes no rows); rerunning it is harmless",
+        "generate": "the key file WAS changed: the new key was written as asked; ",
+    }[command]
+    assert said in res.stderr, res
+    if command == "generate":
+        assert "LANGFLOW_SECRET_KEY=" in (tmp_path / "new.env").read_text()
+    else:
+        assert db.snapshot() != before
+    if command == "restore":
+        assert "dora" not in db.run("user", "list").stdout
