@@ -203,3 +203,78 @@ def test_a_new_command_is_recorded_by_naming_its_subject(db113: LangflowDB, tmp_
         (None, ["user alice", "user bob"], "ok", 0, None, "admin"),
         (None, ["user carol"], "error", 9, "same user", "admin"),
     ]
+
+
+# -- no record, no change: a change made outside a transaction ---------------------------------
+
+
+def _unwritable_trail(tmp_path: Path) -> Path:
+    """A trail under a regular file: no directory can be made there, nothing appended."""
+    (tmp_path / "notadir").write_text("")
+    return tmp_path / "notadir" / "a.jsonl"
+
+
+def _changes(tmp_path: Path) -> tuple[LangflowDB, dict[str, list[str]]]:
+    """A SQLite 1.13.0 database with a user added after its backup and old run history, and
+    the argv of each command that changes something outside a transaction."""
+    from tests.support import history
+    from tests.support.databases import make_db
+
+    db = next(make_db("sqlite", "1.13.0", tmp_path))
+    backup = tmp_path / "b.db"
+    assert db.run("backup", "create", str(backup)).exit_code == 0
+    assert db.run("user", "create", "dora", "--password-env", "PW", PW="Dora-pw-2026-long").exit_code == 0
+    history.seed(db, str(db.manifest["flows"][0]["id"]), 48)
+    return db, {
+        "restore": ["backup", "restore", str(backup), "--yes"],
+        "prune": ["db", "prune", "--older-than", "1d"],
+        "vacuum": ["db", "vacuum"],
+        "generate": ["secrets", "generate", "--write-env", str(tmp_path / "new.env")],
+    }
+
+
+@pytest.mark.parametrize("command", ["restore", "prune", "vacuum", "generate"])
+def test_an_unwritable_trail_refuses_before_anything_changes(tmp_path: Path, command: str) -> None:
+    """Restore, prune, vacuum and secrets generate cannot be rolled back: the trail is proven
+    writable first, so a trail that cannot take the record leaves the database (and the key
+    file) as they were - exit 5, the audit error alone, no "WAS changed"."""
+    from tests.support.cli import assert_one_error
+
+    db, argv = _changes(tmp_path)
+    trail = _unwritable_trail(tmp_path)
+    before = db.snapshot()
+    res = db.run(*argv[command], LFADMIN_AUDIT_LOG=str(trail))
+    assert_one_error(res, 5, f"cannot write the audit trail {trail} (LFADMIN_AUDIT_LOG")
+    assert "WAS changed" not in res.stderr
+    assert db.snapshot() == before
+    assert not (tmp_path / "new.env").exists()
+    assert audit_records(db)[-1]["command"] == "user create"  # nothing else recorded anywhere
+
+
+@pytest.mark.parametrize("command", ["restore", "prune", "vacuum", "generate"])
+def test_a_trail_that_fails_after_the_change_says_it_was_made(
+    tmp_path: Path, command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trail breaks between the check and the record (the check is skipped here): the
+    change is done and cannot be undone, so the error says it WAS made, and what to do."""
+    db, argv = _changes(tmp_path)
+    trail = _unwritable_trail(tmp_path)
+    monkeypatch.setattr("lfadmin.core.audit.record.check_writable", lambda _loc: None)
+    before = db.snapshot()
+    res = db.run(*argv[command], LFADMIN_AUDIT_LOG=str(trail))
+    assert res.exit_code == 5, res
+    assert res.stderr.startswith(f"Error: cannot write the audit trail {trail} (LFADMIN_AUDIT_LOG"), res
+    assert res.stderr.count("\n") == 1, res
+    said = {
+        "restore": f"the database WAS changed: it was replaced with the backup {tmp_path / 'b.db'}; ",
+        "prune": "the database WAS changed: every batch deleted before the failure stays deleted",
+        "vacuum": "the database WAS changed: the VACUUM ran (it changes no rows); rerunning it is harmless",
+        "generate": "the key file WAS changed: the new key was written as asked; ",
+    }[command]
+    assert said in res.stderr, res
+    if command == "generate":
+        assert "LANGFLOW_SECRET_KEY=" in (tmp_path / "new.env").read_text()
+    else:
+        assert db.snapshot() != before
+    if command == "restore":
+        assert "dora" not in db.run("user", "list").stdout

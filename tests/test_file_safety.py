@@ -542,3 +542,23 @@ def test_a_link_swapped_in_after_the_check_is_not_read_into_a_backup(tmp_path: P
         envfile.set_variable(envf, "LANGFLOW_SECRET_KEY", GOOD)
     assert not [p for p in tmp_path.iterdir() if "lfadmin-bak" in p.name]
     assert victim.read_text() == "root:$6$secret-hash\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_a_trail_root_creates_in_the_service_users_config_dir_is_theirs(tmp_path: Path) -> None:
+    """Root's first audited run in a config dir the service user owns creates the trail owned by
+    that user and group, still 0600: the next run as the service user can append to it. In a
+    directory of root's own, the trail stays root's."""
+    from tests.support.databases import make_db
+    from tests.support.rows import AUDIT, audit_records
+
+    db = next(make_db("sqlite", "1.13.0", tmp_path))
+    os.chown(db.config_dir, NOBODY, other_gid())
+    r = db.run("user", "create", "dora", "--password-env", "PW", PW="Dora-pw-2026-long")
+    assert r.exit_code == 0, r
+    assert owner(db.config_dir / AUDIT) == (NOBODY, other_gid(), 0o600)
+    assert [rec["command"] for rec in audit_records(db)] == ["user create"]
+    own = tmp_path / "own" / "a.jsonl"
+    r = db.run("user", "delete", "dora", "--yes", LFADMIN_AUDIT_LOG=str(own))
+    assert r.exit_code == 0, r
+    assert owner(own) == (0, 0, 0o600)

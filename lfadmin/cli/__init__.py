@@ -223,7 +223,7 @@ def info(inv: Invocation) -> None:
 
 def _after_commit(inv: Invocation) -> str:
     """What any failure after a committed change must add: the database did change."""
-    return f"; the database WAS changed: {inv.after_commit}" if inv.committed else ""
+    return f"; {inv.changed} WAS changed: {inv.after_commit}" if inv.committed else ""
 
 
 def _on_sigint(_signum: int, _frame: object) -> None:

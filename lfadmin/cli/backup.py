@@ -98,6 +98,7 @@ def restore(
     """
     from lfadmin.core import backup as core
 
+    inv.after_commit = f"it was replaced with the backup {path}; check it before rerunning the command"
     done = core.restore(target(inv), path, yes=yes, force=force, other_database=other_database, dry_run=dry_run)
     m = done.manifest
     if inv.json:

@@ -65,7 +65,8 @@ def prune(
     from lfadmin.core import retention
 
     inv.after_commit = (
-        "the batches before the failure stay deleted (each batch is whole); rerunning the same command continues"
+        "every batch deleted before the failure stays deleted (each batch is whole); rerunning the same "
+        "command deletes what is left, if anything"
     )
     with progress(inv, "deleting") as bar:
         done = retention.prune(target(inv), older_than, keep_last=keep_last, dry_run=dry_run, progress=bar)
@@ -104,6 +105,7 @@ def vacuum(
     """
     from lfadmin.core import retention
 
+    inv.after_commit = "the VACUUM ran (it changes no rows); rerunning it is harmless"
     done = retention.vacuum(target(inv), force=force)
     if inv.json:
         output.emit_json(done.to_json())

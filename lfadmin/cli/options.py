@@ -51,6 +51,7 @@ class Invocation:
     # files) says the database changed, and what to do (a command may say more than the default).
     committed: bool = False
     after_commit: str = "the change is committed; check the result before rerunning the command"
+    changed: str = "the database"  # what a committed change changed (``secrets generate``: files)
     # Which option read stdin: stdin feeds one secret per run.
     stdin_used_by: str | None = None
     # The command path the audit trail records ("user promote"), set when the command runs.

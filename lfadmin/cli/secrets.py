@@ -235,6 +235,8 @@ def generate(
     """
     from lfadmin.core.secrets import key
 
+    inv.changed = "the key file"
+    inv.after_commit = "the new key was written as asked; do not rerun with --force (that would replace it again)"
     new = key.generate(
         target(inv, with_creds=False), write_env=write_env, write_config_dir=write_config_dir, force=force
     )

@@ -149,10 +149,16 @@ class Target:
         """A change made outside a write session (a restore replaces the whole database; a key
         file is written): recorded like one, after it is done - it cannot be rolled back - or
         with its failure (``failures=False``: a command nobody authenticates for records only
-        what it did). ``actor``: whoever a read session proved, if any."""
+        what it did). ``actor``: whoever a read session proved, if any.
+
+        No record, no change: the trail is proven writable on entering, before the block changes
+        anything (``AuditUnavailable`` then, nothing done). The block calls ``on_commit`` as soon
+        as its irreversible part is done, so that a later failure - the record itself included -
+        says the change was made."""
         note = AuditNote(command=self.command, targets=list(subjects))
         if database:
             note.database = self.db.url.masked
+        record.change_ready(self.settings)
         try:
             yield note
         except GeneratorExit:

@@ -19,7 +19,7 @@ from typing import Any
 
 from lfadmin import __version__
 from lfadmin.core.actor import Actor
-from lfadmin.core.audit.trail import Location, append, location
+from lfadmin.core.audit.trail import Location, append, check_writable, location
 from lfadmin.core.session import AuditNote, Session
 from lfadmin.core.user_rows import UserRecord
 from lfadmin.errors import ExitCode, LfadminError
@@ -97,6 +97,14 @@ def command_done(s: Session) -> Location:
     if not s.audit_note.written:
         append(loc, build(s.audit_note, s.actor, s.schema.release_label))
         s.audit_note.written = True
+    return loc
+
+
+def change_ready(settings: LangflowSettings) -> Location:
+    """Before a change made outside a transaction: prove its record can be written, so that a
+    trail that cannot take it refuses the change before anything is changed."""
+    loc = location(settings)
+    check_writable(loc)
     return loc
 
 

@@ -11,8 +11,10 @@ Why a file and not Langflow's own tables: only 1.13 has ``audit_events``, its vo
 to Langflow, and a row there disappears with the transaction it was written in - a refused
 attempt must leave a trace anyway.
 
-The file is created 0600 (it names users and hosts); each record is one line written with one
-``write()`` on an ``O_APPEND`` descriptor under ``flock``, then fsynced. Each record carries
+The file is created 0600 (it names users and hosts) - by root in a directory someone else owns,
+owned by that directory's owner and group, so the server's user can keep appending; each record
+is one line written with one ``write()`` on an ``O_APPEND`` descriptor under ``flock``, then
+fsynced. Each record carries
 ``prev``: the SHA-256 of the previous line's bytes (without its newline; the first line of a
 trail chains to ``GENESIS``). The previous line is read under the same lock, so concurrent
 lfadmin processes extend one chain. A trail begun by an lfadmin without the chain keeps its old
@@ -91,27 +93,23 @@ def line_hash(line: bytes) -> str:
     return hashlib.sha256(line.rstrip(b"\n")).hexdigest()
 
 
+def check_writable(loc: Location) -> None:
+    """Prove, before a change that cannot be rolled back, that a record can be appended to the
+    trail: opened as ``append`` opens it (same flags, same checks), locked, closed - nothing
+    written. ``AuditUnavailable`` otherwise: no record, no change."""
+    fd = _open(loc)
+    try:
+        _lock(fd)
+    except OSError as exc:
+        raise _unavailable(loc, exc) from None
+    finally:
+        os.close(fd)
+
+
 def append(loc: Location, record: dict[str, Any]) -> None:
     """Append ``record`` chained to the trail's last line; ``AuditUnavailable`` if it cannot be
     made durable (``prev`` is set here, under the lock)."""
-    try:
-        loc.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # Never through a symbolic link, and only into a regular file (a FIFO would block the
-        # run inside its write transaction): whoever owns the directory must not be able to
-        # make a root run append to a file of their choosing, or hang it.
-        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
-        fd = os.open(loc.path, flags, 0o600)
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            os.close(fd)
-            raise AuditUnavailable(
-                f"the audit trail {loc.path} ({loc.why}) is not a regular file",
-                hint=f"remove it, or set {ENV_VAR} to a regular file",
-            )
-    except OSError as exc:
-        raise AuditUnavailable(
-            f"cannot write the audit trail {loc.path} ({loc.why}): {exc.strerror}",
-            hint=f"fix its permissions or set {ENV_VAR} to a writable file",
-        ) from None
+    fd = _open(loc)
     try:
         _lock(fd)
         last = _last_line(fd)
@@ -127,6 +125,62 @@ def append(loc: Location, record: dict[str, Any]) -> None:
         ) from None
     finally:
         os.close(fd)  # also releases the lock
+
+
+def _unavailable(loc: Location, exc: OSError) -> AuditUnavailable:
+    return AuditUnavailable(
+        f"cannot write the audit trail {loc.path} ({loc.why}): {exc.strerror}",
+        hint=f"fix its permissions or set {ENV_VAR} to a writable file",
+    )
+
+
+def _open(loc: Location) -> int:
+    """The trail's descriptor for appending (created 0600 when missing)."""
+    try:
+        loc.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Never through a symbolic link, and only into a regular file (a FIFO would block the
+        # run inside its write transaction): whoever owns the directory must not be able to
+        # make a root run append to a file of their choosing, or hang it.
+        flags = os.O_RDWR | os.O_APPEND | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+        fd, created = _open_or_create(loc.path, flags)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise AuditUnavailable(
+                f"the audit trail {loc.path} ({loc.why}) is not a regular file",
+                hint=f"remove it, or set {ENV_VAR} to a regular file",
+            )
+        if created:
+            _give_to_directory_owner(fd, loc.path.parent)
+    except OSError as exc:
+        raise _unavailable(loc, exc) from None
+    return fd
+
+
+def _open_or_create(path: Path, flags: int) -> tuple[int, bool]:
+    """Open ``path`` with ``flags``, creating it 0600 when missing; (fd, whether it was created
+    by this call - O_EXCL says so, so a file someone else made is never re-owned)."""
+    for _ in range(3):
+        try:
+            return os.open(path, flags), False
+        except FileNotFoundError:
+            pass
+        try:
+            return os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o600), True
+        except FileExistsError:
+            continue  # made between the two calls: open it as it is
+    return os.open(path, flags), False
+
+
+def _give_to_directory_owner(fd: int, directory: Path) -> None:
+    """Root creating the trail in a directory someone else owns (Langflow's config dir, owned by
+    the user Langflow runs as): the file goes to the directory's owner and group, still 0600, so
+    the next run as that user can append to it - as ``lfadmin.files.atomic_write`` keeps an
+    existing file's owner. Through the descriptor (``fchown``): never a link's target."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return
+    owner = os.stat(directory)
+    if owner.st_uid != 0:
+        os.fchown(fd, owner.st_uid, owner.st_gid)
 
 
 def _lock(fd: int) -> None:

@@ -225,7 +225,7 @@ def restore(
         return Restored(path, url.masked, manifest, replaced, True, [])
     with target.audited(f"database, from backup {path}", actor=actor, release=manifest.langflow_release):
         left = _put_back(target, path)
-    target.on_commit()
+        target.on_commit()  # replaced: a failure from here on (the record's included) must say so
     _check_restored(target, manifest)
     if left:
         target.warn(

@@ -70,7 +70,9 @@ def vacuum(target: Target, *, force: bool = False) -> Vacuumed:
         live = _live_bytes(s.conn) if s.backend == "sqlite" else 0
         actor, release = s.actor, s.schema.release_label
     with target.audited("database (VACUUM)", actor=actor, release=release):
-        return _vacuum(target, seen, live)
+        done = _vacuum(target, seen, live)
+        target.on_commit()  # vacuumed: a failure to record it must say so
+        return done
 
 
 def _vacuum(target: Target, seen: list[str], live: int) -> Vacuumed:

@@ -269,4 +269,6 @@ def generate(target: Target, *, write_env: Path | None, write_config_dir: bool, 
     # Nobody authenticates and no database is involved: the record names the OS user, and a
     # refusal (nothing written) leaves no file behind in the server's config dir.
     with target.audited(*files, database=False, failures=False):
-        return NewKey(key, install(settings, key, write_env=write_env, write_config_dir=write_config_dir))
+        new = NewKey(key, install(settings, key, write_env=write_env, write_config_dir=write_config_dir))
+        target.on_commit()  # written: a failure to record it must say so
+        return new
