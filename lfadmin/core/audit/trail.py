@@ -24,6 +24,7 @@ starts (docs/audit.md).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -97,13 +98,16 @@ def check_writable(loc: Location) -> None:
     """Prove, before a change that cannot be rolled back, that a record can be appended to the
     trail: opened as ``append`` opens it (same flags, same checks), locked, closed - nothing
     written. ``AuditUnavailable`` otherwise: no record, no change."""
-    fd = _open(loc)
+    fd, created = _open_created(loc)
     try:
         _lock(fd)
     except OSError as exc:
         raise _unavailable(loc, exc) from None
     finally:
         os.close(fd)
+        if created:  # a refusal after this check must leave no file behind: append makes it again
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(loc.path)
 
 
 def append(loc: Location, record: dict[str, Any]) -> None:
@@ -136,6 +140,11 @@ def _unavailable(loc: Location, exc: OSError) -> AuditUnavailable:
 
 def _open(loc: Location) -> int:
     """The trail's descriptor for appending (created 0600 when missing)."""
+    return _open_created(loc)[0]
+
+
+def _open_created(loc: Location) -> tuple[int, bool]:
+    """``_open``, and whether this call created the file."""
     try:
         loc.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         # Never through a symbolic link, and only into a regular file (a FIFO would block the
@@ -153,7 +162,7 @@ def _open(loc: Location) -> int:
             _give_to_directory_owner(fd, loc.path.parent)
     except OSError as exc:
         raise _unavailable(loc, exc) from None
-    return fd
+    return fd, created
 
 
 def _open_or_create(path: Path, flags: int) -> tuple[int, bool]:
