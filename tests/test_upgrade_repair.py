@@ -333,3 +333,15 @@ def test_backup_refused_changes_nothing(db113: LangflowDB, tmp_path: Path, comma
     assert_one_error(res, 10, "its directory is not writable by this user")
     assert db.snapshot() == before
     assert taken.read_text() == "an earlier backup" and not (tmp_path / "elsewhere.bak").exists()
+
+
+@pytest.mark.parametrize("db113", ["sqlite"], indirect=True)
+def test_no_backup_left_by_a_delete_of_an_unknown_user(db113: LangflowDB, tmp_path: Path) -> None:
+    """The users are checked before the backup is taken: a refused delete leaves no copy of
+    every secret behind."""
+    path = tmp_path / "before-delete.bak"
+    res = db113.run("user", "delete", "nosuch", "--yes", "--backup", str(path))
+    assert_one_error(res, 8, "nosuch")
+    res = db113.run("user", "delete", "carol", "--transfer-to", "nosuch", "--yes", "--backup", str(path))
+    assert_one_error(res, 8, "nosuch")
+    assert list(tmp_path.glob("before-delete*")) == []

@@ -341,6 +341,14 @@ def list_users(target: Target, *, active: bool | None = None, superuser: bool | 
         return user_rows.list_users(s, active=active, superuser=superuser)
 
 
+def require(target: Target, *usernames: str) -> None:
+    """``NotFound`` for the first of ``usernames`` that does not exist: a command checks its
+    users before it takes a backup (``--backup``), which would otherwise be left behind."""
+    with target.session(write=False) as s:
+        for name in usernames:
+            get_user(s, name)
+
+
 def show(target: Target, username: str) -> tuple[UserRecord, dict[str, int]]:
     """One user, and how many rows of each kind it owns (``ownership.owned_counts``)."""
     with target.session(write=False) as s:

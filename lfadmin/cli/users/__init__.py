@@ -308,6 +308,8 @@ def delete(
     if allow_inactive and transfer_to is None:
         raise InvalidInput("--allow-inactive goes with --transfer-to")
     tgt = target(inv)
+    if backup is not None and not dry_run:  # an unknown user must not leave a backup behind
+        users.require(tgt, username, *([transfer_to] if transfer_to is not None else []))
     backup_first(inv, tgt, backup, dry_run=dry_run)
     if transfer_to is not None:
         _transfer.delete_to(inv, tgt, username, transfer_to, yes=yes, dry_run=dry_run, allow_inactive=allow_inactive)
